@@ -1,0 +1,121 @@
+"""Exact feasibility of strict homogeneous sign systems ``u_i . d > 0`` (i = 1..t).
+
+Used to decide which sides of a breakpoint a neuron's tied pre-activations can be pushed to by
+moving its own incoming weights. Two exact routes, no floats and no solver:
+
+* when the u_i are linearly independent, every sign pattern is feasible (the witness solves
+  ``U d = sigma`` in the row space of U);
+* otherwise Fourier-Motzkin elimination decides the system exactly and back-substitution returns a
+  witness. Elimination can blow up; past ``max_rows`` constraints the answer is ``None``
+  (undecided), never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from math import gcd
+
+from flint import fmpq_mat
+
+from losscert.model.rationals import to_fmpq, to_fraction
+
+Vector = tuple[Fraction, ...]
+
+
+def rank(vectors: Sequence[Sequence[Fraction]]) -> int:
+    """Exact rank of the matrix whose rows are ``vectors``."""
+    if not vectors:
+        return 0
+    rows, cols = len(vectors), len(vectors[0])
+    return int(fmpq_mat(rows, cols, [to_fmpq(v) for row in vectors for v in row]).rank())
+
+
+def strict_witness(vectors: Sequence[Sequence[Fraction]], *, max_rows: int = 4000) -> Vector | None | bool:
+    """A d with ``u . d > 0`` for every u in ``vectors``, ``False`` if none exists, ``None`` if undecided.
+
+    The returned witness is re-checked exactly before it is returned.
+    """
+    rows = [tuple(Fraction(v) for v in u) for u in vectors]
+    if not rows:
+        return ()
+    dim = len(rows[0])
+    if rank(rows) == len(rows):
+        witness = _row_space_witness(rows)
+    else:
+        result = _fourier_motzkin(rows, dim, max_rows)
+        if result is None or result is False:
+            return result
+        witness = result
+    if not all(sum((a * b for a, b in zip(u, witness, strict=True)), Fraction(0)) > 0 for u in rows):
+        raise AssertionError("sign system witness failed its exact re-check")
+    return witness
+
+
+def _row_space_witness(rows: list[Vector]) -> Vector:
+    """d = U^T (U U^T)^{-1} 1, so that U d = 1 exactly (U has full row rank)."""
+    t, dim = len(rows), len(rows[0])
+    u = fmpq_mat(t, dim, [to_fmpq(v) for row in rows for v in row])
+    ones = fmpq_mat(t, 1, [1] * t)
+    coefficients = (u * u.transpose()).solve(ones)
+    d = u.transpose() * coefficients
+    return tuple(to_fraction(v) for v in d.entries())
+
+
+def _normalise(row: Vector) -> Vector:
+    """Scale a strict homogeneous inequality to coprime integers (same solution set)."""
+    denominators = 1
+    for v in row:
+        denominators = denominators * v.denominator // gcd(denominators, v.denominator)
+    ints = [int(v * denominators) for v in row]
+    g = 0
+    for v in ints:
+        g = gcd(g, abs(v))
+    return tuple(Fraction(v // g) for v in ints) if g else tuple(Fraction(0) for _ in row)
+
+
+def _fourier_motzkin(rows: list[Vector], dim: int, max_rows: int) -> Vector | None | bool:
+    """Eliminate variables dim-1, ..., 0; back-substitute a witness, or prove infeasibility."""
+    stages: list[list[Vector]] = []
+    current = sorted({_normalise(r) for r in rows})
+    for k in range(dim - 1, -1, -1):
+        stages.append(current)
+        positive = [r for r in current if r[k] > 0]
+        negative = [r for r in current if r[k] < 0]
+        nxt = {r for r in current if r[k] == 0}
+        for p in positive:
+            for q in negative:
+                combined = tuple(-q[k] * a + p[k] * b for a, b in zip(p, q, strict=True))
+                nxt.add(_normalise(combined))
+        if len(nxt) > max_rows:
+            return None
+        current = sorted(nxt)
+    if any(all(v == 0 for v in r) for r in current):
+        return False  # 0 > 0 was derived: infeasible
+    values = [Fraction(0)] * dim
+    for k, stage in zip(range(dim), reversed(stages), strict=True):
+        values[k] = _pick_value(stage, k, values)
+    return tuple(values)
+
+
+def _pick_value(stage: list[Vector], k: int, values: list[Fraction]) -> Fraction:
+    """A value of x_k strictly inside the bounds that ``stage`` puts on it, given x_0..x_{k-1}."""
+    lower: Fraction | None = None
+    upper: Fraction | None = None
+    for r in stage:
+        if r[k] == 0:
+            continue
+        rest = sum((r[m] * values[m] for m in range(k)), Fraction(0))
+        bound = -rest / r[k]
+        if r[k] > 0:
+            lower = bound if lower is None else max(lower, bound)
+        else:
+            upper = bound if upper is None else min(upper, bound)
+    if lower is None and upper is None:
+        return Fraction(0)
+    if lower is None:
+        assert upper is not None
+        return upper - 1
+    if upper is None:
+        return lower + 1
+    return (lower + upper) / 2

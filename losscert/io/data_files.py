@@ -1,0 +1,139 @@
+"""Reading training data from CSV and NPZ files, exactly.
+
+CSV cells are parsed as decimal or "p/q" text straight into rationals (no float ever). NPZ arrays
+are loaded with ``allow_pickle=False``; integer arrays are exact, float arrays are accepted only
+when the problem asks for float input, object arrays never.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import zipfile
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from losscert.errors import InputError
+from losscert.model.rationals import parse_matrix, parse_rational
+
+Rows = list[list[Fraction]]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_sha256(path: Path, expected: Any, where: str) -> None:
+    """Raise InputError when the file's sha256 differs from ``expected`` (a hex string)."""
+    if not isinstance(expected, str) or len(expected) != 64:
+        raise InputError(f"{where}.sha256: expected 64 hex digits, got {expected!r}")
+    actual = sha256_of(path)
+    if actual != expected.lower():
+        raise InputError(
+            f"{where}.sha256: {path} has sha256 {actual}, the problem expects {expected}; "
+            "the data file changed"
+        )
+
+
+def read_csv(path: Path, label_columns: Any, where: str) -> tuple[Rows, Rows]:
+    """Inputs and labels from a CSV file; a first row that is not all numbers is a header.
+
+    ``label_columns`` is the number of trailing label columns (an int), or a list of column names
+    (header needed) or indices.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            table = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{where}.file: cannot read {path}: {exc}") from exc
+    if not table:
+        raise InputError(f"{where}.file: {path} holds no data rows")
+    header = table[0] if not _all_numeric(table[0]) else None
+    body = table[1:] if header is not None else table
+    if not body:
+        raise InputError(f"{where}.file: {path} has a header but no data rows")
+    labels_at = _label_indices(label_columns, header, len(table[0]), where)
+    inputs_at = [c for c in range(len(table[0])) if c not in labels_at]
+    if not inputs_at:
+        raise InputError(f"{where}.label_columns: every column of {path} is a label; no inputs left")
+    xs, ys = [], []
+    for line, row in enumerate(body, start=2 if header else 1):
+        if len(row) != len(table[0]):
+            raise InputError(
+                f"{where}.file: {path} line {line} has {len(row)} columns, expected {len(table[0])}"
+            )
+        place = f"{path} line {line}"
+        xs.append([parse_rational(row[c], f"{place} column {c + 1}") for c in inputs_at])
+        ys.append([parse_rational(row[c], f"{place} column {c + 1}") for c in labels_at])
+    return xs, ys
+
+
+def read_npz(
+    path: Path, inputs_key: str, labels_key: str, where: str, *, allow_float: bool, denominator: int | None
+) -> tuple[Rows, Rows]:
+    """Inputs (n x d_X) and labels (n x d_Y or n) from two arrays of an ``.npz`` file."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in (inputs_key, labels_key) if key in archive.files}
+            files = list(archive.files)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise InputError(f"{where}.file: cannot read {path} as .npz without pickles: {exc}") from exc
+    for key, field in ((inputs_key, "inputs"), (labels_key, "labels")):
+        if key not in arrays:
+            raise InputError(f"{where}.{field}: {path} has no array {key!r} (it has {files})")
+    x = _npz_matrix(arrays[inputs_key], f"{path}[{inputs_key!r}]", allow_float, denominator)
+    y = _npz_matrix(arrays[labels_key], f"{path}[{labels_key!r}]", allow_float, denominator)
+    return x, y
+
+
+def _npz_matrix(array: np.ndarray, where: str, allow_float: bool, denominator: int | None) -> Rows:
+    if array.dtype.kind not in "iuf":
+        raise InputError(f"{where}: arrays must hold integers or floats, got dtype {array.dtype}")
+    if array.dtype.kind == "f" and not allow_float:
+        raise InputError(
+            f"{where}: holds floats (dtype {array.dtype}); set \"float_input\" in the problem to "
+            "convert them exactly, or store integers"
+        )
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    if array.ndim != 2:
+        raise InputError(f"{where}: expected a 1-D or 2-D array, got shape {array.shape}")
+    return parse_matrix(array.tolist(), where, allow_float, denominator)
+
+
+def _all_numeric(row: list[str]) -> bool:
+    for cell in row:
+        try:
+            parse_rational(cell, "csv")
+        except InputError:
+            return False
+    return True
+
+
+def _label_indices(spec: Any, header: list[str] | None, width: int, where: str) -> list[int]:
+    place = f"{where}.label_columns"
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        if not 1 <= spec < width:
+            raise InputError(f"{place}: {spec} label columns do not fit a table of {width} columns")
+        return list(range(width - spec, width))
+    if isinstance(spec, list) and spec:
+        out = []
+        for entry in spec:
+            if isinstance(entry, int) and not isinstance(entry, bool) and 0 <= entry < width:
+                out.append(entry)
+            elif isinstance(entry, str) and header is not None and entry in header:
+                out.append(header.index(entry))
+            else:
+                known = f"the header is {header}" if header else "the file has no header"
+                raise InputError(f"{place}: no column {entry!r} ({known})")
+        return sorted(set(out))
+    raise InputError(
+        f"{place}: expected the number of trailing label columns or a list of column names, got {spec!r}"
+    )

@@ -1,0 +1,88 @@
+"""The forward pass: exact (whole layers at once, python-flint) and float (numpy, for search).
+
+The exact pass works on all samples together: ``Z_j = [W_j | b_j] [A_{j-1}; 1]`` is one
+``fmpq_mat`` product per layer, and only the activation is applied entry by entry. This batching
+is what makes exact evaluation affordable (see benchmarks/bench_forward.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from flint import fmpq, fmpq_mat
+
+from losscert.errors import InputError
+from losscert.model.network import Network
+
+
+@dataclass(frozen=True)
+class ForwardTrace:
+    """Every intermediate value of an exact forward pass over n samples.
+
+    ``pre_activations[j - 1]`` is ``z_j`` (d_j x n) for hidden layer j = 1..L-1; ``outputs`` is
+    ``f(x_i)`` for every sample (d_Y x n). Entries are python-flint ``fmpq``.
+    """
+
+    pre_activations: tuple[fmpq_mat, ...]
+    outputs: fmpq_mat
+
+    def pre_activation(self, layer: int, neuron: int, sample: int) -> fmpq:
+        """z_{layer, neuron}(x_sample), layer counted from 1."""
+        return self.pre_activations[layer - 1][neuron, sample]
+
+
+def forward(network: Network, inputs: fmpq_mat) -> ForwardTrace:
+    """Exact forward pass of ``inputs`` (d_X x n, one column per sample)."""
+    if inputs.nrows() != network.input_dim:
+        raise InputError(
+            f"forward pass: the network takes {network.input_dim} inputs per sample, "
+            f"the data has {inputs.nrows()}"
+        )
+    n = int(inputs.ncols())
+    ones = [fmpq(1)] * n
+    act = network.activation
+    current = inputs
+    pre: list[fmpq_mat] = []
+    for j, layer in enumerate(network.layers):
+        augmented = fmpq_mat(current.nrows() + 1, n, [*current.entries(), *ones])
+        z = layer.augmented() * augmented
+        if j == network.depth - 1:
+            return ForwardTrace(tuple(pre), z)
+        pre.append(z)
+        current = fmpq_mat(z.nrows(), n, [act.apply_fmpq(v) for v in z.entries()])
+    raise AssertionError("unreachable: a network has at least one layer")
+
+
+def forward_float(
+    params: list[tuple[np.ndarray, np.ndarray]],
+    breakpoints: np.ndarray,
+    slopes: np.ndarray,
+    intercepts: np.ndarray,
+    inputs: np.ndarray,
+) -> np.ndarray:
+    """Float forward pass for search: ``inputs`` is n x d_X, the result n x d_Y.
+
+    Takes plain arrays (from :func:`float_view`) so that a search loop converts once.
+    """
+    a = inputs
+    for j, (w, b) in enumerate(params):
+        z = a @ w.T + b
+        if j == len(params) - 1:
+            return z
+        piece = np.searchsorted(breakpoints, z, side="left")
+        a = slopes[piece] * z + intercepts[piece]
+    raise AssertionError("unreachable: a network has at least one layer")
+
+
+def float_view(
+    network: Network,
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray, np.ndarray]:
+    """The arguments of :func:`forward_float` for ``network``, converted once."""
+    act = network.activation
+    return (
+        network.to_numpy(),
+        np.array([float(p) for p in act.breakpoints], dtype=float),
+        np.array([float(s) for s in act.slopes], dtype=float),
+        np.array([float(t) for t in act.intercepts], dtype=float),
+    )

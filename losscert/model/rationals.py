@@ -1,0 +1,141 @@
+"""Exact rational numbers at the boundary of the package.
+
+Everything that decides a verdict is a rational. Users hand us ints, ``Fraction``\\ s, python-flint
+``fmpq``\\ s or strings ("3", "-2/7", "0.125", "1e-3"); floats are accepted only when the caller says
+so, and are then converted *exactly* (every binary float is a dyadic rational) or rounded to a
+requested denominator, never silently.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from collections.abc import Sequence
+from numbers import Rational
+from typing import Any
+
+import numpy as np
+
+from flint import fmpq
+
+from losscert.errors import InputError
+
+RationalLike = int | Fraction | fmpq | str
+
+
+def parse_rational(
+    value: Any, where: str, *, allow_float: bool = False, denominator: int | None = None
+) -> Fraction:
+    """Return ``value`` as an exact :class:`Fraction`.
+
+    ``where`` names the place the value came from (``"problem.json: network.layers[0].W[1][2]"``)
+    and appears in the error. Floats are rejected unless ``allow_float`` is true; then they are
+    converted exactly, or rounded to a multiple of ``1/denominator`` when one is given. Strings,
+    ints and rationals are never rounded. NaN and infinities are always rejected.
+    """
+    if isinstance(value, bool):
+        raise InputError(f"{where}: expected a rational number, got the boolean {value!r}")
+    if isinstance(value, int | Fraction):
+        return Fraction(value)
+    if isinstance(value, fmpq):
+        return Fraction(int(value.p), int(value.q))
+    if isinstance(value, float):
+        if not allow_float:
+            raise InputError(
+                f"{where}: got the float {value!r}; write it as a string (\"{value!r}\" or \"p/q\") "
+                "or ask for float input explicitly"
+            )
+        return float_to_rational(value, where, denominator=denominator)
+    if isinstance(value, str):
+        return _parse_rational_string(value, where)
+    if isinstance(value, Rational):
+        return Fraction(int(value.numerator), int(value.denominator))
+    raise InputError(
+        f"{where}: expected a rational number (int, string \"p/q\" or decimal string), "
+        f"got {type(value).__name__} {value!r}"
+    )
+
+
+def _parse_rational_string(text: str, where: str) -> Fraction:
+    stripped = text.strip()
+    if stripped.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
+        raise InputError(f"{where}: {text!r} is not a finite rational number")
+    try:
+        return Fraction(stripped)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise InputError(
+            f"{where}: cannot read {text!r} as a rational number (use \"p/q\" or a decimal string)"
+        ) from exc
+
+
+def float_to_rational(value: float, where: str, *, denominator: int | None = None) -> Fraction:
+    """Convert a float exactly, or round it to the nearest multiple of ``1/denominator``.
+
+    Rounding is an explicit choice of the caller; ties round to even (as ``round`` does).
+    """
+    if not math.isfinite(value):
+        raise InputError(f"{where}: got the non-finite float {value!r}")
+    exact = Fraction(value)
+    if denominator is None:
+        return exact
+    if denominator <= 0:
+        raise InputError(f"{where}: the rounding denominator must be positive, got {denominator}")
+    return Fraction(round(exact * denominator), denominator)
+
+
+def to_fmpq(value: Fraction | int) -> fmpq:
+    """An exact python-flint rational from a Fraction or an int."""
+    frac = Fraction(value)
+    return fmpq(frac.numerator, frac.denominator)
+
+
+def to_fraction(value: fmpq | Fraction | int) -> Fraction:
+    """An exact Fraction from a python-flint rational, a Fraction or an int."""
+    if isinstance(value, fmpq):
+        return Fraction(int(value.p), int(value.q))
+    return Fraction(value)
+
+
+def rational_string(value: fmpq | Fraction | int) -> str:
+    """The canonical text form of a rational: ``"p/q"`` in lowest terms, or ``"p"`` when q = 1."""
+    frac = to_fraction(value)
+    if frac.denominator == 1:
+        return str(frac.numerator)
+    return f"{frac.numerator}/{frac.denominator}"
+
+
+def parse_vector(
+    values: Any, where: str, allow_float: bool = False, denominator: int | None = None
+) -> list[Fraction]:
+    """A non-empty list of rationals (see :func:`parse_rational`); errors name the index."""
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
+        raise InputError(f"{where}: expected a list of numbers, got {type(values).__name__} {values!r}")
+    if len(values) == 0:
+        raise InputError(f"{where}: is empty")
+    return [
+        parse_rational(_unwrap(v), f"{where}[{k}]", allow_float=allow_float, denominator=denominator)
+        for k, v in enumerate(values)
+    ]
+
+
+def parse_matrix(
+    rows: Any, where: str, allow_float: bool = False, denominator: int | None = None
+) -> list[list[Fraction]]:
+    """A non-empty rectangular list of rows of rationals; errors name the row and column."""
+    if isinstance(rows, str | bytes) or not isinstance(rows, Sequence | np.ndarray):
+        raise InputError(f"{where}: expected a list of rows, got {type(rows).__name__} {rows!r}")
+    if len(rows) == 0:
+        raise InputError(f"{where}: has no rows")
+    matrix = [parse_vector(row, f"{where}[{r}]", allow_float, denominator) for r, row in enumerate(rows)]
+    width = len(matrix[0])
+    for r, row in enumerate(matrix):
+        if len(row) != width:
+            raise InputError(f"{where}: row {r} has {len(row)} entries but row 0 has {width}")
+    return matrix
+
+
+def _unwrap(value: Any) -> Any:
+    """numpy scalars -> Python scalars, so that parse_rational sees int/float."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
