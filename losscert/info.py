@@ -41,8 +41,11 @@ def _risk(problem: Problem) -> dict[str, Any]:
     if problem.loss.is_rational:
         return {"exact": rational_string(problem.risk())}
     bounds = problem.risk_bounds()
-    return {"lower": rational_string(bounds.lo), "upper": rational_string(bounds.hi),
-            "approx": f"{float(bounds.lo):.12g}"}
+    return {
+        "lower": rational_string(bounds.lo),
+        "upper": rational_string(bounds.hi),
+        "approx": f"{float(bounds.lo):.12g}",
+    }
 
 
 def _cell(problem: Problem, cell: Any) -> dict[str, Any]:
@@ -50,16 +53,30 @@ def _cell(problem: Problem, cell: Any) -> dict[str, Any]:
     layers = []
     for j, layer in enumerate(cell.pieces, start=1):
         counts = Counter(k for neuron in layer for k in neuron)
-        layers.append({
-            "layer": j,
-            "pieces": {("tie" if k is None else str(k)): counts[k] for k in sorted(counts, key=lambda k: (k is None, k or 0))},
-        })
+        layers.append(
+            {
+                "layer": j,
+                "pieces": {
+                    ("tie" if k is None else str(k)): counts[k]
+                    for k in sorted(counts, key=lambda k: (k is None, k or 0))
+                },
+            }
+        )
     out: dict[str, Any] = {
         "pattern": layers,
         "margin": None if cell.margin is None else rational_string(cell.margin),
-        "margin_at": None if cell.margin_at is None else dict(zip(("layer", "neuron", "sample"), cell.margin_at, strict=True)),
-        "ties": [{"layer": t.layer, "neuron": t.neuron, "sample": t.sample, "breakpoint": rational_string(act.breakpoints[t.breakpoint])}
-                 for t in cell.ties],
+        "margin_at": None
+        if cell.margin_at is None
+        else dict(zip(("layer", "neuron", "sample"), cell.margin_at, strict=True)),
+        "ties": [
+            {
+                "layer": t.layer,
+                "neuron": t.neuron,
+                "sample": t.sample,
+                "breakpoint": rational_string(act.breakpoints[t.breakpoint]),
+            }
+            for t in cell.ties
+        ],
         "on_boundary": cell.on_boundary,
     }
     if cell.on_boundary:
@@ -78,7 +95,9 @@ def _multilinear(problem: Problem, cell: Any) -> dict[str, Any]:
             return {"checked": False, "reason": "no adjacent cell proved realisable"}
     else:
         pattern, scope = cell.pattern(), "the point's cell"
-    evidence = check_multilinear(cell_polynomials(net.widths, net.activation, problem.data, pattern))
+    evidence = check_multilinear(
+        cell_polynomials(net.widths, net.activation, problem.data, pattern)
+    )
     return {
         "checked": True,
         "scope": scope,
@@ -118,14 +137,18 @@ def format_summary(path: str, summary: dict[str, Any]) -> str:
     if cell["on_boundary"]:
         adj = cell["adjacent_cells"]
         exact = "exactly" if adj["complete"] else "at least"
-        lines.append(f"  boundary    {len(cell['ties'])} ties; {exact} {adj['count']} adjacent cells")
+        lines.append(
+            f"  boundary    {len(cell['ties'])} ties; {exact} {adj['count']} adjacent cells"
+        )
     else:
         lines.append("  boundary    none: the point is inside its cell")
     ml = summary.get("multilinear")
     if ml is not None:
         if ml["checked"]:
             verdict = "affine in each layer block" if ml["holds"] else "NOT affine in every block"
-            degrees = ", ".join(f"layer {j}: {d}" for j, d in enumerate(ml["degree_per_layer"], start=1))
+            degrees = ", ".join(
+                f"layer {j}: {d}" for j, d in enumerate(ml["degree_per_layer"], start=1)
+            )
             lines.append(f"  multilinear {verdict} in {ml['scope']} (degree {degrees})")
         else:
             lines.append(f"  multilinear not checked: {ml['reason']}")

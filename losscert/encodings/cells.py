@@ -16,6 +16,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
 from flint import fmpq
 
@@ -132,14 +133,15 @@ class Cell:
             raise ValueError(
                 f"the point is on a cell boundary ({len(self.ties)} ties); use adjacent_cells()"
             )
-        return Pattern(self.pieces)  # type: ignore[arg-type]
+        return Pattern(cast(tuple[tuple[tuple[int, ...], ...], ...], self.pieces))
 
     def with_choices(self, choices: dict[Tie, int]) -> Pattern:
         """The complete pattern with each tie sent to its left (0) or right (1) piece."""
         grid = [[list(neuron) for neuron in layer] for layer in self.pieces]
         for tie in self.ties:
             grid[tie.layer - 1][tie.neuron][tie.sample] = tie.breakpoint + choices[tie]
-        return Pattern(tuple(tuple(tuple(neuron) for neuron in layer) for layer in grid))  # type: ignore[misc]
+        complete = tuple(tuple(tuple(neuron) for neuron in layer) for layer in grid)
+        return Pattern(cast(tuple[tuple[tuple[int, ...], ...], ...], complete))
 
 
 def locate_cell(problem: Problem) -> Cell:
@@ -199,7 +201,9 @@ class AdjacentCells:
             yield self.cell.with_choices(choices)
 
 
-def adjacent_cells(problem: Problem, cell: Cell | None = None, *, max_enumerated_ties: int = 12) -> AdjacentCells:
+def adjacent_cells(
+    problem: Problem, cell: Cell | None = None, *, max_enumerated_ties: int = 12
+) -> AdjacentCells:
     """Decide, neuron by neuron, which sides of the breakpoints the ties can move to.
 
     A side choice is realisable when some direction ``d`` of the neuron's own row satisfies
@@ -243,9 +247,13 @@ def _neuron_ties(
     choices = list(itertools.product((0, 1), repeat=len(ties)))
     if len(ties) > max_ties:
         return NeuronTies(layer, neuron, ties, False, (), (), tuple(choices))
-    realisable, excluded, undecided = [], [], []
+    realisable: list[tuple[int, ...]] = []
+    excluded: list[tuple[int, ...]] = []
+    undecided: list[tuple[int, ...]] = []
     for sides in choices:
-        signed = [[v if side else -v for v in vec] for vec, side in zip(vectors, sides, strict=True)]
+        signed = [
+            [v if side else -v for v in vec] for vec, side in zip(vectors, sides, strict=True)
+        ]
         result = strict_witness(signed)
         if result is None:
             undecided.append(sides)
@@ -253,4 +261,6 @@ def _neuron_ties(
             (excluded if layer == 1 else undecided).append(sides)
         else:
             realisable.append(sides)
-    return NeuronTies(layer, neuron, ties, False, tuple(realisable), tuple(excluded), tuple(undecided))
+    return NeuronTies(
+        layer, neuron, ties, False, tuple(realisable), tuple(excluded), tuple(undecided)
+    )

@@ -80,7 +80,7 @@ def cell_polynomials(
     """Build the per-cell polynomials of the architecture ``widths`` on ``data`` for ``pattern``."""
     _check_shape(widths, data, pattern)
     names = tuple(parameter_names(widths))
-    poly_ring, *gens = ring(",".join(names), QQ) if names else (None,)
+    poly_ring, *gens = ring(",".join(names), QQ)
     index = {name: g for name, g in zip(names, gens, strict=True)}
     blocks = _blocks(widths)
     pre: list[list[list[PolyElement]]] = [[[] for _ in range(w)] for w in widths[1:-1]]
@@ -150,7 +150,11 @@ def cell_risk(polys: CellPolynomials, loss: Loss, data: Dataset) -> PolyElement 
     if per_sample is None:
         raise UnsupportedError(f"no symbolic cell risk for the {loss.kind} loss")
     exprs = [
-        per_sample(loss, [sympy.Rational(v.numerator, v.denominator) for v in y], [f.as_expr() for f in sample])
+        per_sample(
+            loss,
+            [sympy.Rational(v.numerator, v.denominator) for v in y],
+            [f.as_expr() for f in sample],
+        )
         for sample, y in zip(polys.outputs, labels, strict=True)
     ]
     return sympy.Add(*exprs) / n
@@ -171,7 +175,9 @@ def _huber_loss(loss: Loss, y: list[sympy.Expr], f: list[sympy.Expr]) -> sympy.E
     for yk, fk in zip(y, f, strict=True):
         r = fk - yk
         terms.append(
-            sympy.Piecewise((r**2 / 2, sympy.Abs(r) <= delta), (delta * (sympy.Abs(r) - delta / 2), True))
+            sympy.Piecewise(
+                (r**2 / 2, sympy.Abs(r) <= delta), (delta * (sympy.Abs(r) - delta / 2), True)
+            )
         )
     return sympy.Add(*terms)
 
@@ -206,11 +212,15 @@ def _blocks(widths: Sequence[int]) -> tuple[tuple[int, ...], ...]:
 
 def _check_shape(widths: Sequence[int], data: Dataset, pattern: Pattern) -> None:
     if widths[0] != data.input_dim:
-        raise InputError(f"cell polynomials: widths start with {widths[0]} but the data has d_X = {data.input_dim}")
+        raise InputError(
+            f"cell polynomials: widths start with {widths[0]} but the data has d_X = {data.input_dim}"
+        )
     hidden = tuple(widths[1:-1])
     shape = tuple(len(layer) for layer in pattern.pieces)
     if shape != hidden:
-        raise InputError(f"cell polynomials: the pattern has layer widths {shape}, the network {hidden}")
+        raise InputError(
+            f"cell polynomials: the pattern has layer widths {shape}, the network {hidden}"
+        )
     for j, layer in enumerate(pattern.pieces, start=1):
         for r, neuron in enumerate(layer):
             if len(neuron) != data.n:

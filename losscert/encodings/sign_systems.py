@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 from math import gcd
+from typing import Literal
 
 from flint import fmpq_mat
 
@@ -31,7 +32,9 @@ def rank(vectors: Sequence[Sequence[Fraction]]) -> int:
     return int(fmpq_mat(rows, cols, [to_fmpq(v) for row in vectors for v in row]).rank())
 
 
-def strict_witness(vectors: Sequence[Sequence[Fraction]], *, max_rows: int = 4000) -> Vector | None | bool:
+def strict_witness(
+    vectors: Sequence[Sequence[Fraction]], *, max_rows: int = 4000
+) -> Vector | Literal[False] | None:
     """A d with ``u . d > 0`` for every u in ``vectors``, ``False`` if none exists, ``None`` if undecided.
 
     The returned witness is re-checked exactly before it is returned.
@@ -47,7 +50,9 @@ def strict_witness(vectors: Sequence[Sequence[Fraction]], *, max_rows: int = 400
         if result is None or result is False:
             return result
         witness = result
-    if not all(sum((a * b for a, b in zip(u, witness, strict=True)), Fraction(0)) > 0 for u in rows):
+    if not all(
+        sum((a * b for a, b in zip(u, witness, strict=True)), Fraction(0)) > 0 for u in rows
+    ):
         raise AssertionError("sign system witness failed its exact re-check")
     return witness
 
@@ -64,17 +69,17 @@ def _row_space_witness(rows: list[Vector]) -> Vector:
 
 def _normalise(row: Vector) -> Vector:
     """Scale a strict homogeneous inequality to coprime integers (same solution set)."""
-    denominators = 1
-    for v in row:
-        denominators = denominators * v.denominator // gcd(denominators, v.denominator)
-    ints = [int(v * denominators) for v in row]
+    scale = 1
+    for value in row:
+        scale = scale * value.denominator // gcd(scale, value.denominator)
+    ints = [int(value * scale) for value in row]
     g = 0
-    for v in ints:
-        g = gcd(g, abs(v))
-    return tuple(Fraction(v // g) for v in ints) if g else tuple(Fraction(0) for _ in row)
+    for entry in ints:
+        g = gcd(g, abs(entry))
+    return tuple(Fraction(entry // g) for entry in ints) if g else tuple(Fraction(0) for _ in row)
 
 
-def _fourier_motzkin(rows: list[Vector], dim: int, max_rows: int) -> Vector | None | bool:
+def _fourier_motzkin(rows: list[Vector], dim: int, max_rows: int) -> Vector | Literal[False] | None:
     """Eliminate variables dim-1, ..., 0; back-substitute a witness, or prove infeasibility."""
     stages: list[list[Vector]] = []
     current = sorted({_normalise(r) for r in rows})

@@ -62,7 +62,9 @@ def read_csv(path: Path, label_columns: Any, where: str) -> tuple[Rows, Rows]:
     labels_at = _label_indices(label_columns, header, len(table[0]), where)
     inputs_at = [c for c in range(len(table[0])) if c not in labels_at]
     if not inputs_at:
-        raise InputError(f"{where}.label_columns: every column of {path} is a label; no inputs left")
+        raise InputError(
+            f"{where}.label_columns: every column of {path} is a label; no inputs left"
+        )
     xs, ys = [], []
     for line, row in enumerate(body, start=2 if header else 1):
         if len(row) != len(table[0]):
@@ -76,7 +78,13 @@ def read_csv(path: Path, label_columns: Any, where: str) -> tuple[Rows, Rows]:
 
 
 def read_npz(
-    path: Path, inputs_key: str, labels_key: str, where: str, *, allow_float: bool, denominator: int | None
+    path: Path,
+    inputs_key: str,
+    labels_key: str,
+    where: str,
+    *,
+    allow_float: bool,
+    denominator: int | None,
 ) -> tuple[Rows, Rows]:
     """Inputs (n x d_X) and labels (n x d_Y or n) from two arrays of an ``.npz`` file."""
     try:
@@ -84,7 +92,9 @@ def read_npz(
             arrays = {key: archive[key] for key in (inputs_key, labels_key) if key in archive.files}
             files = list(archive.files)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputError(f"{where}.file: cannot read {path} as .npz without pickles: {exc}") from exc
+        raise InputError(
+            f"{where}.file: cannot read {path} as .npz without pickles: {exc}"
+        ) from exc
     for key, field in ((inputs_key, "inputs"), (labels_key, "labels")):
         if key not in arrays:
             raise InputError(f"{where}.{field}: {path} has no array {key!r} (it has {files})")
@@ -98,7 +108,7 @@ def _npz_matrix(array: np.ndarray, where: str, allow_float: bool, denominator: i
         raise InputError(f"{where}: arrays must hold integers or floats, got dtype {array.dtype}")
     if array.dtype.kind == "f" and not allow_float:
         raise InputError(
-            f"{where}: holds floats (dtype {array.dtype}); set \"float_input\" in the problem to "
+            f'{where}: holds floats (dtype {array.dtype}); set "float_input" in the problem to '
             "convert them exactly, or store integers"
         )
     if array.ndim == 1:

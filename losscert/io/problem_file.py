@@ -26,7 +26,17 @@ from losscert.model.rationals import parse_matrix, parse_rational, parse_vector,
 
 FORMAT = "losscert-problem"
 VERSION = 1
-_TOP_KEYS = {"format", "version", "name", "description", "float_input", "activation", "loss", "network", "data"}
+_TOP_KEYS = {
+    "format",
+    "version",
+    "name",
+    "description",
+    "float_input",
+    "activation",
+    "loss",
+    "network",
+    "data",
+}
 _PRESET_ARGS = {
     "relu": (),
     "leaky_relu": ("alpha",),
@@ -47,7 +57,10 @@ class _Numbers:
 
     def scalar(self, value: Any, field: str) -> Fraction:
         return parse_rational(
-            value, f"{self.source}: {field}", allow_float=self.allow_float, denominator=self.denominator
+            value,
+            f"{self.source}: {field}",
+            allow_float=self.allow_float,
+            denominator=self.denominator,
         )
 
     def vector(self, value: Any, field: str) -> list[Fraction]:
@@ -67,23 +80,33 @@ def read_problem(path: str | Path) -> Problem:
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{file}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise InputError(
+            f"{file}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
     except ValueError as exc:
         raise InputError(f"{file}: {exc}") from exc
     return problem_from_dict(document, source=str(file), base_dir=file.parent)
 
 
-def problem_from_dict(document: Any, *, source: str = "<problem>", base_dir: Path | None = None) -> Problem:
+def problem_from_dict(
+    document: Any, *, source: str = "<problem>", base_dir: Path | None = None
+) -> Problem:
     """Validate a parsed problem document; data files are resolved against ``base_dir``."""
     if not isinstance(document, dict):
-        raise InputError(f"{source}: the top level must be a JSON object, got {type(document).__name__}")
+        raise InputError(
+            f"{source}: the top level must be a JSON object, got {type(document).__name__}"
+        )
     unknown = sorted(set(document) - _TOP_KEYS)
     if unknown:
-        raise InputError(f"{source}: unknown field {unknown[0]!r}; known fields: {', '.join(sorted(_TOP_KEYS))}")
+        raise InputError(
+            f"{source}: unknown field {unknown[0]!r}; known fields: {', '.join(sorted(_TOP_KEYS))}"
+        )
     if document.get("format") != FORMAT:
         raise InputError(f"{source}: format: expected {FORMAT!r}, got {document.get('format')!r}")
     if document.get("version") != VERSION:
-        raise InputError(f"{source}: version: this losscert reads version {VERSION}, got {document.get('version')!r}")
+        raise InputError(
+            f"{source}: version: this losscert reads version {VERSION}, got {document.get('version')!r}"
+        )
     numbers = _float_policy(document.get("float_input", False), source)
     for key in ("activation", "loss", "network", "data"):
         if key not in document:
@@ -106,7 +129,11 @@ def problem_to_dict(problem: Problem, *, name: str | None = None) -> dict[str, A
         document["name"] = name
     document["activation"] = activation_to_spec(net.activation)
     loss = problem.loss
-    document["loss"] = loss.kind if loss.delta is None else {"kind": loss.kind, "delta": rational_string(loss.delta)}
+    document["loss"] = (
+        loss.kind
+        if loss.delta is None
+        else {"kind": loss.kind, "delta": rational_string(loss.delta)}
+    )
     document["network"] = {
         "layers": [
             {
@@ -169,7 +196,7 @@ def _float_policy(spec: Any, source: str) -> _Numbers:
         if isinstance(denominator, int) and not isinstance(denominator, bool) and denominator > 0:
             return _Numbers(source, True, denominator)
     raise InputError(
-        f"{source}: float_input: expected false, true, \"exact\" or {{\"round_to_denominator\": N}} "
+        f'{source}: float_input: expected false, true, "exact" or {{"round_to_denominator": N}} '
         f"with a positive integer N, got {spec!r}"
     )
 
@@ -183,20 +210,26 @@ def _activation(spec: Any, numbers: _Numbers) -> Activation:
     if "preset" in spec:
         name = spec["preset"]
         if name not in PRESETS:
-            raise InputError(f"{where}.preset: unknown activation {name!r}; presets: {', '.join(PRESETS)}")
+            raise InputError(
+                f"{where}.preset: unknown activation {name!r}; presets: {', '.join(PRESETS)}"
+            )
         extra = sorted(set(spec) - {"preset", *_PRESET_ARGS[name]})
         if extra:
             raise InputError(f"{where}: {name} takes no parameter {extra[0]!r}")
-        args = {k: numbers.scalar(spec[k], f"activation.{k}") for k in _PRESET_ARGS[name] if k in spec}
+        args = {
+            k: numbers.scalar(spec[k], f"activation.{k}") for k in _PRESET_ARGS[name] if k in spec
+        }
         try:
             return PRESETS[name](**args)
         except InputError as exc:
             raise InputError(f"{where}: {exc}") from exc
     extra = sorted(set(spec) - {"breakpoints", "slopes", "anchor"})
     if extra:
-        raise InputError(f"{where}: unknown field {extra[0]!r} (a custom activation has breakpoints, slopes, anchor)")
+        raise InputError(
+            f"{where}: unknown field {extra[0]!r} (a custom activation has breakpoints, slopes, anchor)"
+        )
     if "slopes" not in spec:
-        raise InputError(f"{where}: give a \"preset\" or \"breakpoints\" and \"slopes\"")
+        raise InputError(f'{where}: give a "preset" or "breakpoints" and "slopes"')
     breakpoints = spec.get("breakpoints", [])
     if not isinstance(breakpoints, list):
         raise InputError(f"{where}.breakpoints: expected a list, got {breakpoints!r}")
@@ -205,7 +238,10 @@ def _activation(spec: Any, numbers: _Numbers) -> Activation:
     anchor = spec.get("anchor", ["0", "0"])
     if not isinstance(anchor, list) or len(anchor) != 2:
         raise InputError(f"{where}.anchor: expected [x, h(x)], got {anchor!r}")
-    point = (numbers.scalar(anchor[0], "activation.anchor[0]"), numbers.scalar(anchor[1], "activation.anchor[1]"))
+    point = (
+        numbers.scalar(anchor[0], "activation.anchor[0]"),
+        numbers.scalar(anchor[1], "activation.anchor[1]"),
+    )
     return Activation.from_pieces(bps, slopes, point, where=where)
 
 
@@ -214,7 +250,7 @@ def _loss(spec: Any, numbers: _Numbers) -> Loss:
     if isinstance(spec, str):
         spec = {"kind": spec}
     if not isinstance(spec, dict) or "kind" not in spec:
-        raise InputError(f"{where}: expected a loss name or {{\"kind\": ...}}, got {spec!r}")
+        raise InputError(f'{where}: expected a loss name or {{"kind": ...}}, got {spec!r}')
     kind = spec["kind"]
     if kind not in LOSS_KINDS:
         raise InputError(f"{where}.kind: unknown loss {kind!r}; known: {', '.join(LOSS_KINDS)}")
@@ -231,12 +267,14 @@ def _loss(spec: Any, numbers: _Numbers) -> Loss:
 def _network(spec: Any, activation: Activation, numbers: _Numbers) -> Network:
     where = f"{numbers.source}: network"
     if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list) or not spec["layers"]:
-        raise InputError(f"{where}.layers: expected a non-empty list of {{\"W\": ..., \"b\": ...}}")
+        raise InputError(f'{where}.layers: expected a non-empty list of {{"W": ..., "b": ...}}')
     weights, biases = [], []
     for j, layer in enumerate(spec["layers"]):
         field = f"network.layers[{j}]"
         if not isinstance(layer, dict) or set(layer) != {"W", "b"}:
-            raise InputError(f"{numbers.source}: {field}: expected an object with exactly \"W\" and \"b\", got {layer!r}")
+            raise InputError(
+                f'{numbers.source}: {field}: expected an object with exactly "W" and "b", got {layer!r}'
+            )
         weights.append(numbers.matrix(layer["W"], f"{field}.W"))
         biases.append(numbers.vector(layer["b"], f"{field}.b"))
     return Network.from_rationals(weights, biases, activation, where=where)
@@ -251,7 +289,9 @@ def _data(spec: Any, numbers: _Numbers, base_dir: Path) -> Dataset:
     else:
         extra = sorted(set(spec) - {"inputs", "labels"})
         if extra or "inputs" not in spec or "labels" not in spec:
-            raise InputError(f"{where}: inline data has exactly \"inputs\" and \"labels\" (or give \"file\")")
+            raise InputError(
+                f'{where}: inline data has exactly "inputs" and "labels" (or give "file")'
+            )
         inputs = numbers.matrix(spec["inputs"], "data.inputs")
         raw_labels = spec["labels"]
         if isinstance(raw_labels, list) and raw_labels and not isinstance(raw_labels[0], list):

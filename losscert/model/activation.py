@@ -79,7 +79,9 @@ class Activation:
         where: str = "activation",
     ) -> Activation:
         """Build an activation from breakpoints, slopes and its value ``h(x0) = y0`` at one point."""
-        bps = tuple(parse_rational(p, f"{where}.breakpoints[{k}]") for k, p in enumerate(breakpoints))
+        bps = tuple(
+            parse_rational(p, f"{where}.breakpoints[{k}]") for k, p in enumerate(breakpoints)
+        )
         ss = tuple(parse_rational(s, f"{where}.slopes[{k}]") for k, s in enumerate(slopes))
         x0 = parse_rational(anchor[0], f"{where}.anchor[0]")
         y0 = parse_rational(anchor[1], f"{where}.anchor[1]")

@@ -46,7 +46,12 @@ class Dataset:
 
     @classmethod
     def from_numpy(
-        cls, inputs: np.ndarray, labels: np.ndarray, *, denominator: int | None = None, where: str = "data"
+        cls,
+        inputs: np.ndarray,
+        labels: np.ndarray,
+        *,
+        denominator: int | None = None,
+        where: str = "data",
     ) -> Dataset:
         """From float arrays (n x d_X, n x d_Y or n), exactly or rounded to 1/denominator."""
         x = np.asarray(inputs, dtype=float)
@@ -55,10 +60,20 @@ class Dataset:
             y = y.reshape(-1, 1)
         if x.ndim == 1:
             x = x.reshape(-1, 1)
-        rows_x = [[float_to_rational(float(v), f"{where}.inputs[{i}][{k}]", denominator=denominator)
-                   for k, v in enumerate(row)] for i, row in enumerate(x)]
-        rows_y = [[float_to_rational(float(v), f"{where}.labels[{i}][{k}]", denominator=denominator)
-                   for k, v in enumerate(row)] for i, row in enumerate(y)]
+        rows_x = [
+            [
+                float_to_rational(float(v), f"{where}.inputs[{i}][{k}]", denominator=denominator)
+                for k, v in enumerate(row)
+            ]
+            for i, row in enumerate(x)
+        ]
+        rows_y = [
+            [
+                float_to_rational(float(v), f"{where}.labels[{i}][{k}]", denominator=denominator)
+                for k, v in enumerate(row)
+            ]
+            for i, row in enumerate(y)
+        ]
         return cls.from_rows(rows_x, rows_y, where=where)
 
     @property

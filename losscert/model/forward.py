@@ -8,12 +8,14 @@ is what makes exact evaluation affordable (see benchmarks/bench_forward.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 from flint import fmpq, fmpq_mat
 
 from losscert.errors import InputError
 from losscert.model.network import Network
+from losscert.model.rationals import to_fraction
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,13 @@ class ForwardTrace:
     pre_activations: tuple[fmpq_mat, ...]
     outputs: fmpq_mat
 
-    def pre_activation(self, layer: int, neuron: int, sample: int) -> fmpq:
-        """z_{layer, neuron}(x_sample), layer counted from 1."""
-        return self.pre_activations[layer - 1][neuron, sample]
+    def pre_activation(self, layer: int, neuron: int, sample: int) -> Fraction:
+        """z_{layer, neuron}(x_sample) as a Fraction, layer counted from 1."""
+        return to_fraction(self.pre_activations[layer - 1][neuron, sample])
+
+    def output_rows(self) -> list[list[Fraction]]:
+        """f(x_i) as Fractions, one row per sample."""
+        return [[to_fraction(v) for v in col] for col in self.outputs.transpose().tolist()]
 
 
 def forward(network: Network, inputs: fmpq_mat) -> ForwardTrace:

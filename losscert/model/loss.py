@@ -39,7 +39,9 @@ LOSS_KINDS = (
     "softmax_cross_entropy",
 )
 _NON_RATIONAL = frozenset({"logistic", "softmax_cross_entropy"})
-_DIFFERENTIABLE = frozenset({"squared", "squared_half", "huber", "logistic", "softmax_cross_entropy"})
+_DIFFERENTIABLE = frozenset(
+    {"squared", "squared_half", "huber", "logistic", "softmax_cross_entropy"}
+)
 _SIGN_LABELS = frozenset({"hinge", "logistic"})
 
 
@@ -67,7 +69,9 @@ class Loss:
 
     def __post_init__(self) -> None:
         if self.kind not in LOSS_KINDS:
-            raise InputError(f"loss: unknown kind {self.kind!r}; expected one of {', '.join(LOSS_KINDS)}")
+            raise InputError(
+                f"loss: unknown kind {self.kind!r}; expected one of {', '.join(LOSS_KINDS)}"
+            )
         if self.kind == "huber":
             if self.delta is None or self.delta <= 0:
                 raise InputError(f"loss: huber needs a positive delta, got {self.delta}")
@@ -93,7 +97,9 @@ class Loss:
             return "squared_half: R = (1/(2n)) sum ||f - y||^2"
         return self.kind
 
-    def validate_labels(self, label_rows: Sequence[Sequence[Fraction]], where: str = "data.labels") -> None:
+    def validate_labels(
+        self, label_rows: Sequence[Sequence[Fraction]], where: str = "data.labels"
+    ) -> None:
         """Raise InputError naming the sample when a label does not suit this loss."""
         for i, row in enumerate(label_rows):
             if self.kind in _SIGN_LABELS:
@@ -148,7 +154,9 @@ def exact_risk(loss: Loss, labels: fmpq_mat, outputs: fmpq_mat) -> Fraction:
     return to_fraction(total / int(labels.ncols()))
 
 
-def risk_bounds(loss: Loss, labels: fmpq_mat, outputs: fmpq_mat, *, precision: int = 128) -> Interval:
+def risk_bounds(
+    loss: Loss, labels: fmpq_mat, outputs: fmpq_mat, *, precision: int = 128
+) -> Interval:
     """A rigorous interval [lo, hi] with rational endpoints that contains R.
 
     Exact (lo == hi) for rational losses; for logistic / softmax the width shrinks like
@@ -163,7 +171,9 @@ def risk_bounds(loss: Loss, labels: fmpq_mat, outputs: fmpq_mat, *, precision: i
             total += loss.sample_loss_ball(y, f)
         ball = total / int(labels.ncols())
         if not ball.is_finite():
-            raise UnsupportedError(f"{loss.kind} risk overflowed the ball arithmetic; outputs too large")
+            raise UnsupportedError(
+                f"{loss.kind} risk overflowed the ball arithmetic; outputs too large"
+            )
         return Interval(_arb_endpoint(ball.lower()), _arb_endpoint(ball.upper()))
 
 

@@ -21,7 +21,13 @@ from flint import fmpq, fmpq_mat
 
 from losscert.errors import InputError
 from losscert.model.activation import Activation
-from losscert.model.rationals import float_to_rational, parse_matrix, parse_vector, to_fmpq, to_fraction
+from losscert.model.rationals import (
+    float_to_rational,
+    parse_matrix,
+    parse_vector,
+    to_fmpq,
+    to_fraction,
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,9 @@ class Network:
         ``weights[j]`` is layer ``j + 1``'s matrix as a list of rows, ``biases[j]`` its bias vector.
         """
         if len(weights) != len(biases):
-            raise InputError(f"{where}: {len(weights)} weight matrices but {len(biases)} bias vectors")
+            raise InputError(
+                f"{where}: {len(weights)} weight matrices but {len(biases)} bias vectors"
+            )
         layers = []
         for j, (w, b) in enumerate(zip(weights, biases, strict=True)):
             place = f"{where}.layers[{j}]"
@@ -108,17 +116,27 @@ class Network:
             w_arr = np.asarray(w, dtype=float)
             b_arr = np.asarray(b, dtype=float).reshape(-1)
             if w_arr.ndim != 2:
-                raise InputError(f"{where}.layers[{j}].W: expected a 2-D array, got shape {w_arr.shape}")
+                raise InputError(
+                    f"{where}.layers[{j}].W: expected a 2-D array, got shape {w_arr.shape}"
+                )
             rational_w.append(
                 [
-                    [float_to_rational(float(v), f"{where}.layers[{j}].W[{r}][{c}]", denominator=denominator)
-                     for c, v in enumerate(row)]
+                    [
+                        float_to_rational(
+                            float(v), f"{where}.layers[{j}].W[{r}][{c}]", denominator=denominator
+                        )
+                        for c, v in enumerate(row)
+                    ]
                     for r, row in enumerate(w_arr)
                 ]
             )
             rational_b.append(
-                [float_to_rational(float(v), f"{where}.layers[{j}].b[{r}]", denominator=denominator)
-                 for r, v in enumerate(b_arr)]
+                [
+                    float_to_rational(
+                        float(v), f"{where}.layers[{j}].b[{r}]", denominator=denominator
+                    )
+                    for r, v in enumerate(b_arr)
+                ]
             )
         return cls.from_rationals(rational_w, rational_b, activation, where=where)
 
@@ -180,7 +198,9 @@ class Network:
             w = [to_fmpq(to_fraction(v)) for v in values[pos : pos + n_w]]
             b = [to_fmpq(to_fraction(v)) for v in values[pos + n_w : pos + n_w + layer.out_dim]]
             pos += n_w + layer.out_dim
-            layers.append(Layer(fmpq_mat(layer.out_dim, layer.in_dim, w), fmpq_mat(layer.out_dim, 1, b)))
+            layers.append(
+                Layer(fmpq_mat(layer.out_dim, layer.in_dim, w), fmpq_mat(layer.out_dim, 1, b))
+            )
         return Network(layers, self.activation)
 
     def weights(self, j: int) -> list[list[Fraction]]:
@@ -195,7 +215,9 @@ class Network:
         """(W_j, b_j) as float64 arrays: for search only, never for a decision."""
         out = []
         for layer in self._layers:
-            w = np.array([[_fmpq_float(v) for v in row] for row in layer.weight.tolist()], dtype=float)
+            w = np.array(
+                [[_fmpq_float(v) for v in row] for row in layer.weight.tolist()], dtype=float
+            )
             b = np.array([_fmpq_float(v) for v in layer.bias.entries()], dtype=float)
             out.append((w.reshape(layer.out_dim, layer.in_dim), b))
         return out

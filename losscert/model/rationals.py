@@ -9,13 +9,12 @@ requested denominator, never silently.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from collections.abc import Sequence
+from fractions import Fraction
 from numbers import Rational
 from typing import Any
 
 import numpy as np
-
 from flint import fmpq
 
 from losscert.errors import InputError
@@ -42,7 +41,7 @@ def parse_rational(
     if isinstance(value, float):
         if not allow_float:
             raise InputError(
-                f"{where}: got the float {value!r}; write it as a string (\"{value!r}\" or \"p/q\") "
+                f'{where}: got the float {value!r}; write it as a string ("{value!r}" or "p/q") '
                 "or ask for float input explicitly"
             )
         return float_to_rational(value, where, denominator=denominator)
@@ -51,7 +50,7 @@ def parse_rational(
     if isinstance(value, Rational):
         return Fraction(int(value.numerator), int(value.denominator))
     raise InputError(
-        f"{where}: expected a rational number (int, string \"p/q\" or decimal string), "
+        f'{where}: expected a rational number (int, string "p/q" or decimal string), '
         f"got {type(value).__name__} {value!r}"
     )
 
@@ -64,7 +63,7 @@ def _parse_rational_string(text: str, where: str) -> Fraction:
         return Fraction(stripped)
     except (ValueError, ZeroDivisionError) as exc:
         raise InputError(
-            f"{where}: cannot read {text!r} as a rational number (use \"p/q\" or a decimal string)"
+            f'{where}: cannot read {text!r} as a rational number (use "p/q" or a decimal string)'
         ) from exc
 
 
@@ -109,11 +108,15 @@ def parse_vector(
 ) -> list[Fraction]:
     """A non-empty list of rationals (see :func:`parse_rational`); errors name the index."""
     if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
-        raise InputError(f"{where}: expected a list of numbers, got {type(values).__name__} {values!r}")
+        raise InputError(
+            f"{where}: expected a list of numbers, got {type(values).__name__} {values!r}"
+        )
     if len(values) == 0:
         raise InputError(f"{where}: is empty")
     return [
-        parse_rational(_unwrap(v), f"{where}[{k}]", allow_float=allow_float, denominator=denominator)
+        parse_rational(
+            _unwrap(v), f"{where}[{k}]", allow_float=allow_float, denominator=denominator
+        )
         for k, v in enumerate(values)
     ]
 
@@ -126,7 +129,9 @@ def parse_matrix(
         raise InputError(f"{where}: expected a list of rows, got {type(rows).__name__} {rows!r}")
     if len(rows) == 0:
         raise InputError(f"{where}: has no rows")
-    matrix = [parse_vector(row, f"{where}[{r}]", allow_float, denominator) for r, row in enumerate(rows)]
+    matrix = [
+        parse_vector(row, f"{where}[{r}]", allow_float, denominator) for r, row in enumerate(rows)
+    ]
     width = len(matrix[0])
     for r, row in enumerate(matrix):
         if len(row) != width:
