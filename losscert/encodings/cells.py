@@ -234,7 +234,7 @@ def _layer_inputs(problem: Problem) -> list[list[list[Fraction]]]:
 
     out = [augmented(problem.data.inputs.transpose().tolist())]
     for z in problem.trace().pre_activations[:-1]:
-        out.append(augmented([[act.apply_fmpq(v) for v in col] for col in z.transpose().tolist()]))
+        out.append(augmented([act.apply_many(col) for col in z.transpose().tolist()]))
     return out
 
 

@@ -49,29 +49,32 @@ def read_csv(path: Path, label_columns: Any, where: str) -> tuple[Rows, Rows]:
     (header needed) or indices.
     """
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            table = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            table = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{where}.file: cannot read {path}: {exc}") from exc
     if not table:
         raise InputError(f"{where}.file: {path} holds no data rows")
-    header = table[0] if not _all_numeric(table[0]) else None
+    first_line, first = table[0]
+    header = first if _is_header(first, f"{where}: {path.name} line {first_line}") else None
     body = table[1:] if header is not None else table
     if not body:
         raise InputError(f"{where}.file: {path} has a header but no data rows")
-    labels_at = _label_indices(label_columns, header, len(table[0]), where)
-    inputs_at = [c for c in range(len(table[0])) if c not in labels_at]
+    width = len(first)
+    labels_at = _label_indices(label_columns, header, width, where)
+    inputs_at = [c for c in range(width) if c not in labels_at]
     if not inputs_at:
         raise InputError(
             f"{where}.label_columns: every column of {path} is a label; no inputs left"
         )
     xs, ys = [], []
-    for line, row in enumerate(body, start=2 if header else 1):
-        if len(row) != len(table[0]):
+    for line, row in body:
+        if len(row) != width:
             raise InputError(
-                f"{where}.file: {path} line {line} has {len(row)} columns, expected {len(table[0])}"
+                f"{where}.file: {path} line {line} has {len(row)} columns, expected {width}"
             )
-        place = f"{path} line {line}"
+        place = f"{where}: {path.name} line {line}"
         xs.append([parse_rational(row[c], f"{place} column {c + 1}") for c in inputs_at])
         ys.append([parse_rational(row[c], f"{place} column {c + 1}") for c in labels_at])
     return xs, ys
@@ -88,9 +91,15 @@ def read_npz(
 ) -> tuple[Rows, Rows]:
     """Inputs (n x d_X) and labels (n x d_Y or n) from two arrays of an ``.npz`` file."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in (inputs_key, labels_key) if key in archive.files}
-            files = list(archive.files)
+        with path.open("rb") as handle:  # our handle, so that it is closed on every path
+            archive = np.load(handle, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise InputError(
+                    f"{where}.file: {path} holds a single .npy array, not an .npz archive"
+                )
+            with archive:
+                files = list(archive.files)
+                arrays = {key: archive[key] for key in (inputs_key, labels_key) if key in files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise InputError(
             f"{where}.file: cannot read {path} as .npz without pickles: {exc}"
@@ -98,8 +107,12 @@ def read_npz(
     for key, field in ((inputs_key, "inputs"), (labels_key, "labels")):
         if key not in arrays:
             raise InputError(f"{where}.{field}: {path} has no array {key!r} (it has {files})")
-    x = _npz_matrix(arrays[inputs_key], f"{path}[{inputs_key!r}]", allow_float, denominator)
-    y = _npz_matrix(arrays[labels_key], f"{path}[{labels_key!r}]", allow_float, denominator)
+    x = _npz_matrix(
+        arrays[inputs_key], f"{where}: {path.name}[{inputs_key!r}]", allow_float, denominator
+    )
+    y = _npz_matrix(
+        arrays[labels_key], f"{where}: {path.name}[{labels_key!r}]", allow_float, denominator
+    )
     return x, y
 
 
@@ -118,13 +131,24 @@ def _npz_matrix(array: np.ndarray, where: str, allow_float: bool, denominator: i
     return parse_matrix(array.tolist(), where, allow_float, denominator)
 
 
-def _all_numeric(row: list[str]) -> bool:
+def _is_header(row: list[str], where: str) -> bool:
+    """A first row of text only is a header; numbers only are data; a mix is an error."""
+    numeric = []
     for cell in row:
         try:
-            parse_rational(cell, "csv")
+            parse_rational(cell, where)
+            numeric.append(True)
         except InputError:
-            return False
-    return True
+            numeric.append(False)
+    if all(numeric):
+        return False
+    if not any(numeric):
+        return True
+    bad = numeric.index(False)
+    raise InputError(
+        f"{where} column {bad + 1}: cannot read {row[bad]!r} as a number, and the row is not a "
+        "header either (it mixes text and numbers)"
+    )
 
 
 def _label_indices(spec: Any, header: list[str] | None, width: int, where: str) -> list[int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -78,13 +78,13 @@ def read_problem(path: str | Path) -> Problem:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{file}: cannot read the problem file: {exc}") from exc
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=_nonfinite_constant)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{file}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
-    except ValueError as exc:
-        raise InputError(f"{file}: {exc}") from exc
+    except RecursionError as exc:
+        raise InputError(f"{file}: the JSON is nested too deeply to be a problem file") from exc
     return problem_from_dict(document, source=str(file), base_dir=file.parent)
 
 
@@ -103,7 +103,8 @@ def problem_from_dict(
         )
     if document.get("format") != FORMAT:
         raise InputError(f"{source}: format: expected {FORMAT!r}, got {document.get('format')!r}")
-    if document.get("version") != VERSION:
+    version = document.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version != VERSION:
         raise InputError(
             f"{source}: version: this losscert reads version {VERSION}, got {document.get('version')!r}"
         )
@@ -156,14 +157,20 @@ def write_problem(problem: Problem, path: str | Path, *, name: str | None = None
 
 
 def write_json_atomic(document: Any, path: Path) -> None:
+    """Write JSON to a temporary file beside ``path``, then rename it over ``path``.
+
+    The temporary file is created with mode 0666 less the umask, as a plain ``open`` would, so
+    the result has the usual permissions.
+    """
     text = json.dumps(document, indent=2) + "\n"
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -182,8 +189,10 @@ def activation_to_spec(activation: Activation) -> Any:
 # --- sections ------------------------------------------------------------------------------------
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number losscert accepts (only finite rationals)")
+def _nonfinite_constant(name: str) -> float:
+    """JSON's NaN / Infinity become float NaN / inf, so that the field that holds one is named
+    in the error (parse_rational rejects non-finite values wherever they appear)."""
+    return float(name)
 
 
 def _float_policy(spec: Any, source: str) -> _Numbers:
@@ -209,7 +218,7 @@ def _activation(spec: Any, numbers: _Numbers) -> Activation:
         raise InputError(f"{where}: expected a preset name or an object, got {spec!r}")
     if "preset" in spec:
         name = spec["preset"]
-        if name not in PRESETS:
+        if not isinstance(name, str) or name not in PRESETS:
             raise InputError(
                 f"{where}.preset: unknown activation {name!r}; presets: {', '.join(PRESETS)}"
             )

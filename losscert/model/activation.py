@@ -10,7 +10,7 @@ real kink (``s_j != s_{j+1}``) is required at every breakpoint, so the represent
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -140,10 +140,21 @@ class Activation:
         value = self._s_fmpq[k] * zq + self._t_fmpq[k]
         return Fraction(int(value.p), int(value.q))
 
-    def apply_fmpq(self, z: fmpq) -> fmpq:
-        """Exact value h(z) for a python-flint rational (the batched forward pass uses this)."""
-        k = bisect.bisect_left(self._bp_fmpq, z)
-        return self._s_fmpq[k] * z + self._t_fmpq[k]
+    def apply_many(self, values: list[fmpq]) -> list[fmpq]:
+        """Exact h(z) for a list of python-flint rationals (the batched forward pass uses this).
+
+        Pieces that are the identity or a constant skip the arithmetic, and one-breakpoint
+        activations skip the bisection: this loop is most of the cost of an exact forward pass.
+        """
+        maps = [_piece_map(s, t) for s, t in zip(self._s_fmpq, self._t_fmpq, strict=True)]
+        if len(self._bp_fmpq) == 0:
+            return [maps[0](z) for z in values]
+        if len(self._bp_fmpq) == 1:
+            p = self._bp_fmpq[0]
+            left, right = maps
+            return [right(z) if z > p else left(z) for z in values]
+        bps = self._bp_fmpq
+        return [maps[bisect.bisect_left(bps, z)](z) for z in values]
 
     def apply_float(self, z: float) -> float:
         k = bisect.bisect_left(self.breakpoints, z)
@@ -156,6 +167,14 @@ class Activation:
         if self.name != "custom":
             return self.name
         return f"custom(breakpoints={[str(p) for p in self.breakpoints]}, slopes={[str(s) for s in self.slopes]})"
+
+
+def _piece_map(slope: fmpq, intercept: fmpq) -> Callable[[fmpq], fmpq]:
+    if slope == 0:
+        return lambda z: intercept
+    if slope == 1 and intercept == 0:
+        return lambda z: z
+    return lambda z: slope * z + intercept
 
 
 def _validate_pieces(
@@ -222,6 +241,10 @@ def relu() -> Activation:
 def leaky_relu(alpha: RationalLike = Fraction(1, 100)) -> Activation:
     """z for z > 0, alpha z otherwise; alpha = 1 is rejected (no kink)."""
     a = parse_rational(alpha, "leaky_relu.alpha")
+    if a == 1:
+        raise InputError(
+            "leaky_relu.alpha: alpha = 1 leaves no kink (that is the linear activation)"
+        )
     return Activation.from_pieces([0], [a, 1], (0, 0), name="leaky_relu", params=(("alpha", a),))
 
 
@@ -229,6 +252,8 @@ def hardtanh(lo: RationalLike = -1, hi: RationalLike = 1) -> Activation:
     """clip(z, lo, hi) with lo < hi."""
     low = parse_rational(lo, "hardtanh.lo")
     high = parse_rational(hi, "hardtanh.hi")
+    if not low < high:
+        raise InputError(f"hardtanh: lo = {low} must be below hi = {high}")
     return Activation.from_pieces(
         [low, high], [0, 1, 0], (low, low), name="hardtanh", params=(("lo", low), ("hi", high))
     )

@@ -1,7 +1,7 @@
 """The forward pass: exact (whole layers at once, python-flint) and float (numpy, for search).
 
-The exact pass works on all samples together: ``Z_j = [W_j | b_j] [A_{j-1}; 1]`` is one
-``fmpq_mat`` product per layer, and only the activation is applied entry by entry. This batching
+The exact pass works on all samples together: ``Z_j = W_j A_{j-1} + b_j 1^T`` is computed with
+``fmpq_mat`` products per layer, and only the activation is applied entry by entry. This batching
 is what makes exact evaluation affordable (see benchmarks/bench_forward.py).
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from flint import fmpq, fmpq_mat
+from flint import fmpq_mat
 
 from losscert.errors import InputError
 from losscert.model.network import Network
@@ -46,17 +46,16 @@ def forward(network: Network, inputs: fmpq_mat) -> ForwardTrace:
             f"the data has {inputs.nrows()}"
         )
     n = int(inputs.ncols())
-    ones = [fmpq(1)] * n
+    ones = fmpq_mat(1, n, [1] * n)
     act = network.activation
     current = inputs
     pre: list[fmpq_mat] = []
     for j, layer in enumerate(network.layers):
-        augmented = fmpq_mat(current.nrows() + 1, n, [*current.entries(), *ones])
-        z = layer.augmented() * augmented
+        z = layer.weight * current + layer.bias * ones
         if j == network.depth - 1:
             return ForwardTrace(tuple(pre), z)
         pre.append(z)
-        current = fmpq_mat(z.nrows(), n, [act.apply_fmpq(v) for v in z.entries()])
+        current = fmpq_mat(z.nrows(), n, act.apply_many(z.entries()))
     raise AssertionError("unreachable: a network has at least one layer")
 
 

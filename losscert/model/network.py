@@ -45,24 +45,20 @@ class Layer:
     def out_dim(self) -> int:
         return int(self.weight.nrows())
 
-    def augmented(self) -> fmpq_mat:
-        """``[W | b]``, so that ``z = [W | b] [a; 1]`` in one matrix product."""
-        rows = self.weight.tolist()
-        bias = self.bias.entries()
-        return fmpq_mat([[*row, bias[r]] for r, row in enumerate(rows)])
-
 
 class Network:
     """A network of exact rational weights; immutable (``with_parameters`` returns a new one)."""
 
-    def __init__(self, layers: Sequence[Layer], activation: Activation) -> None:
+    def __init__(
+        self, layers: Sequence[Layer], activation: Activation, *, where: str = "network"
+    ) -> None:
         if not layers:
-            raise InputError("network: needs at least one layer")
+            raise InputError(f"{where}: needs at least one layer")
         for j in range(1, len(layers)):
             if layers[j].in_dim != layers[j - 1].out_dim:
                 raise InputError(
-                    f"network: layer {j + 1} takes {layers[j].in_dim} inputs but layer {j} has "
-                    f"{layers[j - 1].out_dim} outputs"
+                    f"{where}.layers[{j}]: W has {layers[j].in_dim} columns, but layer "
+                    f"{j + 1} must take the {layers[j - 1].out_dim} outputs of layer {j}"
                 )
         self._layers = tuple(layers)
         self.activation = activation
@@ -97,7 +93,7 @@ class Network:
                     f"{place}: W has {len(matrix)} rows but b has {len(vector)} entries"
                 )
             layers.append(_layer(matrix, vector))
-        return cls(layers, activation)
+        return cls(layers, activation, where=where)
 
     @classmethod
     def from_numpy(

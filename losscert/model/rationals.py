@@ -9,6 +9,7 @@ requested denominator, never silently.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from fractions import Fraction
 from numbers import Rational
@@ -20,6 +21,10 @@ from flint import fmpq
 from losscert.errors import InputError
 
 RationalLike = int | Fraction | fmpq | str
+
+MAX_DECIMAL_EXPONENT = 10_000
+"""Decimal strings like "1e10000000" would take seconds to expand; such exponents are refused."""
+_EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)\s*$")
 
 
 def parse_rational(
@@ -39,6 +44,10 @@ def parse_rational(
     if isinstance(value, fmpq):
         return Fraction(int(value.p), int(value.q))
     if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputError(
+                f"{where}: got the non-finite number {value!r}; only finite rationals are accepted"
+            )
         if not allow_float:
             raise InputError(
                 f'{where}: got the float {value!r}; write it as a string ("{value!r}" or "p/q") '
@@ -59,12 +68,26 @@ def _parse_rational_string(text: str, where: str) -> Fraction:
     stripped = text.strip()
     if stripped.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
         raise InputError(f"{where}: {text!r} is not a finite rational number")
+    exponent = _EXPONENT.search(stripped)
+    if exponent and _exponent_too_large(exponent.group(1)):
+        raise InputError(
+            f"{where}: the exponent of {text[:40]!r} is beyond +-{MAX_DECIMAL_EXPONENT}; write the "
+            'number as "p/q" if you really mean it'
+        )
     try:
         return Fraction(stripped)
     except (ValueError, ZeroDivisionError) as exc:
         raise InputError(
             f'{where}: cannot read {text!r} as a rational number (use "p/q" or a decimal string)'
         ) from exc
+
+
+def _exponent_too_large(digits: str) -> bool:
+    magnitude = digits.lstrip("+-").lstrip("0")
+    return (
+        len(magnitude) > len(str(MAX_DECIMAL_EXPONENT))
+        or int(magnitude or "0") > MAX_DECIMAL_EXPONENT
+    )
 
 
 def float_to_rational(value: float, where: str, *, denominator: int | None = None) -> Fraction:

@@ -83,9 +83,9 @@ def test_piece_bounds() -> None:
         (lambda: Activation.from_pieces([0, 0], [0, 1, 2]), "strictly increasing"),
         (lambda: Activation.from_pieces([0], [1, 1]), "no kink at breakpoints[0]"),
         (lambda: Activation.from_pieces([0], [1, 2, 3]), "1 breakpoints need 2 slopes, got 3"),
-        (lambda: leaky_relu(1), "no kink"),
-        (lambda: hardtanh(1, 1), "strictly increasing"),
-        (lambda: hardtanh(2, 1), "strictly increasing"),
+        (lambda: leaky_relu(1), "leaky_relu.alpha: alpha = 1 leaves no kink"),
+        (lambda: hardtanh(1, 1), "lo = 1 must be below hi = 1"),
+        (lambda: hardtanh(2, 1), "lo = 2 must be below hi = 1"),
         (lambda: Activation.from_pieces(["a"], [0, 1]), "breakpoints[0]"),
     ],
 )

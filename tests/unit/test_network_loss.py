@@ -162,7 +162,9 @@ def test_dataset_from_numpy_and_back() -> None:
 
 
 def test_network_shape_errors_name_the_layer() -> None:
-    with pytest.raises(InputError, match="layer 2 takes 3 inputs but layer 1 has 2 outputs"):
+    with pytest.raises(
+        InputError, match=r"layers\[1\]: W has 3 columns, but layer 2 must take the 2"
+    ):
         Network.from_rationals([[[1], [1]], [[1, 1, 1]]], [[0, 0], [0]], relu())
     with pytest.raises(InputError, match=r"layers\[0\]: W has 2 rows but b has 1"):
         Network.from_rationals([[[1], [1]]], [[0]], relu())
