@@ -8,8 +8,6 @@ the field and the bad value. See the README, section "Problem files", for the la
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 
 from losscert.errors import InputError
 from losscert.io.data_files import check_sha256, read_csv, read_npz
+from losscert.io.json_files import write_json_atomic
 from losscert.model.activation import PRESETS, Activation
 from losscert.model.dataset import Dataset
 from losscert.model.loss import LOSS_KINDS, Loss, make_loss
@@ -154,24 +153,6 @@ def problem_to_dict(problem: Problem, *, name: str | None = None) -> dict[str, A
 def write_problem(problem: Problem, path: str | Path, *, name: str | None = None) -> None:
     """Write the problem atomically: a complete file appears at ``path`` or nothing changes."""
     write_json_atomic(problem_to_dict(problem, name=name), Path(path))
-
-
-def write_json_atomic(document: Any, path: Path) -> None:
-    """Write JSON to a temporary file beside ``path``, then rename it over ``path``.
-
-    The temporary file is created with mode 0666 less the umask, as a plain ``open`` would, so
-    the result has the usual permissions.
-    """
-    text = json.dumps(document, indent=2) + "\n"
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def activation_to_spec(activation: Activation) -> Any:

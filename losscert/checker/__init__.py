@@ -1,0 +1,10 @@
+"""The trusted certificate checker: standard library only, nothing from the rest of losscert.
+
+It re-verifies a certificate (docs/certificate.md) with exact rational arithmetic alone. A test
+forbids any import outside the standard library and this package.
+"""
+
+from .main import check_certificate, check_document, check_text
+from .result import CheckResult
+
+__all__ = ["CheckResult", "check_certificate", "check_document", "check_text"]

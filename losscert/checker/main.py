@@ -1,0 +1,108 @@
+"""The checker's main routine: it follows docs/certificate.md section by section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .claims import conclude
+from .numbers import exact_keys, load_json, reject_floats
+from .problem import Problem, read_problem
+from .result import CheckResult, Invalid, Unreadable
+from .steps import STEP_KINDS, Steps, Verified
+
+FORMAT = "losscert-certificate"
+VERSION = 1
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def check_certificate(path: str | Path) -> CheckResult:
+    """Check one certificate file; never raises for a bad file (it reports it)."""
+    file = Path(path)
+    try:
+        if file.stat().st_size > MAX_BYTES:
+            return CheckResult("unreadable", None, f"{file}: larger than {MAX_BYTES} bytes")
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return CheckResult("unreadable", None, f"{file}: cannot read: {exc}")
+    return check_text(text, base_dir=file.parent)
+
+
+def check_text(text: str, base_dir: Path = Path(".")) -> CheckResult:
+    try:
+        document = load_json(text)
+    except Unreadable as exc:
+        return CheckResult("unreadable", None, str(exc))
+    return check_document(document, base_dir)
+
+
+def check_document(document: Any, base_dir: Path = Path(".")) -> CheckResult:
+    """Sections 1-4 in order: layout, problem, evidence steps, claim."""
+    claim = None
+    done: Steps = {}
+    try:
+        _layout(document)                                          # section 1
+        claim = _claim(document["claim"])
+        problem = read_problem(document["problem"], base_dir)      # section 2
+        done = _evidence(problem, document["evidence"])            # section 3
+        conclude(claim, done)                                      # section 4
+    except Unreadable as exc:
+        return CheckResult("unreadable", claim, str(exc), steps_checked=len(done))
+    except Invalid as exc:
+        return CheckResult("invalid", claim, exc.report(), steps_checked=len(done))
+    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError,
+            ZeroDivisionError, AttributeError, AssertionError) as exc:  # fail closed
+        return CheckResult("invalid", claim, f"checker could not evaluate the certificate: "
+                           f"{type(exc).__name__}: {exc}", steps_checked=len(done))
+    gaps = tuple(s.facts["trust_gap"] for s in done.values() if "trust_gap" in s.facts)
+    message = f"{claim} holds ({len(done)} steps checked"
+    message += f", {len(gaps)} trust gap{'s' if len(gaps) != 1 else ''})" if gaps else ")"
+    return CheckResult("valid", claim, message, gaps, len(done))
+
+
+def _layout(document: Any) -> None:
+    if not isinstance(document, dict):
+        raise Unreadable(f"the top level must be an object, got {type(document).__name__}")
+    if document.get("format") != FORMAT:
+        raise Unreadable(f"format: expected {FORMAT!r}, got {document.get('format')!r}")
+    version = document.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version != VERSION:
+        raise Unreadable(f"version: this checker reads version {VERSION}, got {version!r}")
+    reject_floats(document)
+    exact_keys(document, "certificate", {"format", "version", "problem", "claim", "evidence", "provenance"})
+    if not isinstance(document["provenance"], dict):
+        raise Invalid("provenance: expected an object")
+
+
+def _claim(value: Any) -> str:
+    obj = exact_keys(value, "claim", {"kind"})
+    if not isinstance(obj["kind"], str):
+        raise Invalid("claim.kind: expected a string")
+    return obj["kind"]
+
+
+def _evidence(problem: Problem, steps: Any) -> Steps:
+    if not isinstance(steps, list) or not steps:
+        raise Invalid("evidence: expected a non-empty list of steps")
+    done: Steps = {}
+    for position, step in enumerate(steps):
+        where = f"evidence[{position}]"
+        if not isinstance(step, dict) or not isinstance(step.get("id"), str) or not step["id"]:
+            raise Invalid(f"{where}: a step is an object with a non-empty string \"id\"")
+        sid = step["id"]
+        if sid in done:
+            raise Invalid(f"{where}: duplicate step id {sid!r}")
+        kind = step.get("kind")
+        spec = STEP_KINDS.get(kind) if isinstance(kind, str) else None
+        if spec is None:
+            raise Invalid(f"{where} ({sid}): unknown step kind {kind!r}")
+        exact_keys(step, f"{where} ({sid})", {"id", "kind", *spec.fields}, spec.optional)
+        uses = step.get("uses", [])
+        if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
+            raise Invalid(f"{where} ({sid}): uses must be a list of step ids")
+        for cited in uses:
+            if cited not in done:
+                raise Invalid(f"{where} ({sid}): cites {cited!r}, which is not an earlier step")
+        facts = spec.verify(problem, step, done, sid)
+        done[sid] = Verified(sid, kind, tuple(uses), facts)
+    return done

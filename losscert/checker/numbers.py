@@ -1,0 +1,102 @@
+"""Reading exact numbers from a certificate: strings "p/q" only, and no float anywhere."""
+
+from __future__ import annotations
+
+import json
+import re
+from fractions import Fraction
+from typing import Any
+
+from .result import Invalid, Unreadable
+
+MAX_RATIONAL_CHARS = 10_000
+_RATIONAL = re.compile(r"[+-]?[0-9]+(/[0-9]+)?")
+
+
+class _FloatSeen:
+    """Stands for a JSON float (or NaN / Infinity) so that its place can be reported."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def load_json(text: str) -> Any:
+    """Parse JSON, keeping floats as markers; Unreadable on syntax errors or absurd nesting."""
+    try:
+        return json.loads(text, parse_float=_FloatSeen, parse_constant=_FloatSeen)
+    except json.JSONDecodeError as exc:
+        raise Unreadable(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise Unreadable("JSON nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
+        raise Unreadable(f"not readable JSON: {exc}") from exc
+
+
+def reject_floats(value: Any, where: str = "$") -> None:
+    """Invalid if a float, NaN or Infinity appears anywhere in the document."""
+    stack = [(value, where)]
+    while stack:
+        item, place = stack.pop()
+        if isinstance(item, _FloatSeen | float):
+            text = item.text if isinstance(item, _FloatSeen) else repr(item)
+            raise Invalid(f"{place}: the float {text} is not allowed; write rationals as \"p/q\" strings")
+        if isinstance(item, dict):
+            stack.extend((v, f"{place}.{k}") for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{place}[{k}]") for k, v in enumerate(item))
+
+
+def rational(value: Any, where: str) -> Fraction:
+    """A rational written as a string "p" or "p/q" (q > 0); anything else is Invalid."""
+    if not isinstance(value, str):
+        raise Invalid(f"{where}: expected a rational string \"p/q\", got {type(value).__name__} {value!r}")
+    if len(value) > MAX_RATIONAL_CHARS:
+        raise Invalid(f"{where}: a rational of {len(value)} characters is beyond the limit")
+    if not _RATIONAL.fullmatch(value):
+        raise Invalid(f"{where}: {value!r} is not a rational string \"p/q\"")
+    try:
+        result = Fraction(value)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise Invalid(f"{where}: {value!r} is not a rational string \"p/q\" ({exc})") from exc
+    return result
+
+
+def vector(value: Any, where: str, length: int | None = None) -> list[Fraction]:
+    if not isinstance(value, list):
+        raise Invalid(f"{where}: expected a list of rationals, got {type(value).__name__}")
+    if length is not None and len(value) != length:
+        raise Invalid(f"{where}: expected {length} entries, got {len(value)}", expected=length, derived=len(value))
+    return [rational(v, f"{where}[{k}]") for k, v in enumerate(value)]
+
+
+def matrix(value: Any, where: str, rows: int, cols: int) -> list[list[Fraction]]:
+    if not isinstance(value, list) or len(value) != rows:
+        got = len(value) if isinstance(value, list) else type(value).__name__
+        raise Invalid(f"{where}: expected {rows} rows, got {got}")
+    return [vector(row, f"{where}[{r}]", cols) for r, row in enumerate(value)]
+
+
+def integer(value: Any, where: str, low: int = 0, high: int | None = None) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Invalid(f"{where}: expected an integer, got {type(value).__name__} {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f"[{low}, {high}]" if high is not None else f">= {low}"
+        raise Invalid(f"{where}: {value} is outside {bound}")
+    return value
+
+
+def exact_keys(obj: Any, where: str, required: set[str], optional: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The object, if it has every required key and no key outside required | optional."""
+    if not isinstance(obj, dict):
+        raise Invalid(f"{where}: expected an object, got {type(obj).__name__}")
+    missing = sorted(required - set(obj))
+    if missing:
+        raise Invalid(f"{where}: missing field {missing[0]!r}")
+    extra = sorted(set(obj) - required - optional)
+    if extra:
+        raise Invalid(f"{where}: unknown field {extra[0]!r}")
+    return obj
+
+
+def show(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"

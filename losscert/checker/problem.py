@@ -1,0 +1,240 @@
+"""Section 2 of docs/certificate.md: the problem, and the checker's own exact evaluator.
+
+Plain Fractions and lists, written to be read: this is the trusted core, so clarity beats speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .numbers import exact_keys, integer, load_json, matrix, rational, reject_floats, vector
+from .result import Invalid
+
+LOSSES = ("squared", "squared_half", "absolute", "hinge", "huber")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Activation:
+    breakpoints: list[Fraction]
+    slopes: list[Fraction]
+    intercepts: list[Fraction]
+
+    def piece(self, z: Fraction) -> int | None:
+        """The open piece containing z, or None when z is a breakpoint."""
+        if z in self.breakpoints:
+            return None
+        return sum(1 for p in self.breakpoints if p < z)
+
+    def bounds(self, k: int) -> tuple[Fraction | None, Fraction | None]:
+        lower = self.breakpoints[k - 1] if k > 0 else None
+        upper = self.breakpoints[k] if k < len(self.breakpoints) else None
+        return lower, upper
+
+
+@dataclass(frozen=True)
+class Problem:
+    widths: list[int]
+    activation: Activation
+    loss: str
+    delta: Fraction | None
+    inputs: list[list[Fraction]]
+    labels: list[list[Fraction]]
+    point: list[Fraction]
+
+    @property
+    def depth(self) -> int:
+        return len(self.widths) - 1
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(self.widths[j] * (self.widths[j - 1] + 1) for j in range(1, len(self.widths)))
+
+    def layers(self, theta: list[T]) -> list[tuple[list[list[T]], list[T]]]:
+        """Split a parameter vector into (W_j, b_j), j = 1..L (the order of section 1)."""
+        out = []
+        pos = 0
+        for j in range(1, len(self.widths)):
+            d_in, d_out = self.widths[j - 1], self.widths[j]
+            w = [theta[pos + r * d_in : pos + (r + 1) * d_in] for r in range(d_out)]
+            pos += d_out * d_in
+            out.append((w, theta[pos : pos + d_out]))
+            pos += d_out
+        return out
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def read_problem(obj: Any, base_dir: Path) -> Problem:
+    obj = exact_keys(obj, "problem", {"widths", "activation", "loss", "data", "point"})
+    widths = _widths(obj["widths"])
+    activation = _activation(obj["activation"])
+    loss, delta = _loss(obj["loss"])
+    inputs, labels = _data(obj["data"], widths, base_dir)
+    if loss == "hinge":
+        for i, y in enumerate(labels):
+            for k, v in enumerate(y):
+                if v not in (-1, 1):
+                    raise Invalid(f"problem.data.labels[{i}][{k}]: hinge labels are -1 or 1, got {v}")
+    problem = Problem(widths, activation, loss, delta, inputs, labels, [])
+    point = vector(obj["point"], "problem.point", problem.num_parameters)
+    return Problem(widths, activation, loss, delta, inputs, labels, point)
+
+
+def _widths(value: Any) -> list[int]:
+    if not isinstance(value, list) or len(value) < 2:
+        raise Invalid("problem.widths: expected a list of at least two layer widths")
+    widths = [integer(w, f"problem.widths[{k}]", 1, 10_000) for k, w in enumerate(value)]
+    if sum(widths[j] * (widths[j - 1] + 1) for j in range(1, len(widths))) > 10**6:
+        raise Invalid("problem.widths: more than 10^6 parameters is beyond this checker")
+    return widths
+
+
+def _activation(value: Any) -> Activation:
+    obj = exact_keys(value, "problem.activation", {"breakpoints", "slopes", "intercepts"})
+    bps = vector(obj["breakpoints"], "problem.activation.breakpoints")
+    slopes = vector(obj["slopes"], "problem.activation.slopes", len(bps) + 1)
+    intercepts = vector(obj["intercepts"], "problem.activation.intercepts", len(bps) + 1)
+    for k in range(len(bps)):
+        if k + 1 < len(bps) and not bps[k] < bps[k + 1]:
+            raise Invalid(f"problem.activation.breakpoints: not strictly increasing at index {k}")
+        if slopes[k] == slopes[k + 1]:
+            raise Invalid(f"problem.activation: no kink at breakpoint {k} (equal slopes {slopes[k]})")
+        left = slopes[k] * bps[k] + intercepts[k]
+        right = slopes[k + 1] * bps[k] + intercepts[k + 1]
+        if left != right:
+            raise Invalid(
+                f"problem.activation: discontinuous at breakpoint {k}",
+                expected=left, derived=right, difference=right - left,
+            )
+    return Activation(bps, slopes, intercepts)
+
+
+def _loss(value: Any) -> tuple[str, Fraction | None]:
+    obj = exact_keys(value, "problem.loss", {"kind"}, frozenset({"delta"}))
+    kind = obj["kind"]
+    if kind not in LOSSES:
+        raise Invalid(f"problem.loss.kind: {kind!r} is not a loss of version 1 ({', '.join(LOSSES)})")
+    if kind == "huber":
+        if "delta" not in obj:
+            raise Invalid("problem.loss: huber needs delta")
+        delta = rational(obj["delta"], "problem.loss.delta")
+        if delta <= 0:
+            raise Invalid(f"problem.loss.delta: must be positive, got {delta}")
+        return kind, delta
+    if "delta" in obj:
+        raise Invalid(f"problem.loss: {kind} takes no delta")
+    return kind, None
+
+
+def _data(value: Any, widths: list[int], base_dir: Path) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
+    if isinstance(value, dict) and "path" in value:
+        value = _data_file(exact_keys(value, "problem.data", {"path", "sha256"}), base_dir)
+        where = "problem.data (file)"
+    else:
+        where = "problem.data"
+    obj = exact_keys(value, where, {"inputs", "labels"})
+    if not isinstance(obj["inputs"], list) or not obj["inputs"]:
+        raise Invalid(f"{where}.inputs: expected a non-empty list of samples")
+    n = len(obj["inputs"])
+    inputs = matrix(obj["inputs"], f"{where}.inputs", n, widths[0])
+    labels = matrix(obj["labels"], f"{where}.labels", n, widths[-1])
+    return inputs, labels
+
+
+def _data_file(obj: dict[str, Any], base_dir: Path) -> Any:
+    path, digest = obj["path"], obj["sha256"]
+    if not isinstance(path, str) or not isinstance(digest, str):
+        raise Invalid("problem.data: path and sha256 must be strings")
+    try:
+        raw = (base_dir / path).read_bytes()
+    except OSError as exc:
+        raise Invalid(f"problem.data.path: cannot read {path}: {exc}") from exc
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != digest:
+        raise Invalid("problem.data.sha256: the data file does not match", expected=digest, derived=actual)
+    try:
+        document = load_json(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"problem.data.path: {path} is not UTF-8") from exc
+    except Exception as exc:  # Unreadable inside a referenced file makes the certificate invalid
+        raise Invalid(f"problem.data.path: {path}: {exc}") from exc
+    reject_floats(document, f"{path}")
+    return document
+
+
+# --- exact evaluation -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trace:
+    """pre[j][r][i] = z_{j+1,r}(x_i) for the hidden layers; outputs[i] = f(x_i)."""
+
+    pre: list[list[list[Fraction]]]
+    outputs: list[list[Fraction]]
+
+
+def forward(problem: Problem, theta: list[Fraction]) -> Trace:
+    layers = problem.layers(theta)
+    act = problem.activation
+    pre: list[list[list[Fraction]]] = [[[] for _ in range(w)] for w in problem.widths[1:-1]]
+    outputs = []
+    for x in problem.inputs:
+        a = x
+        for j, (w, b) in enumerate(layers):
+            z = [sum((wr[c] * a[c] for c in range(len(a))), Fraction(0)) + b[r] for r, wr in enumerate(w)]
+            if j == len(layers) - 1:
+                outputs.append(z)
+                break
+            for r, value in enumerate(z):
+                pre[j][r].append(value)
+            a = [_h(act, v) for v in z]
+    return Trace(pre, outputs)
+
+
+def _h(act: Activation, z: Fraction) -> Fraction:
+    k = sum(1 for p in act.breakpoints if p < z)  # on a breakpoint, the left piece (continuity)
+    return act.slopes[k] * z + act.intercepts[k]
+
+
+def sample_loss(problem: Problem, y: list[Fraction], f: list[Fraction]) -> Fraction:
+    total = Fraction(0)
+    for yk, fk in zip(y, f, strict=True):
+        r = fk - yk
+        if problem.loss in ("squared", "squared_half"):
+            total += r * r
+        elif problem.loss == "absolute":
+            total += abs(r)
+        elif problem.loss == "hinge":
+            total += max(Fraction(0), 1 - yk * fk)
+        else:
+            assert problem.delta is not None
+            d = problem.delta
+            total += r * r / 2 if abs(r) <= d else d * (abs(r) - d / 2)
+    return total / 2 if problem.loss == "squared_half" else total
+
+
+def risk(problem: Problem, theta: list[Fraction]) -> Fraction:
+    outputs = forward(problem, theta).outputs
+    total = sum((sample_loss(problem, y, f) for y, f in zip(problem.labels, outputs, strict=True)), Fraction(0))
+    return total / len(problem.inputs)
+
+
+def pattern_and_margin(problem: Problem, trace: Trace) -> tuple[list[list[list[int | None]]], Fraction | None]:
+    """Piece per (layer, neuron, sample) (None on a breakpoint) and the exact margin."""
+    act = problem.activation
+    pattern = [[[act.piece(z) for z in neuron] for neuron in layer] for layer in trace.pre]
+    distances = [abs(z - p) for layer in trace.pre for neuron in layer for z in neuron for p in act.breakpoints]
+    return pattern, (min(distances) if distances else None)
+
+
+def map_nested(fn: Callable[[Any], Any], value: Any) -> Any:
+    if isinstance(value, list):
+        return [map_nested(fn, v) for v in value]
+    return fn(value)

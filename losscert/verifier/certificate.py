@@ -1,0 +1,81 @@
+"""Building certificates (docs/certificate.md) from losscert objects, and failing closed.
+
+Every producer of a PROVED or REFUTED verdict goes through :func:`certified`, which runs the
+independent checker on the certificate first: a certificate the checker rejects never becomes a
+proof, it becomes UNKNOWN("checker_rejected") with the checker's message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from losscert import checker
+from losscert.errors import UnsupportedError
+from losscert.io.json_files import write_json_atomic
+from losscert.model.problem import Problem
+from losscert.model.rationals import rational_string
+from losscert.verifier.verdict import Status, Verdict
+
+FORMAT = "losscert-certificate"
+VERSION = 1
+CHECKABLE_LOSSES = ("squared", "squared_half", "absolute", "hinge", "huber")
+
+
+def rationals(values: Sequence[Fraction | int]) -> list[str]:
+    return [rational_string(v) for v in values]
+
+
+def problem_section(problem: Problem) -> dict[str, Any]:
+    """The ``problem`` section: widths, activation pieces, loss, inline data and the point."""
+    loss = problem.loss
+    if loss.kind not in CHECKABLE_LOSSES:
+        raise UnsupportedError(f"certificate version 1 has no rational checker for the {loss.kind} loss")
+    act = problem.network.activation
+    loss_spec: dict[str, Any] = {"kind": loss.kind}
+    if loss.delta is not None:
+        loss_spec["delta"] = rational_string(loss.delta)
+    return {
+        "widths": list(problem.network.widths),
+        "activation": {
+            "breakpoints": rationals(act.breakpoints),
+            "slopes": rationals(act.slopes),
+            "intercepts": rationals(act.intercepts),
+        },
+        "loss": loss_spec,
+        "data": {
+            "inputs": [rationals(row) for row in problem.data.input_rows()],
+            "labels": [rationals(row) for row in problem.data.label_rows()],
+        },
+        "point": rationals(problem.network.parameter_vector()),
+    }
+
+
+def new_certificate(
+    problem: Problem, claim: str, evidence: list[dict[str, Any]], provenance: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    from losscert import __version__
+
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "problem": problem_section(problem),
+        "claim": {"kind": claim},
+        "evidence": evidence,
+        "provenance": {"tool": f"losscert {__version__}", **(provenance or {})},
+    }
+
+
+def certified(claim: str, status: Status, certificate: dict[str, Any], **stats: Any) -> Verdict:
+    """A PROVED / REFUTED verdict, but only after the checker accepted ``certificate``."""
+    result = checker.check_document(certificate)
+    if not result.valid:
+        return Verdict(Status.UNKNOWN, claim, None, "checker_rejected", result.message, dict(stats))
+    return Verdict(status, claim, certificate, None, result.message, dict(stats))
+
+
+def write_certificate(certificate: dict[str, Any], path: str | Path) -> None:
+    """Write atomically (``*.cert.json`` by convention, so the pytest plugin collects it)."""
+    write_json_atomic(certificate, Path(path))
