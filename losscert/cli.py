@@ -1,7 +1,7 @@
 """The ``losscert`` command line: a thin layer over the public API.
 
-Exit codes: 0 success; 1 a checked claim failed; 2 bad input or an unsupported construct (the
-message on stderr, no traceback); 130 interrupted.
+Exit codes: 0 success; 1 a checked claim failed (an invalid certificate); 2 bad input, an
+unreadable file or an unsupported construct (the message on stderr, no traceback); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from losscert.backends.smt import rerun_delegated_steps
+from losscert.checker import check_certificate
 from losscert.errors import InputError, LosscertError, UnsupportedError
 from losscert.info import format_summary, summarize
 from losscert.io.problem_file import read_problem
@@ -38,7 +40,54 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip the per-cell polynomial check (it grows with depth, width and samples)",
     )
+    check = commands.add_parser(
+        "check", help="re-verify certificate files with exact arithmetic alone (no solver)"
+    )
+    check.add_argument("certificates", nargs="+", metavar="FILE.cert.json")
+    check.add_argument("--json", action="store_true", help="print JSON instead of text")
+    check.add_argument(
+        "--solvers",
+        action="store_true",
+        help="also re-run z3 and cvc5 on every delegated SMT step (closes those trust gaps)",
+    )
+    check.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds per solver run with --solvers"
+    )
     return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    results = []
+    status = EXIT_OK
+    for path in args.certificates:
+        result = check_certificate(path)
+        entry: dict[str, object] = {"file": path, **result.as_dict()}
+        if args.solvers and result.valid:
+            reruns = rerun_delegated_steps(path, timeout=args.timeout)
+            entry["solver_reruns"] = reruns
+            if any(answer != "unsat" for step in reruns.values() for answer in step.values()):
+                entry["status"] = "invalid"
+                entry["message"] = f"{result.message}; a solver did not confirm unsat: {reruns}"
+        if entry["status"] != "valid":
+            status = EXIT_CLAIM_FAILED if entry["status"] == "invalid" else EXIT_BAD_INPUT
+        results.append(entry)
+        if not args.json:
+            print(_format_check(entry))
+    if args.json:
+        print(json.dumps(results, indent=2))
+    elif len(results) > 1:
+        valid = sum(1 for r in results if r["status"] == "valid")
+        print(f"{valid} of {len(results)} certificates valid")
+    return status
+
+
+def _format_check(entry: dict[str, object]) -> str:
+    head = f"{entry['file']}: {str(entry['status']).upper()}"
+    gaps = entry.get("trust_gaps") or []
+    lines = [f"{head}  {entry['message']}".rstrip()]
+    for gap in gaps:  # type: ignore[attr-defined]
+        lines.append(f"  trust gap: {gap}")
+    return "\n".join(lines)
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -69,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "info":
             return _info(args)
+        if args.command == "check":
+            return _check(args)
     except KeyboardInterrupt:
         print("losscert: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

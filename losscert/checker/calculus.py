@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from .problem import Problem
 from .result import Invalid
@@ -24,13 +25,18 @@ class Jet:
     hess: dict[tuple[int, int], Fraction] = field(default_factory=dict)
 
     def __add__(self, other: Jet) -> Jet:
-        return Jet(self.value + other.value, _add(self.grad, other.grad), _add(self.hess, other.hess))
+        return Jet(
+            self.value + other.value, _add(self.grad, other.grad), _add(self.hess, other.hess)
+        )
 
     def scale(self, c: Fraction) -> Jet:
         if c == 0:
             return Jet(ZERO)
-        return Jet(c * self.value, {k: c * v for k, v in self.grad.items()},
-                   {k: c * v for k, v in self.hess.items()})
+        return Jet(
+            c * self.value,
+            {k: c * v for k, v in self.grad.items()},
+            {k: c * v for k, v in self.hess.items()},
+        )
 
     def shift(self, c: Fraction) -> Jet:
         return Jet(self.value + c, self.grad, self.hess)
@@ -45,14 +51,14 @@ class Jet:
         return Jet(self.value * other.value, grad, hess)
 
 
-def _add(a: dict, b: dict) -> dict:  # type: ignore[type-arg]
+def _add(a: dict[Any, Fraction], b: dict[Any, Fraction]) -> dict[Any, Fraction]:
     out = dict(a)
     for k, v in b.items():
         out[k] = out.get(k, ZERO) + v
     return out
 
 
-def _scaled(a: dict, c: Fraction) -> dict:  # type: ignore[type-arg]
+def _scaled(a: dict[Any, Fraction], c: Fraction) -> dict[Any, Fraction]:
     return {k: c * v for k, v in a.items()} if c != 0 else {}
 
 
@@ -76,10 +82,12 @@ def risk_jet(problem: Problem, order: int) -> Jet:
             if j == len(layers) - 1:
                 total = total + _loss_jet(problem, y, z, order, i)
                 break
-            pieces = [act.piece(zr.value) for zr in z]
-            if None in pieces:
-                raise Invalid(f"layer {j + 1} neuron {pieces.index(None)} sample {i} is on a breakpoint")
-            a = [zr.scale(act.slopes[k]).shift(act.intercepts[k]) for zr, k in zip(z, pieces, strict=True)]
+            a = []
+            for r, zr in enumerate(z):
+                k = act.piece(zr.value)
+                if k is None:
+                    raise Invalid(f"layer {j + 1} neuron {r} sample {i} is on a breakpoint")
+                a.append(zr.scale(act.slopes[k]).shift(act.intercepts[k]))
     return total.scale(Fraction(1, len(problem.inputs)))
 
 
@@ -104,7 +112,9 @@ def _loss_jet(problem: Problem, y: list[Fraction], f: list[Jet], order: int, sam
             assert problem.delta is not None
             d = problem.delta
             if abs(r.value) == d and order >= 2:
-                raise Invalid(f"{place}: |residual| = delta, where the Huber loss is not twice differentiable")
+                raise Invalid(
+                    f"{place}: |residual| = delta, where the Huber loss is not twice differentiable"
+                )
             if abs(r.value) <= d:
                 total = total + (r * r).scale(Fraction(1, 2))
             else:
@@ -178,7 +188,6 @@ def risk_on_line(problem: Problem, direction: list[Fraction]) -> Poly:
     """R(theta* + t d) for all small t > 0, as a polynomial in t."""
     params = [[v, dv] for v, dv in zip(problem.point, direction, strict=True)]
     layers = problem.layers(params)
-    act = problem.activation
     total: Poly = [ZERO]
     for x, y in zip(problem.inputs, problem.labels, strict=True):
         a: list[Poly] = [[v] for v in x]

@@ -77,8 +77,10 @@ CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
 def conclude(kind: str, steps: Steps) -> None:
     rule = CLAIM_RULES.get(kind)
     if rule is None:
-        raise Invalid(f"claim kind {kind!r} is not supported by certificate version 1 "
-                      f"(supported: {', '.join(CLAIM_RULES)})")
+        raise Invalid(
+            f"claim kind {kind!r} is not supported by certificate version 1 "
+            f"(supported: {', '.join(CLAIM_RULES)})"
+        )
     missing = rule(steps)
     if missing is not None:
         raise Invalid(f"the evidence does not conclude {kind}: it needs {missing}")

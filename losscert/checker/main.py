@@ -41,19 +41,32 @@ def check_document(document: Any, base_dir: Path = Path(".")) -> CheckResult:
     claim = None
     done: Steps = {}
     try:
-        _layout(document)                                          # section 1
+        _layout(document)  # section 1
         claim = _claim(document["claim"])
-        problem = read_problem(document["problem"], base_dir)      # section 2
-        done = _evidence(problem, document["evidence"])            # section 3
-        conclude(claim, done)                                      # section 4
+        problem = read_problem(document["problem"], base_dir)  # section 2
+        done = _evidence(problem, document["evidence"])  # section 3
+        conclude(claim, done)  # section 4
     except Unreadable as exc:
         return CheckResult("unreadable", claim, str(exc), steps_checked=len(done))
     except Invalid as exc:
         return CheckResult("invalid", claim, exc.report(), steps_checked=len(done))
-    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError,
-            ZeroDivisionError, AttributeError, AssertionError) as exc:  # fail closed
-        return CheckResult("invalid", claim, f"checker could not evaluate the certificate: "
-                           f"{type(exc).__name__}: {exc}", steps_checked=len(done))
+    except (
+        RecursionError,
+        MemoryError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        ZeroDivisionError,
+        AttributeError,
+        AssertionError,
+    ) as exc:  # fail closed
+        return CheckResult(
+            "invalid",
+            claim,
+            f"checker could not evaluate the certificate: {type(exc).__name__}: {exc}",
+            steps_checked=len(done),
+        )
     gaps = tuple(s.facts["trust_gap"] for s in done.values() if "trust_gap" in s.facts)
     message = f"{claim} holds ({len(done)} steps checked"
     message += f", {len(gaps)} trust gap{'s' if len(gaps) != 1 else ''})" if gaps else ")"
@@ -69,7 +82,9 @@ def _layout(document: Any) -> None:
     if not isinstance(version, int) or isinstance(version, bool) or version != VERSION:
         raise Unreadable(f"version: this checker reads version {VERSION}, got {version!r}")
     reject_floats(document)
-    exact_keys(document, "certificate", {"format", "version", "problem", "claim", "evidence", "provenance"})
+    exact_keys(
+        document, "certificate", {"format", "version", "problem", "claim", "evidence", "provenance"}
+    )
     if not isinstance(document["provenance"], dict):
         raise Invalid("provenance: expected an object")
 
@@ -88,7 +103,7 @@ def _evidence(problem: Problem, steps: Any) -> Steps:
     for position, step in enumerate(steps):
         where = f"evidence[{position}]"
         if not isinstance(step, dict) or not isinstance(step.get("id"), str) or not step["id"]:
-            raise Invalid(f"{where}: a step is an object with a non-empty string \"id\"")
+            raise Invalid(f'{where}: a step is an object with a non-empty string "id"')
         sid = step["id"]
         if sid in done:
             raise Invalid(f"{where}: duplicate step id {sid!r}")
@@ -104,5 +119,5 @@ def _evidence(problem: Problem, steps: Any) -> Steps:
             if cited not in done:
                 raise Invalid(f"{where} ({sid}): cites {cited!r}, which is not an earlier step")
         facts = spec.verify(problem, step, done, sid)
-        done[sid] = Verified(sid, kind, tuple(uses), facts)
+        done[sid] = Verified(sid, str(kind), tuple(uses), facts)
     return done

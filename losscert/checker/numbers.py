@@ -39,7 +39,9 @@ def reject_floats(value: Any, where: str = "$") -> None:
         item, place = stack.pop()
         if isinstance(item, _FloatSeen | float):
             text = item.text if isinstance(item, _FloatSeen) else repr(item)
-            raise Invalid(f"{place}: the float {text} is not allowed; write rationals as \"p/q\" strings")
+            raise Invalid(
+                f'{place}: the float {text} is not allowed; write rationals as "p/q" strings'
+            )
         if isinstance(item, dict):
             stack.extend((v, f"{place}.{k}") for k, v in item.items())
         elif isinstance(item, list):
@@ -49,15 +51,17 @@ def reject_floats(value: Any, where: str = "$") -> None:
 def rational(value: Any, where: str) -> Fraction:
     """A rational written as a string "p" or "p/q" (q > 0); anything else is Invalid."""
     if not isinstance(value, str):
-        raise Invalid(f"{where}: expected a rational string \"p/q\", got {type(value).__name__} {value!r}")
+        raise Invalid(
+            f'{where}: expected a rational string "p/q", got {type(value).__name__} {value!r}'
+        )
     if len(value) > MAX_RATIONAL_CHARS:
         raise Invalid(f"{where}: a rational of {len(value)} characters is beyond the limit")
     if not _RATIONAL.fullmatch(value):
-        raise Invalid(f"{where}: {value!r} is not a rational string \"p/q\"")
+        raise Invalid(f'{where}: {value!r} is not a rational string "p/q"')
     try:
         result = Fraction(value)
     except (ValueError, ZeroDivisionError) as exc:
-        raise Invalid(f"{where}: {value!r} is not a rational string \"p/q\" ({exc})") from exc
+        raise Invalid(f'{where}: {value!r} is not a rational string "p/q" ({exc})') from exc
     return result
 
 
@@ -65,7 +69,11 @@ def vector(value: Any, where: str, length: int | None = None) -> list[Fraction]:
     if not isinstance(value, list):
         raise Invalid(f"{where}: expected a list of rationals, got {type(value).__name__}")
     if length is not None and len(value) != length:
-        raise Invalid(f"{where}: expected {length} entries, got {len(value)}", expected=length, derived=len(value))
+        raise Invalid(
+            f"{where}: expected {length} entries, got {len(value)}",
+            expected=length,
+            derived=len(value),
+        )
     return [rational(v, f"{where}[{k}]") for k, v in enumerate(value)]
 
 
@@ -85,7 +93,9 @@ def integer(value: Any, where: str, low: int = 0, high: int | None = None) -> in
     return value
 
 
-def exact_keys(obj: Any, where: str, required: set[str], optional: frozenset[str] = frozenset()) -> dict[str, Any]:
+def exact_keys(
+    obj: Any, where: str, required: set[str], optional: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """The object, if it has every required key and no key outside required | optional."""
     if not isinstance(obj, dict):
         raise Invalid(f"{where}: expected an object, got {type(obj).__name__}")
@@ -99,4 +109,6 @@ def exact_keys(obj: Any, where: str, required: set[str], optional: frozenset[str
 
 
 def show(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    return (
+        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    )

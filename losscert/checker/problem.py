@@ -81,7 +81,9 @@ def read_problem(obj: Any, base_dir: Path) -> Problem:
         for i, y in enumerate(labels):
             for k, v in enumerate(y):
                 if v not in (-1, 1):
-                    raise Invalid(f"problem.data.labels[{i}][{k}]: hinge labels are -1 or 1, got {v}")
+                    raise Invalid(
+                        f"problem.data.labels[{i}][{k}]: hinge labels are -1 or 1, got {v}"
+                    )
     problem = Problem(widths, activation, loss, delta, inputs, labels, [])
     point = vector(obj["point"], "problem.point", problem.num_parameters)
     return Problem(widths, activation, loss, delta, inputs, labels, point)
@@ -105,13 +107,17 @@ def _activation(value: Any) -> Activation:
         if k + 1 < len(bps) and not bps[k] < bps[k + 1]:
             raise Invalid(f"problem.activation.breakpoints: not strictly increasing at index {k}")
         if slopes[k] == slopes[k + 1]:
-            raise Invalid(f"problem.activation: no kink at breakpoint {k} (equal slopes {slopes[k]})")
+            raise Invalid(
+                f"problem.activation: no kink at breakpoint {k} (equal slopes {slopes[k]})"
+            )
         left = slopes[k] * bps[k] + intercepts[k]
         right = slopes[k + 1] * bps[k] + intercepts[k + 1]
         if left != right:
             raise Invalid(
                 f"problem.activation: discontinuous at breakpoint {k}",
-                expected=left, derived=right, difference=right - left,
+                expected=left,
+                derived=right,
+                difference=right - left,
             )
     return Activation(bps, slopes, intercepts)
 
@@ -120,7 +126,9 @@ def _loss(value: Any) -> tuple[str, Fraction | None]:
     obj = exact_keys(value, "problem.loss", {"kind"}, frozenset({"delta"}))
     kind = obj["kind"]
     if kind not in LOSSES:
-        raise Invalid(f"problem.loss.kind: {kind!r} is not a loss of version 1 ({', '.join(LOSSES)})")
+        raise Invalid(
+            f"problem.loss.kind: {kind!r} is not a loss of version 1 ({', '.join(LOSSES)})"
+        )
     if kind == "huber":
         if "delta" not in obj:
             raise Invalid("problem.loss: huber needs delta")
@@ -133,7 +141,9 @@ def _loss(value: Any) -> tuple[str, Fraction | None]:
     return kind, None
 
 
-def _data(value: Any, widths: list[int], base_dir: Path) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
+def _data(
+    value: Any, widths: list[int], base_dir: Path
+) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
     if isinstance(value, dict) and "path" in value:
         value = _data_file(exact_keys(value, "problem.data", {"path", "sha256"}), base_dir)
         where = "problem.data (file)"
@@ -158,7 +168,9 @@ def _data_file(obj: dict[str, Any], base_dir: Path) -> Any:
         raise Invalid(f"problem.data.path: cannot read {path}: {exc}") from exc
     actual = hashlib.sha256(raw).hexdigest()
     if actual != digest:
-        raise Invalid("problem.data.sha256: the data file does not match", expected=digest, derived=actual)
+        raise Invalid(
+            "problem.data.sha256: the data file does not match", expected=digest, derived=actual
+        )
     try:
         document = load_json(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -188,7 +200,10 @@ def forward(problem: Problem, theta: list[Fraction]) -> Trace:
     for x in problem.inputs:
         a = x
         for j, (w, b) in enumerate(layers):
-            z = [sum((wr[c] * a[c] for c in range(len(a))), Fraction(0)) + b[r] for r, wr in enumerate(w)]
+            z = [
+                sum((wr[c] * a[c] for c in range(len(a))), Fraction(0)) + b[r]
+                for r, wr in enumerate(w)
+            ]
             if j == len(layers) - 1:
                 outputs.append(z)
                 break
@@ -222,15 +237,26 @@ def sample_loss(problem: Problem, y: list[Fraction], f: list[Fraction]) -> Fract
 
 def risk(problem: Problem, theta: list[Fraction]) -> Fraction:
     outputs = forward(problem, theta).outputs
-    total = sum((sample_loss(problem, y, f) for y, f in zip(problem.labels, outputs, strict=True)), Fraction(0))
+    total = sum(
+        (sample_loss(problem, y, f) for y, f in zip(problem.labels, outputs, strict=True)),
+        Fraction(0),
+    )
     return total / len(problem.inputs)
 
 
-def pattern_and_margin(problem: Problem, trace: Trace) -> tuple[list[list[list[int | None]]], Fraction | None]:
+def pattern_and_margin(
+    problem: Problem, trace: Trace
+) -> tuple[list[list[list[int | None]]], Fraction | None]:
     """Piece per (layer, neuron, sample) (None on a breakpoint) and the exact margin."""
     act = problem.activation
     pattern = [[[act.piece(z) for z in neuron] for neuron in layer] for layer in trace.pre]
-    distances = [abs(z - p) for layer in trace.pre for neuron in layer for z in neuron for p in act.breakpoints]
+    distances = [
+        abs(z - p)
+        for layer in trace.pre
+        for neuron in layer
+        for z in neuron
+        for p in act.breakpoints
+    ]
     return pattern, (min(distances) if distances else None)
 
 

@@ -35,7 +35,7 @@ def _cited(step: dict[str, Any], done: Steps, kind: str, sid: str) -> Verified:
     uses = step.get("uses", [])
     matching = [done[u] for u in uses if u in done and done[u].kind == kind]
     if len(matching) != 1:
-        raise Invalid(f"must cite exactly one earlier {kind!r} step in \"uses\"", step=sid)
+        raise Invalid(f'must cite exactly one earlier {kind!r} step in "uses"', step=sid)
     return matching[0]
 
 
@@ -43,27 +43,42 @@ def check_risk(problem: Problem, step: dict[str, Any], done: Steps, sid: str) ->
     claimed = rational(step["value"], f"{sid}.value")
     actual = risk(problem, problem.point)
     if claimed != actual:
-        raise Invalid("the risk of the point differs", step=sid, expected=show(claimed),
-                      derived=show(actual), difference=show(actual - claimed))
+        raise Invalid(
+            "the risk of the point differs",
+            step=sid,
+            expected=show(claimed),
+            derived=show(actual),
+            difference=show(actual - claimed),
+        )
     return {"value": actual}
 
 
 def check_cell(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
     pattern, margin = pattern_and_margin(problem, forward(problem, problem.point))
     if any(k is None for layer in pattern for neuron in layer for k in neuron):
-        raise Invalid("the point is on a cell boundary (a pre-activation equals a breakpoint)", step=sid)
+        raise Invalid(
+            "the point is on a cell boundary (a pre-activation equals a breakpoint)", step=sid
+        )
     _require_int_grid(step["pattern"], f"{sid}.pattern")
     if step["pattern"] != pattern:
-        raise Invalid("the activation pattern differs", step=sid, expected=step["pattern"],
-                      derived=pattern)
+        raise Invalid(
+            "the activation pattern differs", step=sid, expected=step["pattern"], derived=pattern
+        )
     if margin is None:
         if step["margin"] is not None:
-            raise Invalid("there is no breakpoint in any hidden neuron, so margin must be null", step=sid)
+            raise Invalid(
+                "there is no breakpoint in any hidden neuron, so margin must be null", step=sid
+            )
     else:
         claimed = rational(step["margin"], f"{sid}.margin")
         if claimed != margin:
-            raise Invalid("the margin differs", step=sid, expected=show(claimed), derived=show(margin),
-                          difference=show(margin - claimed))
+            raise Invalid(
+                "the margin differs",
+                step=sid,
+                expected=show(claimed),
+                derived=show(margin),
+                difference=show(margin - claimed),
+            )
     return {"pattern": pattern, "margin": margin}
 
 
@@ -76,7 +91,9 @@ def _require_int_grid(value: Any, where: str) -> None:
         raise Invalid(f"{where}: expected a piece index (integer), got {value!r}")
 
 
-def check_box_in_cell(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
+def check_box_in_cell(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
     cell = _cited(step, done, "cell", sid)
     rho = rational(step["radius"], f"{sid}.radius")
     if rho <= 0:
@@ -98,7 +115,8 @@ def check_box_in_cell(problem: Problem, step: dict[str, Any], done: Steps, sid: 
                 if (lower is not None and not lower < lo) or (upper is not None and not hi < upper):
                     raise Invalid(
                         f"layer {j + 1} neuron {r} sample {i}: the box reaches outside piece {k}",
-                        step=sid, expected=f"inside ({_end(lower)}, {_end(upper)})",
+                        step=sid,
+                        expected=f"inside ({_end(lower)}, {_end(upper)})",
                         derived=f"[{show(lo)}, {show(hi)}]",
                     )
                 s, t = act.slopes[k], act.intercepts[k]
@@ -112,7 +130,9 @@ def _end(value: Fraction | None) -> str:
     return "inf" if value is None else show(value)
 
 
-def check_affine_regression_optimal(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
+def check_affine_regression_optimal(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
     d_x, d_y = problem.widths[0], problem.widths[-1]
     w = matrix(step["W"], f"{sid}.W", d_y, d_x)
     b = vector(step["b"], f"{sid}.b", d_y)
@@ -122,29 +142,56 @@ def check_affine_regression_optimal(problem: Problem, step: dict[str, Any], done
     given = None
     if problem.loss in ("absolute", "hinge"):
         if "subgradients" not in step:
-            raise Invalid(f"the {problem.loss} loss needs \"subgradients\"", step=sid)
+            raise Invalid(f'the {problem.loss} loss needs "subgradients"', step=sid)
         given = matrix(step["subgradients"], f"{sid}.subgradients", n, d_y)
     elif "subgradients" in step:
-        raise Invalid(f"the {problem.loss} loss is differentiable: no \"subgradients\"", step=sid)
+        raise Invalid(f'the {problem.loss} loss is differentiable: no "subgradients"', step=sid)
     for i, (x, y) in enumerate(zip(problem.inputs, problem.labels, strict=True)):
         u = [sum((w[k][c] * x[c] for c in range(d_x)), Fraction(0)) + b[k] for k in range(d_y)]
         if u != outputs[i]:
-            raise Invalid(f"sample {i}: the network does not compute this affine map", step=sid,
-                          expected=[show(v) for v in u], derived=[show(v) for v in outputs[i]])
-        gradients.append([_loss_derivative(problem, y[k], u[k], None if given is None else given[i][k],
-                                           f"sample {i} output {k}", sid) for k in range(d_y)])
+            raise Invalid(
+                f"sample {i}: the network does not compute this affine map",
+                step=sid,
+                expected=[show(v) for v in u],
+                derived=[show(v) for v in outputs[i]],
+            )
+        gradients.append(
+            [
+                _loss_derivative(
+                    problem,
+                    y[k],
+                    u[k],
+                    None if given is None else given[i][k],
+                    f"sample {i} output {k}",
+                    sid,
+                )
+                for k in range(d_y)
+            ]
+        )
     for k in range(d_y):
         for c in range(d_x + 1):
-            total = sum((g[k] * (x[c] if c < d_x else 1) for g, x in zip(gradients, problem.inputs, strict=True)),
-                        Fraction(0))
+            total = sum(
+                (
+                    g[k] * (x[c] if c < d_x else 1)
+                    for g, x in zip(gradients, problem.inputs, strict=True)
+                ),
+                Fraction(0),
+            )
             if total != 0:
                 name = f"W[{k}][{c}]" if c < d_x else f"b[{k}]"
-                raise Invalid(f"the first-order condition fails in {name}", step=sid,
-                              expected="0", derived=show(total / n), difference=show(total / n))
+                raise Invalid(
+                    f"the first-order condition fails in {name}",
+                    step=sid,
+                    expected="0",
+                    derived=show(total / n),
+                    difference=show(total / n),
+                )
     return {"W": w, "b": b}
 
 
-def _loss_derivative(problem: Problem, y: Fraction, u: Fraction, given: Fraction | None, place: str, sid: str) -> Fraction:
+def _loss_derivative(
+    problem: Problem, y: Fraction, u: Fraction, given: Fraction | None, place: str, sid: str
+) -> Fraction:
     r = u - y
     if problem.loss == "squared":
         return 2 * r
@@ -155,53 +202,98 @@ def _loss_derivative(problem: Problem, y: Fraction, u: Fraction, given: Fraction
         return r if abs(r) <= problem.delta else problem.delta * (1 if r > 0 else -1)
     assert given is not None
     if problem.loss == "absolute":
-        allowed = (Fraction(1), Fraction(1)) if r > 0 else (Fraction(-1), Fraction(-1)) if r < 0 else (Fraction(-1), Fraction(1))
+        allowed = (
+            (Fraction(1), Fraction(1))
+            if r > 0
+            else (Fraction(-1), Fraction(-1))
+            if r < 0
+            else (Fraction(-1), Fraction(1))
+        )
     else:  # hinge: d/du max(0, 1 - y u) = -y on the active side
         m = 1 - y * u
-        low, high = (-y, -y) if m > 0 else (Fraction(0), Fraction(0)) if m < 0 else (min(-y, Fraction(0)), max(-y, Fraction(0)))
+        low, high = (
+            (-y, -y)
+            if m > 0
+            else (Fraction(0), Fraction(0))
+            if m < 0
+            else (min(-y, Fraction(0)), max(-y, Fraction(0)))
+        )
         allowed = (low, high)
     if not allowed[0] <= given <= allowed[1]:
-        raise Invalid(f"{place}: the subgradient is not in the subdifferential", step=sid,
-                      expected=f"[{show(allowed[0])}, {show(allowed[1])}]", derived=show(given))
+        raise Invalid(
+            f"{place}: the subgradient is not in the subdifferential",
+            step=sid,
+            expected=f"[{show(allowed[0])}, {show(allowed[1])}]",
+            derived=show(given),
+        )
     return given
 
 
-def check_lower_point(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
+def check_lower_point(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
     base = _cited(step, done, "risk", sid)
     point = vector(step["point"], f"{sid}.point", problem.num_parameters)
     claimed = rational(step["risk"], f"{sid}.risk")
     actual = risk(problem, point)
     if claimed != actual:
-        raise Invalid("the risk of the lower point differs", step=sid, expected=show(claimed),
-                      derived=show(actual), difference=show(actual - claimed))
+        raise Invalid(
+            "the risk of the lower point differs",
+            step=sid,
+            expected=show(claimed),
+            derived=show(actual),
+            difference=show(actual - claimed),
+        )
     if not actual < base.facts["value"]:
-        raise Invalid("the point is not lower", step=sid, expected=f"< {show(base.facts['value'])}",
-                      derived=show(actual))
+        raise Invalid(
+            "the point is not lower",
+            step=sid,
+            expected=f"< {show(base.facts['value'])}",
+            derived=show(actual),
+        )
     return {"risk": actual, "below": base.facts["value"]}
 
 
-def check_gradient_zero(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
+def check_gradient_zero(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
     _cited(step, done, "cell", sid)
     jet = _jet(problem, 1, sid)
     nonzero = sorted((a, v) for a, v in jet.grad.items() if v != 0)
     if nonzero:
         a, v = nonzero[0]
-        raise Invalid(f"the gradient is not zero (parameter {a} and {len(nonzero) - 1} more)",
-                      step=sid, expected="0", derived=show(v), difference=show(v))
+        raise Invalid(
+            f"the gradient is not zero (parameter {a} and {len(nonzero) - 1} more)",
+            step=sid,
+            expected="0",
+            derived=show(v),
+            difference=show(v),
+        )
     return {}
 
 
-def check_hessian_pd(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
+def check_hessian_pd(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
     _cited(step, done, "cell", sid)
     claimed = vector(step["pivots"], f"{sid}.pivots", problem.num_parameters)
     pivots = ldl_pivots(dense_hessian(_jet(problem, 2, sid), problem.num_parameters))
     if pivots[-1] <= 0:
-        raise Invalid(f"LDL^T pivot {len(pivots) - 1} is not positive: the Hessian is not positive definite",
-                      step=sid, expected="> 0", derived=show(pivots[-1]))
+        raise Invalid(
+            f"LDL^T pivot {len(pivots) - 1} is not positive: the Hessian is not positive definite",
+            step=sid,
+            expected="> 0",
+            derived=show(pivots[-1]),
+        )
     for k, (c, p) in enumerate(zip(claimed, pivots, strict=True)):
         if c != p:
-            raise Invalid(f"LDL^T pivot {k} differs", step=sid, expected=show(c), derived=show(p),
-                          difference=show(p - c))
+            raise Invalid(
+                f"LDL^T pivot {k} differs",
+                step=sid,
+                expected=show(c),
+                derived=show(p),
+                difference=show(p - c),
+            )
     return {}
 
 
@@ -212,7 +304,9 @@ def _jet(problem: Problem, order: int, sid: str):  # type: ignore[no-untyped-def
         raise Invalid(f"R is not smooth enough at the point: {exc}", step=sid) from None
 
 
-def check_descent_direction(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
+def check_descent_direction(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
     direction = vector(step["direction"], f"{sid}.direction", problem.num_parameters)
     order = integer(step["order"], f"{sid}.order", 1)
     claimed = rational(step["coefficient"], f"{sid}.coefficient")
@@ -222,18 +316,31 @@ def check_descent_direction(problem: Problem, step: dict[str, Any], done: Steps,
         raise Invalid("internal: R(theta + 0 d) differs from R(theta)", step=sid)
     lowest = next((k for k in range(1, len(poly)) if poly[k] != 0), None)
     if lowest is None:
-        raise Invalid("R is constant along the direction for small t", step=sid,
-                      expected=f"{show(claimed)} t^{order}", derived="0")
+        raise Invalid(
+            "R is constant along the direction for small t",
+            step=sid,
+            expected=f"{show(claimed)} t^{order}",
+            derived="0",
+        )
     if (lowest, poly[lowest]) != (order, claimed):
-        raise Invalid("the lowest-order term of R(theta + t d) - R(theta) differs", step=sid,
-                      expected=f"{show(claimed)} t^{order}", derived=f"{show(poly[lowest])} t^{lowest}")
+        raise Invalid(
+            "the lowest-order term of R(theta + t d) - R(theta) differs",
+            step=sid,
+            expected=f"{show(claimed)} t^{order}",
+            derived=f"{show(poly[lowest])} t^{lowest}",
+        )
     if sign_near_zero([poly[lowest]]) >= 0:
-        raise Invalid("the lowest-order coefficient is not negative: no descent", step=sid,
-                      derived=show(poly[lowest]))
+        raise Invalid(
+            "the lowest-order coefficient is not negative: no descent",
+            step=sid,
+            derived=show(poly[lowest]),
+        )
     return {"order": order, "coefficient": claimed}
 
 
-def check_delegated_smt(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
+def check_delegated_smt(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
     text, statement = step["smtlib"], step["statement"]
     if not isinstance(text, str) or not text.strip() or not isinstance(statement, str):
         raise Invalid("smtlib and statement must be non-empty strings", step=sid)
@@ -248,8 +355,12 @@ def check_delegated_smt(problem: Problem, step: dict[str, Any], done: Steps, sid
         if entry["answer"] == "unsat":
             unsat.add(entry["name"])
     if len(unsat) < 2:
-        raise Invalid("fewer than two different solvers answered unsat", step=sid,
-                      expected=">= 2", derived=len(unsat))
+        raise Invalid(
+            "fewer than two different solvers answered unsat",
+            step=sid,
+            expected=">= 2",
+            derived=len(unsat),
+        )
     return {"trust_gap": f"{sid}: {statement} (answered unsat by {', '.join(sorted(unsat))})"}
 
 
@@ -264,13 +375,17 @@ STEP_KINDS: dict[str, StepKind] = {
     "risk": StepKind(frozenset({"value"}), frozenset(), check_risk),
     "cell": StepKind(frozenset({"pattern", "margin"}), frozenset(), check_cell),
     "box_in_cell": StepKind(frozenset({"radius", "uses"}), frozenset(), check_box_in_cell),
-    "affine_regression_optimal": StepKind(frozenset({"W", "b"}), frozenset({"subgradients"}),
-                                          check_affine_regression_optimal),
+    "affine_regression_optimal": StepKind(
+        frozenset({"W", "b"}), frozenset({"subgradients"}), check_affine_regression_optimal
+    ),
     "lower_point": StepKind(frozenset({"point", "risk", "uses"}), frozenset(), check_lower_point),
     "gradient_zero": StepKind(frozenset({"uses"}), frozenset(), check_gradient_zero),
     "hessian_pd": StepKind(frozenset({"pivots", "uses"}), frozenset(), check_hessian_pd),
-    "descent_direction": StepKind(frozenset({"direction", "order", "coefficient"}), frozenset(),
-                                  check_descent_direction),
-    "delegated_smt": StepKind(frozenset({"smtlib", "solvers", "statement"}), frozenset(), check_delegated_smt),
+    "descent_direction": StepKind(
+        frozenset({"direction", "order", "coefficient"}), frozenset(), check_descent_direction
+    ),
+    "delegated_smt": StepKind(
+        frozenset({"smtlib", "solvers", "statement"}), frozenset(), check_delegated_smt
+    ),
 }
 """Step kind -> its fields and verifier: the table of section 3."""

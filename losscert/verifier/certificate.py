@@ -32,7 +32,9 @@ def problem_section(problem: Problem) -> dict[str, Any]:
     """The ``problem`` section: widths, activation pieces, loss, inline data and the point."""
     loss = problem.loss
     if loss.kind not in CHECKABLE_LOSSES:
-        raise UnsupportedError(f"certificate version 1 has no rational checker for the {loss.kind} loss")
+        raise UnsupportedError(
+            f"certificate version 1 has no rational checker for the {loss.kind} loss"
+        )
     act = problem.network.activation
     loss_spec: dict[str, Any] = {"kind": loss.kind}
     if loss.delta is not None:
@@ -54,7 +56,10 @@ def problem_section(problem: Problem) -> dict[str, Any]:
 
 
 def new_certificate(
-    problem: Problem, claim: str, evidence: list[dict[str, Any]], provenance: dict[str, Any] | None = None
+    problem: Problem,
+    claim: str,
+    evidence: list[dict[str, Any]],
+    provenance: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     from losscert import __version__
 

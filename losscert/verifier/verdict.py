@@ -37,6 +37,8 @@ class Verdict:
     def __post_init__(self) -> None:
         if self.status is Status.UNKNOWN:
             if self.reason not in REASONS:
-                raise ValueError(f"an UNKNOWN verdict needs a reason from {sorted(REASONS)}, got {self.reason!r}")
+                raise ValueError(
+                    f"an UNKNOWN verdict needs a reason from {sorted(REASONS)}, got {self.reason!r}"
+                )
         elif self.certificate is None:
             raise ValueError(f"a {self.status.value} verdict needs a certificate")

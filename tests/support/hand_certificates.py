@@ -28,7 +28,9 @@ def _q(value: F) -> str:
 
 
 def _risk_poly(problem: Problem, pattern: Pattern) -> tuple[sympy.Expr, list[sympy.Symbol]]:
-    polys = cell_polynomials(problem.network.widths, problem.network.activation, problem.data, pattern)
+    polys = cell_polynomials(
+        problem.network.widths, problem.network.activation, problem.data, pattern
+    )
     risk = cell_risk(polys, problem.loss, problem.data)
     return risk.as_expr(), [sympy.Symbol(n) for n in polys.names]
 
@@ -49,12 +51,21 @@ def spurious_relu() -> dict[str, Any]:
     cell = locate_cell(problem)
     evidence = [
         {"id": "risk", "kind": "risk", "value": _q(problem.risk())},
-        {"id": "cell", "kind": "cell", "pattern": [list(map(list, layer)) for layer in cell.pieces],
-         "margin": _q(cell.margin)},
+        {
+            "id": "cell",
+            "kind": "cell",
+            "pattern": [list(map(list, layer)) for layer in cell.pieces],
+            "margin": _q(cell.margin),
+        },
         {"id": "box", "kind": "box_in_cell", "uses": ["cell"], "radius": "1/5"},
         {"id": "regression", "kind": "affine_regression_optimal", "W": [["4/5"]], "b": ["3/10"]},
-        {"id": "lower", "kind": "lower_point", "uses": ["risk"], "point": rationals(witness),
-         "risk": _q(witness_risk)},
+        {
+            "id": "lower",
+            "kind": "lower_point",
+            "uses": ["risk"],
+            "point": rationals(witness),
+            "risk": _q(witness_risk),
+        },
     ]
     return new_certificate(problem, "spurious_local_min", evidence, {"source": "hand-made example"})
 
@@ -73,14 +84,24 @@ def strict_hardtanh() -> dict[str, Any]:
     assert problem.risk() == 0
     cell = locate_cell(problem)
     risk, symbols = _risk_poly(problem, cell.pattern())
-    point = dict(zip(symbols, [sympy.Rational(v.numerator, v.denominator) for v in net.parameter_vector()], strict=True))
+    point = dict(
+        zip(
+            symbols,
+            [sympy.Rational(v.numerator, v.denominator) for v in net.parameter_vector()],
+            strict=True,
+        )
+    )
     hessian = sympy.hessian(risk, symbols).subs(point)
     _, d = hessian.LDLdecomposition(hermitian=False)
     pivots = [F(int(d[k, k].p), int(d[k, k].q)) for k in range(len(symbols))]
     assert all(p > 0 for p in pivots)
     evidence = [
-        {"id": "cell", "kind": "cell", "pattern": [list(map(list, layer)) for layer in cell.pieces],
-         "margin": _q(cell.margin)},
+        {
+            "id": "cell",
+            "kind": "cell",
+            "pattern": [list(map(list, layer)) for layer in cell.pieces],
+            "margin": _q(cell.margin),
+        },
         {"id": "gradient", "kind": "gradient_zero", "uses": ["cell"]},
         {"id": "hessian", "kind": "hessian_pd", "uses": ["cell"], "pivots": rationals(pivots)},
     ]
@@ -101,15 +122,25 @@ def descent_from_boundary() -> dict[str, Any]:
     entered = next(p for p in adjacent_cells(problem).patterns() if p.piece(1, 0, 2) == 1)
     risk, symbols = _risk_poly(problem, entered)
     t = sympy.Symbol("t")
-    line = {s: sympy.Rational(v.numerator, v.denominator) + t * sympy.Rational(dv.numerator, dv.denominator)
-            for s, v, dv in zip(symbols, problem.network.parameter_vector(), direction, strict=True)}
-    poly = sympy.Poly(sympy.expand(risk.subs(line)) - sympy.Rational(*problem.risk().as_integer_ratio()), t)
+    line = {
+        s: sympy.Rational(v.numerator, v.denominator)
+        + t * sympy.Rational(dv.numerator, dv.denominator)
+        for s, v, dv in zip(symbols, problem.network.parameter_vector(), direction, strict=True)
+    }
+    poly = sympy.Poly(
+        sympy.expand(risk.subs(line)) - sympy.Rational(*problem.risk().as_integer_ratio()), t
+    )
     order = min(m[0] for m in poly.monoms())
     coefficient = poly.coeff_monomial(t**order)
     assert coefficient < 0
     evidence = [
-        {"id": "descent", "kind": "descent_direction", "direction": rationals(direction), "order": order,
-         "coefficient": _q(F(int(coefficient.p), int(coefficient.q)))},
+        {
+            "id": "descent",
+            "kind": "descent_direction",
+            "direction": rationals(direction),
+            "order": order,
+            "coefficient": _q(F(int(coefficient.p), int(coefficient.q))),
+        },
     ]
     return new_certificate(problem, "not_local_min", evidence, {"source": "hand-made example"})
 

@@ -1180,7 +1180,7 @@ def test_write_problem_failure_leaves_nothing_behind(
     def failing_replace(src: Any, dst: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("losscert.io.problem_file.os.replace", failing_replace)
+    monkeypatch.setattr("losscert.io.json_files.os.replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         write_problem(problem, tmp_path / "out.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == [PROBLEM_NAME]
