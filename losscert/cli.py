@@ -51,9 +51,22 @@ def _parser() -> argparse.ArgumentParser:
         help="also re-run z3 and cvc5 on every delegated SMT step (closes those trust gaps)",
     )
     check.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds per solver run with --solvers"
+        "--timeout",
+        type=_positive_seconds,
+        default=60.0,
+        help="seconds per solver run with --solvers",
     )
     return parser
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
 
 
 def _check(args: argparse.Namespace) -> int:

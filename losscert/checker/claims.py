@@ -65,11 +65,48 @@ def not_local_min(steps: Steps) -> str | None:
     return "a descent_direction step with a negative coefficient"
 
 
+def valley(steps: Steps) -> str | None:
+    """A path of local minima of constant risk inside one cell (linear collapse along the path)."""
+    if not _of_kind(steps, "affine_regression_optimal"):
+        return "an affine_regression_optimal step"
+    for constant in _of_kind(steps, "outputs_constant_on_path"):
+        inside = steps[constant.facts["path_in_cell"]]
+        if _uniform(steps[inside.facts["cell"]].facts["pattern"]):
+            return None
+    return (
+        "an outputs_constant_on_path step citing a path_in_cell step whose cell puts each hidden "
+        "neuron in one piece on all samples"
+    )
+
+
+def spurious_valley(steps: Steps) -> str | None:
+    missing = valley(steps)
+    if missing is not None:
+        return missing
+    for base in _of_kind(steps, "risk"):
+        if _citing(steps, "lower_point", base):
+            return None
+    return "a risk step of the point cited by a lower_point step"
+
+
+def global_min(steps: Steps) -> str | None:
+    """Linear networks: every network computes an affine map, so R >= R_lin* = R(theta*)."""
+    if any(s.facts["linear_network"] for s in _of_kind(steps, "affine_regression_optimal")):
+        return None
+    return (
+        "an affine_regression_optimal step on a network without breakpoints (other routes to "
+        "global_min are not in version 1)"
+    )
+
+
 CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
     "local_min": local_min,
     "strict_local_min": strict,
     "spurious_local_min": spurious_local_min,
     "not_local_min": not_local_min,
+    "valley": valley,
+    "spurious_valley": spurious_valley,
+    "global_min": global_min,
 }
 """Claim kind -> a rule returning None when the steps conclude it, else what is missing."""
 

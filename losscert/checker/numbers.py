@@ -9,7 +9,7 @@ from typing import Any
 
 from .result import Invalid, Unreadable
 
-MAX_RATIONAL_CHARS = 10_000
+MAX_RATIONAL_CHARS = 4_000  # below Python's 4300-digit limit on int(str)
 _RATIONAL = re.compile(r"[+-]?[0-9]+(/[0-9]+)?")
 
 

@@ -6,8 +6,7 @@ Plain Fractions and lists, written to be read: this is the trusted core, so clar
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +37,14 @@ class Activation:
 
 
 @dataclass(frozen=True)
+class Trace:
+    """pre[j][r][i] = z_{j+1,r}(x_i) for the hidden layers; outputs[i] = f(x_i)."""
+
+    pre: list[list[list[Fraction]]]
+    outputs: list[list[Fraction]]
+
+
+@dataclass(frozen=True)
 class Problem:
     widths: list[int]
     activation: Activation
@@ -46,6 +53,9 @@ class Problem:
     inputs: list[list[Fraction]]
     labels: list[list[Fraction]]
     point: list[Fraction]
+    traces: dict[tuple[Fraction, ...], Trace] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def depth(self) -> int:
@@ -84,8 +94,8 @@ def read_problem(obj: Any, base_dir: Path) -> Problem:
                     raise Invalid(
                         f"problem.data.labels[{i}][{k}]: hinge labels are -1 or 1, got {v}"
                     )
-    problem = Problem(widths, activation, loss, delta, inputs, labels, [])
-    point = vector(obj["point"], "problem.point", problem.num_parameters)
+    size = sum(widths[j] * (widths[j - 1] + 1) for j in range(1, len(widths)))
+    point = vector(obj["point"], "problem.point", size)
     return Problem(widths, activation, loss, delta, inputs, labels, point)
 
 
@@ -184,15 +194,15 @@ def _data_file(obj: dict[str, Any], base_dir: Path) -> Any:
 # --- exact evaluation -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Trace:
-    """pre[j][r][i] = z_{j+1,r}(x_i) for the hidden layers; outputs[i] = f(x_i)."""
-
-    pre: list[list[list[Fraction]]]
-    outputs: list[list[Fraction]]
-
-
 def forward(problem: Problem, theta: list[Fraction]) -> Trace:
+    """The exact forward pass at theta (computed once per point and problem)."""
+    key = tuple(theta)
+    if key not in problem.traces:
+        problem.traces[key] = _forward(problem, theta)
+    return problem.traces[key]
+
+
+def _forward(problem: Problem, theta: list[Fraction]) -> Trace:
     layers = problem.layers(theta)
     act = problem.activation
     pre: list[list[list[Fraction]]] = [[[] for _ in range(w)] for w in problem.widths[1:-1]]
@@ -258,9 +268,3 @@ def pattern_and_margin(
         for p in act.breakpoints
     ]
     return pattern, (min(distances) if distances else None)
-
-
-def map_nested(fn: Callable[[Any], Any], value: Any) -> Any:
-    if isinstance(value, list):
-        return [map_nested(fn, v) for v in value]
-    return fn(value)

@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .calculus import dense_hessian, ldl_pivots, risk_jet, risk_on_line, sign_near_zero
+from . import paths
+from .calculus import (
+    dense_hessian,
+    ldl_pivots,
+    p_add,
+    p_scale,
+    risk_jet,
+    risk_on_line,
+    sign_near_zero,
+)
 from .numbers import exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
@@ -59,7 +68,10 @@ def check_cell(problem: Problem, step: dict[str, Any], done: Steps, sid: str) ->
         raise Invalid(
             "the point is on a cell boundary (a pre-activation equals a breakpoint)", step=sid
         )
-    _require_int_grid(step["pattern"], f"{sid}.pattern")
+    try:
+        _require_int_grid(step["pattern"], "pattern")
+    except Invalid as exc:
+        raise Invalid(str(exc), step=sid) from None
     if step["pattern"] != pattern:
         raise Invalid(
             "the activation pattern differs", step=sid, expected=step["pattern"], derived=pattern
@@ -186,7 +198,7 @@ def check_affine_regression_optimal(
                     derived=show(total / n),
                     difference=show(total / n),
                 )
-    return {"W": w, "b": b}
+    return {"W": w, "b": b, "linear_network": not problem.activation.breakpoints}
 
 
 def _loss_derivative(
@@ -364,6 +376,95 @@ def check_delegated_smt(
     return {"trust_gap": f"{sid}: {statement} (answered unsat by {', '.join(sorted(unsat))})"}
 
 
+# --- paths (sections 3.10-3.12) ------------------------------------------------------------
+
+
+def check_path(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
+    denominator = vector(step["denominator"], f"{sid}.denominator")
+    numerators = step["numerators"]
+    if not isinstance(numerators, list) or len(numerators) != problem.num_parameters:
+        raise Invalid(f"numerators: expected {problem.num_parameters} polynomials", step=sid)
+    polys = [vector(p, f"{sid}.numerators[{a}]") for a, p in enumerate(numerators)]
+    if not denominator or any(not p for p in polys):
+        raise Invalid("a polynomial needs at least one coefficient", step=sid)
+    if not paths.nonnegative_on_unit_interval(denominator, strict=True):
+        raise Invalid("the denominator q(t) is not proved positive on [0, 1]", step=sid)
+    q0 = denominator[0]
+    start = [p[0] / q0 for p in polys]
+    if start != problem.point:
+        a = next(k for k, (u, v) in enumerate(zip(start, problem.point, strict=True)) if u != v)
+        raise Invalid(
+            f"theta(0) differs from the point in parameter {a}",
+            step=sid,
+            expected=show(problem.point[a]),
+            derived=show(start[a]),
+        )
+    moving = [
+        a
+        for a, p in enumerate(polys)
+        if not paths.is_zero(p_add(p_scale(p, q0), p_scale(denominator, -p[0])))
+    ]
+    if not moving:
+        raise Invalid("the path is constant: theta(t) = theta(0) for every t", step=sid)
+    degree = max(len(p) for p in [denominator, *polys]) - 1
+    end = [paths.evaluate(p, Fraction(1)) / paths.evaluate(denominator, Fraction(1)) for p in polys]
+    return {"denominator": denominator, "numerators": polys, "degree": degree, "end": end}
+
+
+def check_path_in_cell(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
+    path = _cited(step, done, "path", sid)
+    cell = _cited(step, done, "cell", sid)
+    margin = rational(step["margin"], f"{sid}.margin")
+    if margin <= 0:
+        raise Invalid(f"the margin bound must be positive, got {show(margin)}", step=sid)
+    q = path.facts["denominator"]
+    pattern = cell.facts["pattern"]
+    pre, outputs = paths.homogenised_forward(problem, q, path.facts["numerators"], pattern)
+    act = problem.activation
+    for j, layer in enumerate(pre):
+        qj = paths.power(q, j + 1)
+        for r, neuron in enumerate(layer):
+            for i, numerator in enumerate(neuron):
+                lower, upper = act.bounds(pattern[j][r][i])
+                gaps = []
+                if lower is not None:  # N - (lower + m) q^j >= 0
+                    gaps.append(p_add(numerator, p_scale(qj, -(lower + margin))))
+                if upper is not None:  # (upper - m) q^j - N >= 0
+                    gaps.append(
+                        p_add(p_scale(qj, upper - margin), p_scale(numerator, Fraction(-1)))
+                    )
+                if not all(paths.nonnegative_on_unit_interval(g) for g in gaps):
+                    raise Invalid(
+                        f"layer {j + 1} neuron {r} sample {i}: not proved to stay {show(margin)} inside "
+                        f"piece {pattern[j][r][i]} for all t in [0, 1]",
+                        step=sid,
+                    )
+    return {"margin": margin, "path": path.id, "cell": cell.id, "outputs": outputs}
+
+
+def check_outputs_constant_on_path(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
+    inside = _cited(step, done, "path_in_cell", sid)
+    path = done[inside.facts["path"]]
+    q = path.facts["denominator"]
+    q_l = paths.power(q, problem.depth)
+    start = forward(problem, problem.point).outputs
+    for i, (numerators, f0) in enumerate(zip(inside.facts["outputs"], start, strict=True)):
+        for k, (numerator, value) in enumerate(zip(numerators, f0, strict=True)):
+            residue = p_add(numerator, p_scale(q_l, -value))
+            if not paths.is_zero(residue):
+                raise Invalid(
+                    f"sample {i} output {k} changes along the path",
+                    step=sid,
+                    expected=f"f(theta(t)) = {show(value)} for all t",
+                    derived=f"numerator - f(0) q^L = {[show(v) for v in residue]}",
+                )
+    return {"path": path.id, "path_in_cell": inside.id}
+
+
 @dataclass(frozen=True)
 class StepKind:
     fields: frozenset[str]
@@ -383,6 +484,11 @@ STEP_KINDS: dict[str, StepKind] = {
     "hessian_pd": StepKind(frozenset({"pivots", "uses"}), frozenset(), check_hessian_pd),
     "descent_direction": StepKind(
         frozenset({"direction", "order", "coefficient"}), frozenset(), check_descent_direction
+    ),
+    "path": StepKind(frozenset({"denominator", "numerators"}), frozenset(), check_path),
+    "path_in_cell": StepKind(frozenset({"uses", "margin"}), frozenset(), check_path_in_cell),
+    "outputs_constant_on_path": StepKind(
+        frozenset({"uses"}), frozenset(), check_outputs_constant_on_path
     ),
     "delegated_smt": StepKind(
         frozenset({"smtlib", "solvers", "statement"}), frozenset(), check_delegated_smt

@@ -158,8 +158,10 @@ def test_claims_need_their_evidence() -> None:
     doc["evidence"].remove(_step(doc, "regression"))
     _invalid(doc, "does not conclude spurious_local_min")
     doc = _load(SPURIOUS)
-    doc["claim"]["kind"] = "global_min"
-    _invalid(doc, "claim kind 'global_min' is not supported")
+    doc["claim"]["kind"] = "global_min"  # a ReLU network: the linear-network route does not apply
+    _invalid(doc, "does not conclude global_min", "without breakpoints")
+    doc["claim"]["kind"] = "cell_global_min"
+    _invalid(doc, "claim kind 'cell_global_min' is not supported")
 
 
 def test_steps_may_cite_only_earlier_steps() -> None:

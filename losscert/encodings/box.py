@@ -1,0 +1,77 @@
+"""A radius rho such that the box |theta' - theta|_inf <= rho stays inside theta's cell.
+
+Center-radius interval propagation, whole layers at once with python-flint: with every weight and
+bias moved by at most rho and the layer input a in [a_c - a_r, a_c + a_r],
+
+    z in  W a_c + b  +-  ( |W| a_r + rho (sum_c |a_c| + a_r) + rho ),
+
+and inside piece k the activation maps the interval to s_k z_c + t_k +- |s_k| z_r. These intervals
+contain the endpoint-product intervals of the checker's `box_in_cell` step, so a radius accepted
+here is accepted there.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from flint import fmpq, fmpq_mat
+
+from losscert.encodings.cells import Cell, locate_cell
+from losscert.model.problem import Problem
+from losscert.model.rationals import to_fmpq
+
+MAX_HALVINGS = 200
+
+
+def box_fits(problem: Problem, cell: Cell, rho: Fraction) -> bool:
+    """True when every pre-activation interval of the box of radius rho lies inside its piece."""
+    act = problem.network.activation
+    r = to_fmpq(rho)
+    trace = problem.trace()
+    n = problem.data.n
+    centre = problem.data.inputs
+    radius = fmpq_mat(centre.nrows(), n, [fmpq(0)] * (centre.nrows() * n))
+    for j, layer in enumerate(problem.network.layers[:-1]):
+        absolute_w = fmpq_mat(
+            layer.weight.nrows(), layer.weight.ncols(), [abs(v) for v in layer.weight.entries()]
+        )
+        column_mass = [
+            sum((abs(c) + a for c, a in zip(col_c, col_r, strict=True)), fmpq(0))
+            for col_c, col_r in zip(
+                centre.transpose().tolist(), radius.transpose().tolist(), strict=True
+            )
+        ]
+        spread = fmpq_mat(1, n, [r * m + r for m in column_mass])
+        z_c = trace.pre_activations[j]
+        z_r = absolute_w * radius + fmpq_mat(layer.out_dim, 1, [1] * layer.out_dim) * spread
+        pieces = cell.pieces[j]
+        new_centre, new_radius = [], []
+        for row, (zc_row, zr_row) in enumerate(zip(z_c.tolist(), z_r.tolist(), strict=True)):
+            for i, (zc, zr) in enumerate(zip(zc_row, zr_row, strict=True)):
+                k = pieces[row][i]
+                if k is None:
+                    return False
+                lower, upper = act.piece_bounds(k)
+                if (lower is not None and not to_fmpq(lower) < zc - zr) or (
+                    upper is not None and not zc + zr < to_fmpq(upper)
+                ):
+                    return False
+                s, t = act.affine_piece_fmpq(k)
+                new_centre.append(s * zc + t)
+                new_radius.append(abs(s) * zr)
+        centre = fmpq_mat(layer.out_dim, n, new_centre)
+        radius = fmpq_mat(layer.out_dim, n, new_radius)
+    return True
+
+
+def box_radius(problem: Problem, cell: Cell | None = None) -> Fraction | None:
+    """The largest rho = margin / 2^k (k >= 1) that :func:`box_fits`; None on a boundary point."""
+    cell = cell or locate_cell(problem)
+    if cell.on_boundary:
+        return None
+    rho = cell.margin / 2 if cell.margin is not None else Fraction(1)
+    for _ in range(MAX_HALVINGS):
+        if box_fits(problem, cell, rho):
+            return rho
+        rho /= 2
+    return None

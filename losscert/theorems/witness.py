@@ -1,0 +1,121 @@
+"""Stage 2 of Theorem 1: a point of strictly lower risk next to the Stage 1 point.
+
+A spare neuron of layer 1 is turned into z = lambda (v . x - tau) + p_b, which straddles the
+breakpoint p_b on the data, and fed to the output with a small weight eps along
+e = -sign(ds) phi(tau) (ds = the slope jump at p_b, phi(tau) = sum_i g_i [v . x_i - tau]_+). For
+L >= 3 it is fed into the collapsed neurons of layer 2, which carry it linearly to the output.
+The first-order change of the risk is -eps lambda |ds| |phi|^2 / (n alpha) < 0, so halving eps
+finds a point of lower risk; every candidate is replayed exactly and only an exactly lower risk
+is returned (the search itself proves nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import pairwise
+
+from losscert.model.problem import Problem
+from losscert.theorems.regression import AffineFit
+
+MAX_HALVINGS = 80
+
+
+@dataclass(frozen=True)
+class Witness:
+    parameters: list[Fraction]
+    risk: Fraction
+    eps: Fraction
+    tau: Fraction
+    breakpoint: int
+
+
+def _projection_direction(inputs: list[list[Fraction]]) -> list[Fraction] | None:
+    """A v with v . x pairwise distinct over distinct inputs (None if none is found)."""
+    distinct = {tuple(x) for x in inputs}
+    d = len(inputs[0])
+    for base in range(2, 2 + 50):
+        v = [Fraction(base) ** k for k in range(d)]  # (1, b, b^2, ...): a moment curve
+        if len(
+            {sum((a * b for a, b in zip(v, x, strict=True)), Fraction(0)) for x in distinct}
+        ) == len(distinct):
+            return v
+    return None
+
+
+def _phi(fit: AffineFit, projections: list[Fraction], tau: Fraction) -> list[Fraction]:
+    d_y = len(fit.gradients[0])
+    return [
+        sum(
+            (
+                g[k] * max(p - tau, Fraction(0))
+                for g, p in zip(fit.gradients, projections, strict=True)
+            ),
+            Fraction(0),
+        )
+        for k in range(d_y)
+    ]
+
+
+def find_witness(
+    problem: Problem, fit: AffineFit, collapse_alpha: Fraction, spare: int
+) -> Witness | None:
+    """Stage 2 from the Stage 1 point ``problem.network``; None when no lower point is found."""
+    net = problem.network
+    act = net.activation
+    if act.is_linear:
+        return None
+    inputs = problem.data.input_rows()
+    v = _projection_direction(inputs)
+    if v is None:
+        return None
+    projections = [sum((a * b for a, b in zip(v, x, strict=True)), Fraction(0)) for x in inputs]
+    levels = sorted(set(projections))
+    best: tuple[Fraction, Fraction, list[Fraction]] | None = None
+    for low, high in pairwise(levels):
+        for tau in (low + (high - low) / 3, low + 2 * (high - low) / 3):
+            phi = _phi(fit, projections, tau)
+            size = sum((abs(p) for p in phi), Fraction(0))
+            if size and (best is None or size > best[0]):
+                best = (size, tau, phi)
+    if best is None:
+        return None
+    _, tau, phi = best
+    b = _breakpoint(act)
+    p_b = act.breakpoints[b]
+    ds = act.slopes[b + 1] - act.slopes[b]
+    room = _room(act, b)
+    reach = max(abs(p - tau) for p in projections)
+    lam = room / (2 * reach) if reach and room is not None else Fraction(1)
+    direction = [-p if ds > 0 else p for p in phi]
+    names = net.parameter_names()
+    base = net.parameter_vector()
+    d_x = net.input_dim
+    eps = Fraction(1)
+    for _ in range(MAX_HALVINGS):
+        theta = list(base)
+        for c in range(d_x):
+            theta[names.index(f"W1_{spare}_{c}")] = lam * v[c]
+        theta[names.index(f"b1_{spare}")] = p_b - lam * tau
+        for r, e in enumerate(direction):
+            theta[names.index(f"W2_{r}_{spare}")] = eps * e
+        risk = problem.with_network(net.with_parameters(theta)).risk()
+        if risk < fit.risk:
+            return Witness(theta, risk, eps, tau, b)
+        eps /= 2
+    return None
+
+
+def _breakpoint(act) -> int:  # type: ignore[no-untyped-def]
+    """The breakpoint with the largest slope jump (any would do)."""
+    return max(range(len(act.breakpoints)), key=lambda b: abs(act.slopes[b + 1] - act.slopes[b]))
+
+
+def _room(act, b: int) -> Fraction | None:  # type: ignore[no-untyped-def]
+    """Distance from breakpoint b to its neighbouring breakpoints (None if it has none)."""
+    gaps = [
+        abs(act.breakpoints[b] - act.breakpoints[k])
+        for k in (b - 1, b + 1)
+        if 0 <= k < len(act.breakpoints)
+    ]
+    return min(gaps) if gaps else None
