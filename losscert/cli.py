@@ -11,12 +11,17 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from losscert.backends.smt import rerun_delegated_steps
 from losscert.checker import check_certificate
 from losscert.errors import InputError, LosscertError, UnsupportedError
 from losscert.info import format_summary, summarize
 from losscert.io.problem_file import read_problem
+from losscert.theorems.audit import format_table, outcome_to_dict, run_audits, stderr_progress
+from losscert.theorems.instances import builtin_instances
+from losscert.theorems.user_instance import theorem1_instance
 
 EXIT_OK = 0
 EXIT_CLAIM_FAILED = 1
@@ -56,7 +61,51 @@ def _parser() -> argparse.ArgumentParser:
         default=60.0,
         help="seconds per solver run with --solvers",
     )
+    audit = commands.add_parser(
+        "audit",
+        help="construct and certify the paper's spurious local minima (built-in instances by default)",
+        description="Without a subcommand: the built-in Theorem 1 audit over every preset activation, "
+        "depths 2-5 and output widths 1-3, with the linear contrast and negative controls.",
+    )
+    _audit_options(audit)
+    audit_kinds = audit.add_subparsers(dest="kind")
+    theorem1 = audit_kinds.add_parser("theorem1", help="Theorem 1 on your data and architecture")
+    theorem1.add_argument("--data", required=True, metavar="FILE", help="CSV, NPZ or problem JSON")
+    theorem1.add_argument("--widths", required=True, metavar="D_X,D_1,...,D_Y")
+    theorem1.add_argument("--activation", default="relu", metavar="SPEC",
+                          help="relu, leaky_relu:1/10, hardtanh:-1,1, relu6, abs, linear, "
+                          "or custom:BREAKPOINTS:SLOPES (comma-separated, e.g. custom:-1,1:1/4,1,1/2)")
+    theorem1.add_argument("--loss", default="squared", metavar="SPEC",
+                          help="squared, squared_half or huber:DELTA")
+    theorem1.add_argument("--name", default=None, help="instance name (default: the data file's stem)")
+    _audit_options(theorem1)
     return parser
+
+
+def _audit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="write certificates here")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
+
+
+def _audit(args: argparse.Namespace) -> int:
+    if args.kind == "theorem1":
+        instance = theorem1_instance(args.data, args.widths, args.activation, args.loss, args.name)
+        instances = [instance]
+    else:
+        instances = builtin_instances()
+    if args.workers > 1:
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            outcomes = run_audits(instances, pool, args.out, stderr_progress)
+    else:
+        outcomes = run_audits(instances, None, args.out, stderr_progress)
+    if args.json:
+        print(json.dumps([outcome_to_dict(o) for o in outcomes], indent=2))
+    else:
+        print(format_table(outcomes))
+        if args.out is not None:
+            print(f"certificates written to {args.out}/ (re-check: losscert check {args.out}/*.cert.json)")
+    return EXIT_OK if all(o.as_expected for o in outcomes) else EXIT_CLAIM_FAILED
 
 
 def _positive_seconds(text: str) -> float:
@@ -133,6 +182,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _info(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "audit":
+            return _audit(args)
+    except (InputError, UnsupportedError) as exc:
+        print(f"losscert {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("losscert: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

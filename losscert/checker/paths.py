@@ -95,7 +95,8 @@ def homogenised_forward(
             for wr, br in zip(w, b, strict=True):
                 acc = p_mul(br, q_powers[j])
                 for wc, ac in zip(wr, a, strict=True):
-                    acc = p_add(acc, p_mul(wc, ac))
+                    if any(wc):  # zero numerators are common (the collapse is sparse)
+                        acc = p_add(acc, p_mul(wc, ac))
                 z.append(acc)
             if j == len(layers) - 1:
                 outputs.append(z)

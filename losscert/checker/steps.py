@@ -116,10 +116,15 @@ def check_box_in_cell(
     for i, x in enumerate(problem.inputs):
         a = [(v, v) for v in x]
         for j, (w, b) in enumerate(layers[:-1]):
+            # a zero weight contributes [-rho, rho] * [lo, hi] = rho * max(|lo|, |hi|) * [-1, 1]
+            reach = [max(abs(alo), abs(ahi)) for alo, ahi in a]
             nxt = []
             for r, (wr, br) in enumerate(zip(w, b, strict=True)):
                 lo, hi = br - rho, br + rho
-                for wc, (alo, ahi) in zip(wr, a, strict=True):
+                for wc, (alo, ahi), m in zip(wr, a, reach, strict=True):
+                    if wc == 0:
+                        lo, hi = lo - rho * m, hi + rho * m
+                        continue
                     products = [p * q for p in (wc - rho, wc + rho) for q in (alo, ahi)]
                     lo, hi = lo + min(products), hi + max(products)
                 k = pattern[j][r][i]

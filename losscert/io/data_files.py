@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from losscert.errors import InputError
+from losscert.model.dataset import Dataset
 from losscert.model.rationals import parse_matrix, parse_rational
 
 Rows = list[list[Fraction]]
@@ -171,3 +172,23 @@ def _label_indices(spec: Any, header: list[str] | None, width: int, where: str) 
     raise InputError(
         f"{place}: expected the number of trailing label columns or a list of column names, got {spec!r}"
     )
+
+
+def read_dataset(path: Path, output_dim: int) -> Dataset:
+    """A dataset from a CSV file (the last ``output_dim`` columns are labels), an NPZ file
+    (arrays "inputs" and "labels", integers) or a problem file (its data)."""
+    where = str(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such data file")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        inputs, labels = read_csv(path, output_dim, where)
+    elif suffix == ".npz":
+        inputs, labels = read_npz(path, "inputs", "labels", where, allow_float=False, denominator=None)
+    elif suffix == ".json":
+        from losscert.io.problem_file import read_problem
+
+        return read_problem(path).data
+    else:
+        raise InputError(f"{path}: expected a .csv, .npz or problem .json data file")
+    return Dataset.from_rows(inputs, labels, where=where)

@@ -43,18 +43,30 @@ def _projection_direction(inputs: list[list[Fraction]]) -> list[Fraction] | None
     return None
 
 
-def _phi(fit: AffineFit, projections: list[Fraction], tau: Fraction) -> list[Fraction]:
+def _phi_candidates(fit: AffineFit, projections: list[Fraction]) -> list[tuple[Fraction, list[Fraction]]]:
+    """(tau, phi(tau)) at the thirds of every gap between consecutive distinct projections.
+
+    For tau in a gap (low, high), phi(tau) = S1 - tau S0 with S0, S1 the sums of g_i and g_i p_i
+    over the samples with p_i >= high: suffix sums make this O(n d_Y) in all.
+    """
     d_y = len(fit.gradients[0])
-    return [
-        sum(
-            (
-                g[k] * max(p - tau, Fraction(0))
-                for g, p in zip(fit.gradients, projections, strict=True)
-            ),
-            Fraction(0),
-        )
-        for k in range(d_y)
-    ]
+    by_level: dict[Fraction, list[Fraction]] = {}
+    for g, p in zip(fit.gradients, projections, strict=True):
+        acc = by_level.setdefault(p, [Fraction(0)] * (2 * d_y))
+        for k in range(d_y):
+            acc[k] += g[k]
+            acc[d_y + k] += g[k] * p
+    levels = sorted(by_level)
+    s0 = [Fraction(0)] * d_y
+    s1 = [Fraction(0)] * d_y
+    out = []
+    for low, high in reversed(list(pairwise(levels))):
+        acc = by_level[high]
+        s0 = [a + b for a, b in zip(s0, acc[:d_y], strict=True)]
+        s1 = [a + b for a, b in zip(s1, acc[d_y:], strict=True)]
+        for tau in (low + (high - low) / 3, low + 2 * (high - low) / 3):
+            out.append((tau, [b - tau * a for a, b in zip(s0, s1, strict=True)]))
+    return out
 
 
 def find_witness(
@@ -70,14 +82,11 @@ def find_witness(
     if v is None:
         return None
     projections = [sum((a * b for a, b in zip(v, x, strict=True)), Fraction(0)) for x in inputs]
-    levels = sorted(set(projections))
     best: tuple[Fraction, Fraction, list[Fraction]] | None = None
-    for low, high in pairwise(levels):
-        for tau in (low + (high - low) / 3, low + 2 * (high - low) / 3):
-            phi = _phi(fit, projections, tau)
-            size = sum((abs(p) for p in phi), Fraction(0))
-            if size and (best is None or size > best[0]):
-                best = (size, tau, phi)
+    for tau, phi in _phi_candidates(fit, projections):
+        size = sum((abs(p) for p in phi), Fraction(0))
+        if size and (best is None or size > best[0]):
+            best = (size, tau, phi)
     if best is None:
         return None
     _, tau, phi = best
