@@ -72,18 +72,27 @@ def _parser() -> argparse.ArgumentParser:
     theorem1 = audit_kinds.add_parser("theorem1", help="Theorem 1 on your data and architecture")
     theorem1.add_argument("--data", required=True, metavar="FILE", help="CSV, NPZ or problem JSON")
     theorem1.add_argument("--widths", required=True, metavar="D_X,D_1,...,D_Y")
-    theorem1.add_argument("--activation", default="relu", metavar="SPEC",
-                          help="relu, leaky_relu:1/10, hardtanh:-1,1, relu6, abs, linear, "
-                          "or custom:BREAKPOINTS:SLOPES (comma-separated, e.g. custom:-1,1:1/4,1,1/2)")
-    theorem1.add_argument("--loss", default="squared", metavar="SPEC",
-                          help="squared, squared_half or huber:DELTA")
-    theorem1.add_argument("--name", default=None, help="instance name (default: the data file's stem)")
+    theorem1.add_argument(
+        "--activation",
+        default="relu",
+        metavar="SPEC",
+        help="relu, leaky_relu:1/10, hardtanh:-1,1, relu6, abs, linear, "
+        "or custom:BREAKPOINTS:SLOPES (comma-separated, e.g. custom:-1,1:1/4,1,1/2)",
+    )
+    theorem1.add_argument(
+        "--loss", default="squared", metavar="SPEC", help="squared, squared_half or huber:DELTA"
+    )
+    theorem1.add_argument(
+        "--name", default=None, help="instance name (default: the data file's stem)"
+    )
     _audit_options(theorem1)
     return parser
 
 
 def _audit_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="write certificates here")
+    parser.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="write certificates here"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
 
@@ -104,7 +113,9 @@ def _audit(args: argparse.Namespace) -> int:
     else:
         print(format_table(outcomes))
         if args.out is not None:
-            print(f"certificates written to {args.out}/ (re-check: losscert check {args.out}/*.cert.json)")
+            print(
+                f"certificates written to {args.out}/ (re-check: losscert check {args.out}/*.cert.json)"
+            )
     return EXIT_OK if all(o.as_expected for o in outcomes) else EXIT_CLAIM_FAILED
 
 

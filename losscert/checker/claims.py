@@ -49,14 +49,15 @@ def local_min(steps: Steps) -> str | None:
     return f"{collapse} (linear collapse), or {second_order} (second order)"
 
 
-def spurious_local_min(steps: Steps) -> str | None:
-    missing = local_min(steps)
-    if missing is not None:
-        return missing
-    for base in _of_kind(steps, "risk"):
-        if _citing(steps, "lower_point", base):
-            return None
+def lower_point(steps: Steps) -> str | None:
+    """A point of strictly lower risk than theta*: theta* is not a global minimum."""
+    if any(_citing(steps, "lower_point", base) for base in _of_kind(steps, "risk")):
+        return None
     return "a risk step of the point cited by a lower_point step"
+
+
+def spurious_local_min(steps: Steps) -> str | None:
+    return local_min(steps) or lower_point(steps)
 
 
 def not_local_min(steps: Steps) -> str | None:
@@ -80,13 +81,7 @@ def valley(steps: Steps) -> str | None:
 
 
 def spurious_valley(steps: Steps) -> str | None:
-    missing = valley(steps)
-    if missing is not None:
-        return missing
-    for base in _of_kind(steps, "risk"):
-        if _citing(steps, "lower_point", base):
-            return None
-    return "a risk step of the point cited by a lower_point step"
+    return valley(steps) or lower_point(steps)
 
 
 def global_min(steps: Steps) -> str | None:

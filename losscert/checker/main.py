@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .claims import conclude
-from .numbers import exact_keys, load_json, reject_floats
+from .numbers import brief, exact_keys, load_json, reject_floats
 from .problem import Problem, read_problem
 from .result import CheckResult, Invalid, Unreadable
 from .steps import STEP_KINDS, Steps, Verified
@@ -49,7 +49,7 @@ def check_document(document: Any, base_dir: Path = Path(".")) -> CheckResult:
     except Unreadable as exc:
         return CheckResult("unreadable", claim, str(exc), steps_checked=len(done))
     except Invalid as exc:
-        return CheckResult("invalid", claim, exc.report(), steps_checked=len(done))
+        return CheckResult("invalid", claim, _report(exc), steps_checked=len(done))
     except (
         RecursionError,
         MemoryError,
@@ -73,14 +73,21 @@ def check_document(document: Any, base_dir: Path = Path(".")) -> CheckResult:
     return CheckResult("valid", claim, message, gaps, len(done))
 
 
+def _report(exc: Invalid) -> str:
+    try:
+        return exc.report()
+    except Exception:  # a message that cannot be rendered must not turn into a crash
+        return f"step {exc.step}: invalid (the details could not be printed)"
+
+
 def _layout(document: Any) -> None:
     if not isinstance(document, dict):
         raise Unreadable(f"the top level must be an object, got {type(document).__name__}")
     if document.get("format") != FORMAT:
-        raise Unreadable(f"format: expected {FORMAT!r}, got {document.get('format')!r}")
+        raise Unreadable(f"format: expected {FORMAT!r}, got {brief(document.get('format'))}")
     version = document.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version != VERSION:
-        raise Unreadable(f"version: this checker reads version {VERSION}, got {version!r}")
+        raise Unreadable(f"version: this checker reads version {VERSION}, got {brief(version)}")
     reject_floats(document)
     exact_keys(
         document, "certificate", {"format", "version", "problem", "claim", "evidence", "provenance"}
@@ -110,14 +117,24 @@ def _evidence(problem: Problem, steps: Any) -> Steps:
         kind = step.get("kind")
         spec = STEP_KINDS.get(kind) if isinstance(kind, str) else None
         if spec is None:
-            raise Invalid(f"{where} ({sid}): unknown step kind {kind!r}")
-        exact_keys(step, f"{where} ({sid})", {"id", "kind", *spec.fields}, spec.optional)
+            raise Invalid(f"{where} ({brief(sid)}): unknown step kind {brief(kind)}")
+        exact_keys(
+            step, f"{where} ({brief(sid)})", {"id", "kind", *spec.fields}, spec.optional | {"uses"}
+        )
         uses = step.get("uses", [])
         if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
-            raise Invalid(f"{where} ({sid}): uses must be a list of step ids")
+            raise Invalid(f"{where} ({brief(sid)}): uses must be a list of step ids")
         for cited in uses:
             if cited not in done:
-                raise Invalid(f"{where} ({sid}): cites {cited!r}, which is not an earlier step")
+                raise Invalid(
+                    f"{where} ({brief(sid)}): cites {brief(cited)}, which is not an earlier step"
+                )
+            if done[cited].kind not in spec.cites:
+                allowed = ", ".join(sorted(spec.cites)) or "no step"
+                raise Invalid(
+                    f"{where} ({brief(sid)}): cites the {done[cited].kind} step {brief(cited)}; "
+                    f"a {kind} step may cite {allowed}"
+                )
         facts = spec.verify(problem, step, done, sid)
         done[sid] = Verified(sid, str(kind), tuple(uses), facts)
     return done

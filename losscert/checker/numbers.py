@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import reprlib
 from fractions import Fraction
 from typing import Any
 
@@ -20,10 +21,42 @@ class _FloatSeen:
         self.text = text
 
 
-def load_json(text: str) -> Any:
-    """Parse JSON, keeping floats as markers; Unreadable on syntax errors or absurd nesting."""
+def brief(value: Any) -> str:
+    """A short, always-printable rendering of any JSON value for messages (no deep or huge repr)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4000:
+        return f"<an integer of {value.bit_length()} bits>"
     try:
-        return json.loads(text, parse_float=_FloatSeen, parse_constant=_FloatSeen)
+        return _BRIEF.repr(value)
+    except (ValueError, RecursionError):
+        return f"<a {type(value).__name__}>"
+
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxlevel = 3
+_BRIEF.maxstring = 60
+_BRIEF.maxother = 60
+_BRIEF.maxlong = 60
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r} in an object")
+        out[key] = value
+    return out
+
+
+def load_json(text: str) -> Any:
+    """Parse JSON, keeping floats as markers; Unreadable on syntax errors, duplicate keys or
+    absurd nesting."""
+    try:
+        return json.loads(
+            text,
+            parse_float=_FloatSeen,
+            parse_constant=_FloatSeen,
+            object_pairs_hook=_no_duplicate_keys,
+        )
     except json.JSONDecodeError as exc:
         raise Unreadable(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:
@@ -38,7 +71,7 @@ def reject_floats(value: Any, where: str = "$") -> None:
     while stack:
         item, place = stack.pop()
         if isinstance(item, _FloatSeen | float):
-            text = item.text if isinstance(item, _FloatSeen) else repr(item)
+            text = item.text[:60] if isinstance(item, _FloatSeen) else brief(item)
             raise Invalid(
                 f'{place}: the float {text} is not allowed; write rationals as "p/q" strings'
             )
@@ -52,16 +85,16 @@ def rational(value: Any, where: str) -> Fraction:
     """A rational written as a string "p" or "p/q" (q > 0); anything else is Invalid."""
     if not isinstance(value, str):
         raise Invalid(
-            f'{where}: expected a rational string "p/q", got {type(value).__name__} {value!r}'
+            f'{where}: expected a rational string "p/q", got {type(value).__name__} {brief(value)}'
         )
     if len(value) > MAX_RATIONAL_CHARS:
         raise Invalid(f"{where}: a rational of {len(value)} characters is beyond the limit")
     if not _RATIONAL.fullmatch(value):
-        raise Invalid(f'{where}: {value!r} is not a rational string "p/q"')
+        raise Invalid(f'{where}: {brief(value)} is not a rational string "p/q"')
     try:
         result = Fraction(value)
     except (ValueError, ZeroDivisionError) as exc:
-        raise Invalid(f'{where}: {value!r} is not a rational string "p/q" ({exc})') from exc
+        raise Invalid(f'{where}: {brief(value)} is not a rational string "p/q" ({exc})') from exc
     return result
 
 
@@ -86,10 +119,10 @@ def matrix(value: Any, where: str, rows: int, cols: int) -> list[list[Fraction]]
 
 def integer(value: Any, where: str, low: int = 0, high: int | None = None) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid(f"{where}: expected an integer, got {type(value).__name__} {value!r}")
+        raise Invalid(f"{where}: expected an integer, got {type(value).__name__} {brief(value)}")
     if value < low or (high is not None and value > high):
         bound = f"[{low}, {high}]" if high is not None else f">= {low}"
-        raise Invalid(f"{where}: {value} is outside {bound}")
+        raise Invalid(f"{where}: {brief(value)} is outside {bound}")
     return value
 
 
@@ -101,14 +134,19 @@ def exact_keys(
         raise Invalid(f"{where}: expected an object, got {type(obj).__name__}")
     missing = sorted(required - set(obj))
     if missing:
-        raise Invalid(f"{where}: missing field {missing[0]!r}")
+        raise Invalid(f"{where}: missing field {brief(missing[0])}")
     extra = sorted(set(obj) - required - optional)
     if extra:
-        raise Invalid(f"{where}: unknown field {extra[0]!r}")
+        raise Invalid(f"{where}: unknown field {brief(extra[0])}")
     return obj
 
 
 def show(value: Fraction) -> str:
-    return (
-        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    )
+    """ "p/q" for messages; a number too long to print in full is summarised by its size."""
+    try:
+        if value.denominator == 1:
+            return str(value.numerator)
+        return f"{value.numerator}/{value.denominator}"
+    except ValueError:  # beyond Python's int-to-str digit limit
+        bits = (value.numerator.bit_length(), value.denominator.bit_length())
+        return f"<a rational of {bits[0]}/{bits[1]} bits>"

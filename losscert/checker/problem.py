@@ -11,8 +11,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .numbers import exact_keys, integer, load_json, matrix, rational, reject_floats, vector
-from .result import Invalid
+from .numbers import brief, exact_keys, integer, load_json, matrix, rational, reject_floats, vector
+from .result import Invalid, Unreadable
 
 LOSSES = ("squared", "squared_half", "absolute", "hinge", "huber")
 T = TypeVar("T")
@@ -168,26 +168,48 @@ def _data(
     return inputs, labels
 
 
+MAX_DATA_BYTES = 256 * 1024 * 1024
+
+
 def _data_file(obj: dict[str, Any], base_dir: Path) -> Any:
+    """The referenced data file: a regular file inside the certificate's folder, of the given
+    sha256, read with a size limit (never a device, a FIFO or a path outside the folder)."""
     path, digest = obj["path"], obj["sha256"]
     if not isinstance(path, str) or not isinstance(digest, str):
         raise Invalid("problem.data: path and sha256 must be strings")
+    relative = Path(path)
+    if not path or "\x00" in path or relative.is_absolute() or ".." in relative.parts:
+        raise Invalid(
+            f"problem.data.path: {brief(path)} must be a relative path inside the certificate's folder"
+        )
+    file = base_dir / relative
     try:
-        raw = (base_dir / path).read_bytes()
-    except OSError as exc:
-        raise Invalid(f"problem.data.path: cannot read {path}: {exc}") from exc
+        if not file.resolve().is_relative_to(base_dir.resolve()):
+            raise Invalid(
+                f"problem.data.path: {brief(path)} leads outside the certificate's folder"
+            )
+        if not file.is_file():
+            raise Invalid(f"problem.data.path: {brief(path)} is not a regular file")
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_DATA_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        raise Invalid(f"problem.data.path: cannot read {brief(path)}: {exc}") from exc
+    if len(raw) > MAX_DATA_BYTES:
+        raise Invalid(f"problem.data.path: {brief(path)} is larger than {MAX_DATA_BYTES} bytes")
     actual = hashlib.sha256(raw).hexdigest()
     if actual != digest:
         raise Invalid(
-            "problem.data.sha256: the data file does not match", expected=digest, derived=actual
+            "problem.data.sha256: the data file does not match",
+            expected=brief(digest),
+            derived=actual,
         )
     try:
         document = load_json(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise Invalid(f"problem.data.path: {path} is not UTF-8") from exc
-    except Exception as exc:  # Unreadable inside a referenced file makes the certificate invalid
-        raise Invalid(f"problem.data.path: {path}: {exc}") from exc
-    reject_floats(document, f"{path}")
+        raise Invalid(f"problem.data.path: {brief(path)} is not UTF-8") from exc
+    except Unreadable as exc:
+        raise Invalid(f"problem.data.path: {brief(path)}: {exc}") from exc
+    reject_floats(document, path)
     return document
 
 

@@ -66,5 +66,9 @@ class CheckResult:
 
 
 def _show(value: object) -> str:
-    text = str(value)
+    """Never raises: a value too deep or too long to print is summarised."""
+    try:
+        text = str(value)
+    except (ValueError, RecursionError):
+        return f"<a {type(value).__name__} too large to print>"
     return text if len(text) <= 300 else text[:300] + " ..."

@@ -21,9 +21,11 @@ from .calculus import (
     risk_on_line,
     sign_near_zero,
 )
-from .numbers import exact_keys, integer, matrix, rational, show, vector
+from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
+
+MAX_HESSIAN_PARAMETERS = 2000
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,9 @@ def check_cell(problem: Problem, step: dict[str, Any], done: Steps, sid: str) ->
         raise Invalid(
             "the point is on a cell boundary (a pre-activation equals a breakpoint)", step=sid
         )
+    shape = [[len(neuron) for neuron in layer] for layer in pattern]
     try:
-        _require_int_grid(step["pattern"], "pattern")
+        _require_int_grid(step["pattern"], "pattern", shape)
     except Invalid as exc:
         raise Invalid(str(exc), step=sid) from None
     if step["pattern"] != pattern:
@@ -94,13 +97,23 @@ def check_cell(problem: Problem, step: dict[str, Any], done: Steps, sid: str) ->
     return {"pattern": pattern, "margin": margin}
 
 
-def _require_int_grid(value: Any, where: str) -> None:
-    """JSON ints only (true == 1 in Python, so booleans must be refused before comparing)."""
-    if isinstance(value, list):
-        for k, item in enumerate(value):
-            _require_int_grid(item, f"{where}[{k}]")
-    elif not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid(f"{where}: expected a piece index (integer), got {value!r}")
+def _require_int_grid(value: Any, where: str, shape: list[list[int]]) -> None:
+    """A list (hidden layers) of lists (neurons) of lists of JSON ints, of the problem's shape.
+
+    Checked without recursion, and before any comparison: true == 1 in Python, so booleans must
+    be refused first, and a deeply nested value must not reach ==.
+    """
+    if not isinstance(value, list) or len(value) != len(shape):
+        raise Invalid(f"{where}: expected {len(shape)} hidden layers")
+    for j, (layer, neurons) in enumerate(zip(value, shape, strict=True)):
+        if not isinstance(layer, list) or len(layer) != len(neurons):
+            raise Invalid(f"{where}[{j}]: expected {len(neurons)} neurons")
+        for r, (entries, count) in enumerate(zip(layer, neurons, strict=True)):
+            if not isinstance(entries, list) or len(entries) != count:
+                raise Invalid(f"{where}[{j}][{r}]: expected {count} samples")
+            for i, k in enumerate(entries):
+                if not isinstance(k, int) or isinstance(k, bool):
+                    raise Invalid(f"{where}[{j}][{r}][{i}]: expected a piece index, got {brief(k)}")
 
 
 def check_box_in_cell(
@@ -293,6 +306,12 @@ def check_hessian_pd(
     problem: Problem, step: dict[str, Any], done: Steps, sid: str
 ) -> dict[str, Any]:
     _cited(step, done, "cell", sid)
+    if problem.num_parameters > MAX_HESSIAN_PARAMETERS:
+        raise Invalid(
+            f"a Hessian of {problem.num_parameters} parameters is beyond this checker "
+            f"(at most {MAX_HESSIAN_PARAMETERS})",
+            step=sid,
+        )
     claimed = vector(step["pivots"], f"{sid}.pivots", problem.num_parameters)
     pivots = ldl_pivots(dense_hessian(_jet(problem, 2, sid), problem.num_parameters))
     if pivots[-1] <= 0:
@@ -475,28 +494,42 @@ class StepKind:
     fields: frozenset[str]
     optional: frozenset[str]
     verify: Callable[[Problem, dict[str, Any], Steps, str], dict[str, Any]]
+    cites: frozenset[str] = frozenset()  # the kinds of the earlier steps it may cite in "uses"
 
 
 STEP_KINDS: dict[str, StepKind] = {
     "risk": StepKind(frozenset({"value"}), frozenset(), check_risk),
     "cell": StepKind(frozenset({"pattern", "margin"}), frozenset(), check_cell),
-    "box_in_cell": StepKind(frozenset({"radius", "uses"}), frozenset(), check_box_in_cell),
+    "box_in_cell": StepKind(
+        frozenset({"radius", "uses"}), frozenset(), check_box_in_cell, frozenset({"cell"})
+    ),
     "affine_regression_optimal": StepKind(
         frozenset({"W", "b"}), frozenset({"subgradients"}), check_affine_regression_optimal
     ),
-    "lower_point": StepKind(frozenset({"point", "risk", "uses"}), frozenset(), check_lower_point),
-    "gradient_zero": StepKind(frozenset({"uses"}), frozenset(), check_gradient_zero),
-    "hessian_pd": StepKind(frozenset({"pivots", "uses"}), frozenset(), check_hessian_pd),
+    "lower_point": StepKind(
+        frozenset({"point", "risk", "uses"}), frozenset(), check_lower_point, frozenset({"risk"})
+    ),
+    "gradient_zero": StepKind(
+        frozenset({"uses"}), frozenset(), check_gradient_zero, frozenset({"cell"})
+    ),
+    "hessian_pd": StepKind(
+        frozenset({"pivots", "uses"}), frozenset(), check_hessian_pd, frozenset({"cell"})
+    ),
     "descent_direction": StepKind(
         frozenset({"direction", "order", "coefficient"}), frozenset(), check_descent_direction
     ),
     "path": StepKind(frozenset({"denominator", "numerators"}), frozenset(), check_path),
-    "path_in_cell": StepKind(frozenset({"uses", "margin"}), frozenset(), check_path_in_cell),
+    "path_in_cell": StepKind(
+        frozenset({"uses", "margin"}), frozenset(), check_path_in_cell, frozenset({"path", "cell"})
+    ),
     "outputs_constant_on_path": StepKind(
-        frozenset({"uses"}), frozenset(), check_outputs_constant_on_path
+        frozenset({"uses"}),
+        frozenset(),
+        check_outputs_constant_on_path,
+        frozenset({"path_in_cell"}),
     ),
     "delegated_smt": StepKind(
         frozenset({"smtlib", "solvers", "statement"}), frozenset(), check_delegated_smt
     ),
 }
-"""Step kind -> its fields and verifier: the table of section 3."""
+"""Step kind -> its fields, verifier and the kinds it may cite: the table of section 3."""

@@ -184,7 +184,9 @@ def read_dataset(path: Path, output_dim: int) -> Dataset:
     if suffix == ".csv":
         inputs, labels = read_csv(path, output_dim, where)
     elif suffix == ".npz":
-        inputs, labels = read_npz(path, "inputs", "labels", where, allow_float=False, denominator=None)
+        inputs, labels = read_npz(
+            path, "inputs", "labels", where, allow_float=False, denominator=None
+        )
     elif suffix == ".json":
         from losscert.io.problem_file import read_problem
 

@@ -35,7 +35,9 @@ class AuditOutcome:
 
 
 def audit_instance(instance: Instance) -> AuditOutcome:
-    audit = audit_theorem1(instance.data(), instance.widths, instance.activation, instance.loss, name=instance.name)
+    audit = audit_theorem1(
+        instance.data(), instance.widths, instance.activation, instance.loss, name=instance.name
+    )
     expected = instance.expect if instance.planted else None
     return AuditOutcome(audit, expected, _mismatch(instance, audit))
 
@@ -49,29 +51,40 @@ def _mismatch(instance: Instance, audit: Theorem1Audit) -> str | None:
     proved = {c for c, v in audit.verdicts.items() if v.status is Status.PROVED}
     missing = [c for c in instance.expect if c not in proved]
     if missing:
-        details = "; ".join(f"{c}: {audit.verdicts[c].detail}" if c in audit.verdicts else f"{c}: not attempted" for c in missing)
+        details = "; ".join(
+            f"{c}: {audit.verdicts[c].detail}" if c in audit.verdicts else f"{c}: not attempted"
+            for c in missing
+        )
         return f"expected PROVED {', '.join(missing)} ({details})"
     unexpected = [c for c in proved if c not in instance.expect and c == "spurious_local_min"]
     if unexpected:
         return "a spurious local minimum was proved where none was planted"
-    if instance.fails is not None and instance.fails not in {a.name for a in audit.assumptions.failing()}:
+    if instance.fails is not None and instance.fails not in {
+        a.name for a in audit.assumptions.failing()
+    }:
         return f"assumption {instance.fails!r} should fail but was reported to hold"
     return None
 
 
 def run_audits(
-    instances: Iterable[Instance], executor: Executor | None, out_dir: Path | None,
+    instances: Iterable[Instance],
+    executor: Executor | None,
+    out_dir: Path | None,
     progress: Callable[[str], None] | None = None,
 ) -> list[AuditOutcome]:
     items = list(instances)
-    results = executor.map(audit_instance, items) if executor is not None else map(audit_instance, items)
+    results = (
+        executor.map(audit_instance, items) if executor is not None else map(audit_instance, items)
+    )
     outcomes = []
     for k, outcome in enumerate(results, start=1):
         if out_dir is not None:
             write_outcome(outcome, out_dir)
         outcomes.append(outcome)
         if progress is not None:
-            progress(f"[{k}/{len(items)}] {outcome.audit.name}: {'ok' if outcome.as_expected else 'MISMATCH'}")
+            progress(
+                f"[{k}/{len(items)}] {outcome.audit.name}: {'ok' if outcome.as_expected else 'MISMATCH'}"
+            )
     return outcomes
 
 
@@ -88,16 +101,23 @@ def write_outcome(outcome: AuditOutcome, out_dir: Path) -> list[Path]:
 
 def outcome_to_dict(outcome: AuditOutcome) -> dict[str, Any]:
     audit = outcome.audit
+
     def q(value: Any) -> str | None:
         return None if value is None else rational_string(value)
+
     return {
         "name": audit.name,
         "widths": list(audit.widths),
         "activation": audit.activation,
         "loss": audit.loss,
         "n": audit.n,
-        "assumptions": [{"name": a.name, "holds": a.holds, "detail": a.detail} for a in audit.assumptions.items],
-        "verdicts": {c: {"status": v.status.value, "reason": v.reason, "detail": v.detail} for c, v in audit.verdicts.items()},
+        "assumptions": [
+            {"name": a.name, "holds": a.holds, "detail": a.detail} for a in audit.assumptions.items
+        ],
+        "verdicts": {
+            c: {"status": v.status.value, "reason": v.reason, "detail": v.detail}
+            for c, v in audit.verdicts.items()
+        },
         "stage1_risk": q(audit.stage1_risk),
         "witness_risk": q(audit.witness_risk),
         "gap": q(audit.gap),
@@ -111,7 +131,18 @@ def outcome_to_dict(outcome: AuditOutcome) -> dict[str, Any]:
 
 
 def format_table(outcomes: list[AuditOutcome]) -> str:
-    header = ["instance", "widths", "n", "assumptions", *CLAIMS, "R(stage 1)", "R(witness)", "gap", "radius", "time"]
+    header = [
+        "instance",
+        "widths",
+        "n",
+        "assumptions",
+        *CLAIMS,
+        "R(stage 1)",
+        "R(witness)",
+        "gap",
+        "radius",
+        "time",
+    ]
     rows = [header]
     for outcome in outcomes:
         audit = outcome.audit
@@ -130,7 +161,10 @@ def format_table(outcomes: list[AuditOutcome]) -> str:
         ]
         rows.append(cells)
     widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for outcome in outcomes:
         if not outcome.as_expected:

@@ -11,7 +11,15 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
-from losscert.model.activation import Activation, abs_activation, hardtanh, leaky_relu, linear, relu, relu6
+from losscert.model.activation import (
+    Activation,
+    abs_activation,
+    hardtanh,
+    leaky_relu,
+    linear,
+    relu,
+    relu6,
+)
 from losscert.model.dataset import Dataset
 from losscert.model.loss import Loss, make_loss
 
@@ -38,7 +46,9 @@ class Instance:
     def data(self) -> Dataset:
         if self.dataset is not None:
             return self.dataset
-        return generated_data(self.n, self.widths[0], self.widths[-1], self.seed, affine=self.affine_labels)
+        return generated_data(
+            self.n, self.widths[0], self.widths[-1], self.seed, affine=self.affine_labels
+        )
 
 
 def generated_data(n: int, d_x: int, d_y: int, seed: int, *, affine: bool = False) -> Dataset:
@@ -53,7 +63,10 @@ def generated_data(n: int, d_x: int, d_y: int, seed: int, *, affine: bool = Fals
             inputs.append(list(x))
     if affine:
         w = [[Fraction(rng.randint(-3, 3), 2) for _ in range(d_x)] for _ in range(d_y)]
-        labels = [[sum((w[k][c] * x[c] for c in range(d_x)), Fraction(1, 3)) for k in range(d_y)] for x in inputs]
+        labels = [
+            [sum((w[k][c] * x[c] for c in range(d_x)), Fraction(1, 3)) for k in range(d_y)]
+            for x in inputs
+        ]
     else:
         labels = [[Fraction(rng.randint(-8, 8), 4) for _ in range(d_y)] for _ in range(n)]
     return Dataset.from_rows(inputs, labels)
@@ -76,12 +89,44 @@ def builtin_instances() -> list[Instance]:
     for k, (label, act) in enumerate(presets):
         for m, widths in enumerate(shapes):
             n = (8, 20, 12, 40)[m]
-            out.append(Instance(f"{label}-depth{len(widths) - 1}-dy{widths[-1]}", widths, act, squared, n, 100 * k + m))
+            out.append(
+                Instance(
+                    f"{label}-depth{len(widths) - 1}-dy{widths[-1]}",
+                    widths,
+                    act,
+                    squared,
+                    n,
+                    100 * k + m,
+                )
+            )
     out.append(Instance("relu-huber-depth2", (2, 4, 1), relu(), make_loss("huber", 1), 30, 7))
     out.append(Instance("relu-n200", (3, 6, 2), relu(), make_loss("squared_half"), 200, 11))
-    out.append(Instance("linear-contrast", (2, 4, 4, 1), linear(), squared, 20, 5, expect=("global_min",)))
-    out.append(Instance("control-affine-data", (2, 4, 1), relu(), squared, 10, 6, expect=("local_min", "valley"),
-                        fails="A1 no affine map fits the data", affine_labels=True))
-    out.append(Instance("control-narrow-hidden", (2, 2, 3, 3), relu(), squared, 10, 8, expect=(),
-                        fails="A3 hidden layers wider than the output"))
+    out.append(
+        Instance("linear-contrast", (2, 4, 4, 1), linear(), squared, 20, 5, expect=("global_min",))
+    )
+    out.append(
+        Instance(
+            "control-affine-data",
+            (2, 4, 1),
+            relu(),
+            squared,
+            10,
+            6,
+            expect=("local_min", "valley"),
+            fails="A1 no affine map fits the data",
+            affine_labels=True,
+        )
+    )
+    out.append(
+        Instance(
+            "control-narrow-hidden",
+            (2, 2, 3, 3),
+            relu(),
+            squared,
+            10,
+            8,
+            expect=(),
+            fails="A3 hidden layers wider than the output",
+        )
+    )
     return out

@@ -16,9 +16,13 @@ def parse_widths(text: str) -> tuple[int, ...]:
     try:
         widths = tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise InputError(f"--widths: expected comma-separated positive integers, got {text!r}") from None
+        raise InputError(
+            f"--widths: expected comma-separated positive integers, got {text!r}"
+        ) from None
     if len(widths) < 2 or any(w < 1 for w in widths):
-        raise InputError(f"--widths: expected at least two positive integers (d_X,...,d_Y), got {text!r}")
+        raise InputError(
+            f"--widths: expected at least two positive integers (d_X,...,d_Y), got {text!r}"
+        )
     return widths
 
 
@@ -37,7 +41,9 @@ def parse_activation(text: str) -> Activation:
             raise InputError(f"{where}: the anchor is X0,Y0")
         return Activation.from_pieces(breakpoints, slopes, (anchor[0], anchor[1]), where=where)
     if name not in PRESETS:
-        raise InputError(f"{where}: unknown activation {name!r}; presets: {', '.join(PRESETS)}, or custom")
+        raise InputError(
+            f"{where}: unknown activation {name!r}; presets: {', '.join(PRESETS)}, or custom"
+        )
     args = [parse_rational(a, where) for a in rest.split(",")] if rest else []
     keywords = {"leaky_relu": ("alpha",), "hardtanh": ("lo", "hi")}.get(name, ())
     if len(args) > len(keywords):
@@ -56,10 +62,18 @@ def parse_loss(text: str) -> Loss:
     return make_loss(name)
 
 
-def theorem1_instance(data: str, widths: str, activation: str, loss: str, name: str | None) -> Instance:
+def theorem1_instance(
+    data: str, widths: str, activation: str, loss: str, name: str | None
+) -> Instance:
     shape = parse_widths(widths)
     dataset = read_dataset(Path(data), shape[-1])
     return Instance(
-        name or Path(data).stem, shape, parse_activation(activation), parse_loss(loss), dataset.n, 0,
-        planted=False, dataset=dataset,
+        name or Path(data).stem,
+        shape,
+        parse_activation(activation),
+        parse_loss(loss),
+        dataset.n,
+        0,
+        planted=False,
+        dataset=dataset,
     )

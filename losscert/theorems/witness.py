@@ -43,7 +43,9 @@ def _projection_direction(inputs: list[list[Fraction]]) -> list[Fraction] | None
     return None
 
 
-def _phi_candidates(fit: AffineFit, projections: list[Fraction]) -> list[tuple[Fraction, list[Fraction]]]:
+def _phi_candidates(
+    fit: AffineFit, projections: list[Fraction]
+) -> list[tuple[Fraction, list[Fraction]]]:
     """(tau, phi(tau)) at the thirds of every gap between consecutive distinct projections.
 
     For tau in a gap (low, high), phi(tau) = S1 - tau S0 with S0, S1 the sums of g_i and g_i p_i

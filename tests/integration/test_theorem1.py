@@ -25,7 +25,9 @@ def test_builtin_instance_meets_its_planted_outcome(name: str) -> None:
     for claim, verdict in outcome.audit.verdicts.items():
         if verdict.status is Status.PROVED:
             assert verdict.certificate is not None
-            result = check_document(json.loads(json.dumps(verdict.certificate)))  # as written to disk
+            result = check_document(
+                json.loads(json.dumps(verdict.certificate))
+            )  # as written to disk
             assert result.valid and result.claim == claim, result.message
 
 
@@ -41,14 +43,20 @@ def test_the_witness_is_strictly_lower_and_the_gap_positive() -> None:
     outcome = audit_instance(INSTANCES["relu-depth3-dy2"])
     audit = outcome.audit
     assert audit.stage1_risk is not None and audit.witness_risk is not None
-    assert audit.witness_risk < audit.stage1_risk and audit.gap == audit.stage1_risk - audit.witness_risk
+    assert (
+        audit.witness_risk < audit.stage1_risk
+        and audit.gap == audit.stage1_risk - audit.witness_risk
+    )
 
 
 def test_linear_contrast_is_global_not_spurious() -> None:
     audit = audit_instance(INSTANCES["linear-contrast"]).audit
     assert audit.verdicts["global_min"].status is Status.PROVED
     assert "spurious_local_min" not in audit.verdicts
-    assert any(a.name == "activation has a breakpoint" and a.holds is False for a in audit.assumptions.items)
+    assert any(
+        a.name == "activation has a breakpoint" and a.holds is False
+        for a in audit.assumptions.items
+    )
 
 
 def test_affine_data_reports_a1_and_claims_no_spurious_minimum() -> None:
@@ -68,7 +76,9 @@ def test_narrow_hidden_layer_reports_a3() -> None:
 
 @pytest.mark.parametrize("n", [4, 5])
 def test_smallest_data_sets(n: int) -> None:
-    outcome = audit_instance(Instance(f"tiny-{n}", (1, 3, 1), THREE_PIECES, make_loss("squared"), n, 3))
+    outcome = audit_instance(
+        Instance(f"tiny-{n}", (1, 3, 1), THREE_PIECES, make_loss("squared"), n, 3)
+    )
     assert outcome.as_expected, outcome.failure
 
 
@@ -79,29 +89,68 @@ def test_a_thousand_samples(widths: tuple[int, ...]) -> None:
     assert outcome.as_expected, outcome.failure
 
 
-def test_audit_cli_writes_checkable_certificates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_audit_cli_writes_checkable_certificates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = tmp_path / "data.csv"
-    data.write_text("x1,x2,y\n0,0,1/2\n1,0,5/4\n0,1,-3/4\n1,1,2\n2,1,7/2\n-1,2,0\n", encoding="utf-8")
+    data.write_text(
+        "x1,x2,y\n0,0,1/2\n1,0,5/4\n0,1,-3/4\n1,1,2\n2,1,7/2\n-1,2,0\n", encoding="utf-8"
+    )
     out = tmp_path / "certs"
-    code = main(["audit", "theorem1", "--data", str(data), "--widths", "2,3,3,1",
-                 "--activation", "hardtanh:-1,1", "--out", str(out)])
+    code = main(
+        [
+            "audit",
+            "theorem1",
+            "--data",
+            str(data),
+            "--widths",
+            "2,3,3,1",
+            "--activation",
+            "hardtanh:-1,1",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     table = capsys.readouterr().out
     assert "PROVED" in table and "all hold" in table
     written = sorted(p.name for p in out.glob("*.cert.json"))
-    assert written == ["data.local_min.cert.json", "data.spurious_local_min.cert.json", "data.valley.cert.json"]
+    assert written == [
+        "data.local_min.cert.json",
+        "data.spurious_local_min.cert.json",
+        "data.valley.cert.json",
+    ]
     assert main(["check", *map(str, sorted(out.glob("*.cert.json")))]) == 0
 
 
 def test_audit_cli_json_and_bad_specs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "d.csv"
     data.write_text("0,1\n1,3\n2,2\n3,5\n", encoding="utf-8")
-    assert main(["audit", "theorem1", "--data", str(data), "--widths", "1,3,1", "--json",
-                 "--activation", "custom:-1,1:1/4,1,1/2"]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                "theorem1",
+                "--data",
+                str(data),
+                "--widths",
+                "1,3,1",
+                "--json",
+                "--activation",
+                "custom:-1,1:1/4,1,1/2",
+            ]
+        )
+        == 0
+    )
     (result,) = json.loads(capsys.readouterr().out)
     assert result["verdicts"]["spurious_local_min"]["status"] == "proved"
     assert F(result["witness_risk"]) < F(result["stage1_risk"])
     assert main(["audit", "theorem1", "--data", str(data), "--widths", "1,x,1"]) == 2
     assert "--widths" in capsys.readouterr().err
-    assert main(["audit", "theorem1", "--data", str(data), "--widths", "1,3,1", "--activation", "swish"]) == 2
+    assert (
+        main(
+            ["audit", "theorem1", "--data", str(data), "--widths", "1,3,1", "--activation", "swish"]
+        )
+        == 2
+    )
     assert "unknown activation 'swish'" in capsys.readouterr().err

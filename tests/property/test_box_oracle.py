@@ -14,7 +14,13 @@ from losscert.theorems.collapse import choose_collapse, collapse_network
 from losscert.theorems.instances import builtin_instances
 from losscert.theorems.regression import fit_affine
 
-NAMES = ["relu-depth2-dy1", "hardtanh-depth3-dy2", "abs-depth4-dy3", "three_pieces-depth5-dy1", "relu6-depth3-dy2"]
+NAMES = [
+    "relu-depth2-dy1",
+    "hardtanh-depth3-dy2",
+    "abs-depth4-dy3",
+    "three_pieces-depth5-dy1",
+    "relu6-depth3-dy2",
+]
 INSTANCES = {i.name: i for i in builtin_instances()}
 
 
@@ -22,7 +28,9 @@ def _stage1(name: str) -> tuple[Problem, F]:
     instance = INSTANCES[name]
     data = instance.data()
     fit = fit_affine(data, instance.loss)
-    network = collapse_network(instance.widths, instance.activation, fit, choose_collapse(instance.activation, fit))
+    network = collapse_network(
+        instance.widths, instance.activation, fit, choose_collapse(instance.activation, fit)
+    )
     problem = Problem(network, instance.loss, data)
     radius = box_radius(problem)
     assert radius is not None and radius > 0
@@ -51,7 +59,9 @@ def test_box_corners_are_not_lower(name: str) -> None:
     base = problem.network.parameter_vector()
     for sign in (1, -1):
         for parity in (0, 1):
-            moved = [v + sign * (radius if (a + parity) % 2 else -radius) for a, v in enumerate(base)]
+            moved = [
+                v + sign * (radius if (a + parity) % 2 else -radius) for a, v in enumerate(base)
+            ]
             nearby = problem.with_network(problem.network.with_parameters(moved))
             assert locate_cell(nearby).pieces == locate_cell(problem).pieces
             assert nearby.risk() >= problem.risk()
