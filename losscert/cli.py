@@ -22,6 +22,9 @@ from losscert.io.problem_file import read_problem
 from losscert.theorems.audit import format_table, outcome_to_dict, run_audits, stderr_progress
 from losscert.theorems.instances import builtin_instances
 from losscert.theorems.user_instance import theorem1_instance
+from losscert.verifier.candidate import certify_local_min, certify_spurious
+from losscert.verifier.certificate import write_certificate
+from losscert.verifier.verdict import Status
 
 EXIT_OK = 0
 EXIT_CLAIM_FAILED = 1
@@ -61,6 +64,19 @@ def _parser() -> argparse.ArgumentParser:
         default=60.0,
         help="seconds per solver run with --solvers",
     )
+    certify = commands.add_parser(
+        "certify",
+        help="is the point of a problem file a local minimum? spurious? (with certificates)",
+    )
+    certify.add_argument("problem", metavar="PROBLEM.json")
+    certify.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="write certificates here"
+    )
+    certify.add_argument("--json", action="store_true", help="print JSON instead of text")
+    certify.add_argument(
+        "--no-spurious", action="store_true", help="skip the search for a lower point"
+    )
+    certify.add_argument("--seed", type=int, default=0, help="seed of the lower-point search")
     audit = commands.add_parser(
         "audit",
         help="construct and certify the paper's spurious local minima (built-in instances by default)",
@@ -95,6 +111,49 @@ def _audit_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
+
+
+def _certify(args: argparse.Namespace) -> int:
+    problem = read_problem(args.problem)
+    verdicts = [certify_local_min(problem)]
+    if not args.no_spurious and verdicts[0].status is Status.PROVED:
+        verdicts.append(certify_spurious(problem, verdicts[0], seed=args.seed))
+    stem = Path(args.problem).name.removesuffix(".json")
+    written = []
+    for verdict in verdicts:
+        if args.out is not None and verdict.certificate is not None:
+            args.out.mkdir(parents=True, exist_ok=True)
+            path = args.out / f"{stem}.{verdict.certificate['claim']['kind']}.cert.json"
+            write_certificate(verdict.certificate, path)
+            written.append(str(path))
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "claim": v.claim,
+                        "status": v.status.value,
+                        "reason": v.reason,
+                        "detail": v.detail,
+                        "method": v.stats.get("method"),
+                        "certificate_claim": v.certificate["claim"]["kind"]
+                        if v.certificate
+                        else None,
+                    }
+                    for v in verdicts
+                ]
+                + ([{"written": written}] if written else []),
+                indent=2,
+            )
+        )
+    else:
+        for v in verdicts:
+            how = f" [{v.stats['method']}]" if v.stats.get("method") else ""
+            reason = f" ({v.reason})" if v.reason else ""
+            print(f"{args.problem}: {v.claim}: {v.status.value.upper()}{reason}{how}  {v.detail}")
+        for path in written:
+            print(f"  certificate: {path}")
+    return EXIT_OK
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -195,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "audit":
             return _audit(args)
+        if args.command == "certify":
+            return _certify(args)
     except (InputError, UnsupportedError) as exc:
         print(f"losscert {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
