@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         "--no-spurious", action="store_true", help="skip the search for a lower point"
     )
     certify.add_argument("--seed", type=int, default=0, help="seed of the lower-point search")
+    certify.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=30.0,
+        help="seconds per SMT query and solver (default 30)",
+    )
     audit = commands.add_parser(
         "audit",
         help="construct and certify the paper's spurious local minima (built-in instances by default)",
@@ -115,7 +121,7 @@ def _audit_options(parser: argparse.ArgumentParser) -> None:
 
 def _certify(args: argparse.Namespace) -> int:
     problem = read_problem(args.problem)
-    verdicts = [certify_local_min(problem)]
+    verdicts = [certify_local_min(problem, timeout=args.timeout)]
     if not args.no_spurious and verdicts[0].status is Status.PROVED:
         verdicts.append(certify_spurious(problem, verdicts[0], seed=args.seed))
     stem = Path(args.problem).name.removesuffix(".json")

@@ -25,6 +25,9 @@ __all__ = [
     "solve_with_all",
 ]
 
+DELEGATED_KINDS = ("delegated_smt", "smt_no_lower_point")
+"""Certificate step kinds whose SMT-LIB text the solvers answered (the checker's trust gaps)."""
+
 ADAPTERS: dict[str, type[SolverAdapter]] = {"z3": Z3Adapter, "cvc5": Cvc5Adapter}
 """Solver name -> adapter class: the solvers `losscert check --solvers` re-runs."""
 
@@ -47,7 +50,7 @@ def _delegated_steps(path: Path) -> list[dict[str, Any]]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: cannot read the certificate: {exc}") from exc
     evidence = document.get("evidence", []) if isinstance(document, dict) else []
-    return [s for s in evidence if isinstance(s, dict) and s.get("kind") == "delegated_smt"]
+    return [s for s in evidence if isinstance(s, dict) and s.get("kind") in DELEGATED_KINDS]
 
 
 def rerun_delegated_answers(

@@ -42,11 +42,21 @@ def strict(steps: Steps) -> str | None:
     return "a cell step cited by both a gradient_zero and a hessian_pd step"
 
 
-def local_min(steps: Steps) -> str | None:
-    collapse, second_order = linear_collapse(steps), strict(steps)
-    if collapse is None or second_order is None:
+def smt(steps: Steps) -> str | None:
+    if _of_kind(steps, "smt_no_lower_point"):
         return None
-    return f"{collapse} (linear collapse), or {second_order} (second order)"
+    return "an smt_no_lower_point step"
+
+
+def local_min(steps: Steps) -> str | None:
+    routes = {
+        "linear collapse": linear_collapse(steps),
+        "second order": strict(steps),
+        "SMT": smt(steps),
+    }
+    if any(missing is None for missing in routes.values()):
+        return None
+    return ", or ".join(f"{missing} ({route})" for route, missing in routes.items())
 
 
 def lower_point(steps: Steps) -> str | None:

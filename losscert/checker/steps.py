@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from . import paths
+from . import paths, smt_query
 from .calculus import (
     dense_hessian,
     ldl_pivots,
@@ -489,6 +489,32 @@ def check_outputs_constant_on_path(
     return {"path": path.id, "path_in_cell": inside.id}
 
 
+def check_smt_no_lower_point(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
+    cell = _cited(step, done, "cell", sid)
+    box = _cited(step, done, "box_in_cell", sid)
+    if box.facts["cell"] != cell.id:
+        raise Invalid("the box_in_cell step it cites must cite the same cell", step=sid)
+    rho = rational(step["radius"], f"{sid}.radius")
+    if not 0 < rho <= box.facts["radius"]:
+        raise Invalid(
+            "the radius must be positive and at most the box_in_cell radius",
+            step=sid,
+            expected=f"(0, {show(box.facts['radius'])}]",
+            derived=show(rho),
+        )
+    expected = smt_query.no_lower_point_query(problem, cell.facts["pattern"], rho)
+    if step["smtlib"] != expected:
+        raise Invalid(
+            "the SMT-LIB text is not the canonical query for this point, cell and radius", step=sid
+        )
+    gap = check_delegated_smt(
+        problem, {**step, "statement": "no lower point in the box"}, done, sid
+    )
+    return {"radius": rho, "trust_gap": gap["trust_gap"], "cell": cell.id}
+
+
 @dataclass(frozen=True)
 class StepKind:
     fields: frozenset[str]
@@ -530,6 +556,12 @@ STEP_KINDS: dict[str, StepKind] = {
     ),
     "delegated_smt": StepKind(
         frozenset({"smtlib", "solvers", "statement"}), frozenset(), check_delegated_smt
+    ),
+    "smt_no_lower_point": StepKind(
+        frozenset({"uses", "radius", "smtlib", "solvers"}),
+        frozenset(),
+        check_smt_no_lower_point,
+        frozenset({"cell", "box_in_cell"}),
     ),
 }
 """Step kind -> its fields, verifier and the kinds it may cite: the table of section 3."""

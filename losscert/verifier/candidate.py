@@ -35,6 +35,7 @@ from losscert.theorems.regression import fit_affine
 from losscert.theorems.witness import find_witness
 from losscert.verifier.certificate import certified, new_certificate, problem_section, rationals
 from losscert.verifier.search import LowerPoint, find_lower_witness
+from losscert.verifier.smt_route import smt_local_min
 from losscert.verifier.verdict import Status, Verdict
 
 MAX_HESSIAN_PARAMETERS = 300
@@ -42,7 +43,7 @@ MAX_BOUNDARY_CELLS = 64
 CLAIM = "local_min"
 
 
-def certify_local_min(problem: Problem) -> Verdict:
+def certify_local_min(problem: Problem, *, timeout: float = 30.0) -> Verdict:
     """PROVED (local_min or strict_local_min), REFUTED (not_local_min) or UNKNOWN(reason)."""
     cell = locate_cell(problem)
     if cell.on_boundary:
@@ -69,13 +70,7 @@ def certify_local_min(problem: Problem) -> Verdict:
     collapse = _linear_collapse(problem, cell)
     if collapse is not None:
         return collapse
-    return Verdict(
-        Status.UNKNOWN,
-        CLAIM,
-        reason="unsupported",
-        detail="zero gradient and a singular positive semi-definite Hessian, and no linear "
-        "collapse: deciding this point needs the SMT rung, which is not built yet",
-    )
+    return smt_local_min(problem, cell, timeout=timeout)
 
 
 def _descent(problem: Problem, direction: list[Fraction], why: str) -> Verdict | None:

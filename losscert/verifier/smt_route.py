@@ -1,0 +1,109 @@
+"""The SMT rung: "no point of lower risk in a box around theta*" proved by two solvers.
+
+The query is the checker's canonical text (losscert.checker.smt_query), so a certificate carries
+exactly what the solvers answered and the checker re-derives it. PROVED needs "unsat" from z3 AND
+cvc5; a disagreement, "unknown", a timeout, an error or a missing solver is UNKNOWN with its reason,
+never a proof. A box that the solvers cannot decide, or in which they find a lower point, is shrunk
+(smaller boxes are easier, and a local minimum needs only some box) a few times before giving up.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from losscert.backends.smt import SmtAnswer, solve_with_all
+from losscert.checker.problem import read_problem as checker_problem
+from losscert.checker.smt_query import SMT_LOSSES, no_lower_point_query
+from losscert.encodings.box import box_radius
+from losscert.encodings.cells import Cell
+from losscert.model.problem import Problem
+from losscert.model.rationals import rational_string
+from losscert.verifier.certificate import certified, new_certificate, problem_section
+from losscert.verifier.verdict import Status, Verdict
+
+CLAIM = "local_min"
+SHRINK = 8
+
+
+def smt_local_min(
+    problem: Problem, cell: Cell, *, timeout: float = 30.0, tries: int = 3
+) -> Verdict:
+    if problem.loss.kind not in SMT_LOSSES:
+        return Verdict(
+            Status.UNKNOWN,
+            CLAIM,
+            reason="unsupported",
+            detail=f"the SMT rung covers squared losses only, not {problem.loss.kind}",
+        )
+    radius = box_radius(problem, cell)
+    if radius is None:
+        return Verdict(
+            Status.UNKNOWN, CLAIM, reason="unsupported", detail="no box inside the cell was found"
+        )
+    pattern = [[list(neuron) for neuron in layer] for layer in cell.pattern().pieces]
+    cp = checker_problem(problem_section(problem), Path("."))
+    rho = radius
+    history: list[str] = []
+    reason = "solver_unknown"
+    for _ in range(tries):
+        text = no_lower_point_query(cp, pattern, rho)
+        answers = solve_with_all(text, timeout)
+        statuses = {name: a.status for name, a in answers.items()}
+        history.append(f"radius {rational_string(rho)}: {statuses}")
+        if all(s == "unsat" for s in statuses.values()) and len(statuses) >= 2:
+            return _proved(problem, cell, radius, rho, text, answers)
+        if "sat" in statuses.values() and "unsat" in statuses.values():
+            return Verdict(
+                Status.UNKNOWN, CLAIM, reason="solvers_disagree", detail="; ".join(history)
+            )
+        reason = _reason(answers)
+        if reason == "unsupported":
+            break
+        rho /= SHRINK
+    return Verdict(Status.UNKNOWN, CLAIM, reason=reason, detail="; ".join(history))
+
+
+def _reason(answers: dict[str, SmtAnswer]) -> str:
+    if any(a.status == "unavailable" for a in answers.values()):
+        return "unsupported"
+    if any(
+        a.status == "unknown" and ("kill" in a.reason or "time" in a.reason.lower())
+        for a in answers.values()
+    ):
+        return "timeout"
+    return "solver_unknown"
+
+
+def _proved(
+    problem: Problem,
+    cell: Cell,
+    radius: Fraction,
+    rho: Fraction,
+    text: str,
+    answers: dict[str, SmtAnswer],
+) -> Verdict:
+    cell_step: dict[str, Any] = {
+        "id": "cell",
+        "kind": "cell",
+        "pattern": [[list(neuron) for neuron in layer] for layer in cell.pattern().pieces],
+        "margin": rational_string(cell.margin) if cell.margin is not None else None,
+    }
+    steps = [
+        cell_step,
+        {"id": "box", "kind": "box_in_cell", "uses": ["cell"], "radius": rational_string(radius)},
+        {
+            "id": "smt",
+            "kind": "smt_no_lower_point",
+            "uses": ["cell", "box"],
+            "radius": rational_string(rho),
+            "smtlib": text,
+            "solvers": [
+                {"name": a.solver, "version": a.version, "answer": a.status}
+                for a in answers.values()
+            ],
+        },
+    ]
+    certificate = new_certificate(problem, CLAIM, steps, {"method": "SMT (z3 and cvc5)"})
+    return certified(CLAIM, Status.PROVED, certificate, method="SMT (z3 and cvc5)")

@@ -1,0 +1,107 @@
+"""The SMT rung of `losscert certify`: flat minima that no cheaper rung decides, proved by z3 AND
+cvc5 on the checker's canonical query; every solver fault gives UNKNOWN with its reason."""
+
+import json
+from fractions import Fraction as F
+
+import pytest
+import sympy
+
+from losscert.backends.base import SmtAnswer
+from losscert.checker import check_document
+from losscert.encodings.cells import locate_cell
+from losscert.encodings.polynomial import cell_polynomials
+from losscert.model import Dataset, Network, Problem, make_loss, relu
+from losscert.verifier import Status, smt_route
+from losscert.verifier.candidate import certify_local_min
+
+XS = [[-2], [-1], [F(-1, 4)], [F(1, 4)], [1], [2], [3]]
+
+
+def _flat_minimum(weights: tuple[int, int]) -> Problem:
+    """relu(x) + 2 relu(1/2 - x) with residuals orthogonal to every output derivative: the
+    gradient is zero, the risk is positive, and ReLU's rescaling makes the Hessian singular."""
+    net = Network.from_rationals([[[1], [-1]], [[1, 2]]], [[0, "1/2"], [0]], relu())
+    blank = Problem(net, make_loss("squared"), Dataset.from_rows(XS, [[0]] * len(XS)))
+    outputs = [row[0] for row in blank.trace().output_rows()]
+    polys = cell_polynomials(net.widths, net.activation, blank.data, locate_cell(blank).pattern())
+    values = net.parameter_vector()
+    jacobian = sympy.Matrix(
+        [
+            [sympy.Rational(str(polys.evaluate(o[0].diff(g), values))) for g in polys.ring.gens]
+            for o in polys.outputs
+        ]
+    )
+    null = jacobian.T.nullspace()
+    residual = (weights[0] * null[0] + weights[1] * null[1]) / 8
+    labels = [[outputs[i] - F(str(residual[i]))] for i in range(len(XS))]
+    return Problem(net, make_loss("squared"), Dataset.from_rows(XS, labels))
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("weights", [(1, 2), (-3, 1)])
+def test_flat_minimum_is_proved_by_two_solvers(weights: tuple[int, int]) -> None:
+    problem = _flat_minimum(weights)
+    assert problem.risk() > 0
+    verdict = certify_local_min(problem)
+    assert verdict.status is Status.PROVED and verdict.stats["method"] == "SMT (z3 and cvc5)"
+    result = check_document(json.loads(json.dumps(verdict.certificate)))
+    assert result.valid and len(result.trust_gaps) == 1
+    # oracle: exact points in the certified SMT box are never lower
+    step = next(s for s in verdict.certificate["evidence"] if s["kind"] == "smt_no_lower_point")  # type: ignore[index]
+    rho = F(step["radius"])
+    base = problem.network.parameter_vector()
+    for k in range(60):
+        moved = [v + rho * F(((k * 7 + 3 * a) % 9) - 4, 4) for a, v in enumerate(base)]
+        assert problem.with_network(problem.network.with_parameters(moved)).risk() >= problem.risk()
+
+
+def test_a_tampered_query_is_rejected() -> None:
+    problem = _flat_minimum((1, 2))
+    fake = {n: SmtAnswer(n, "1", "unsat", "", 0.0) for n in ("z3", "cvc5")}
+    verdict = _with_answers(problem, fake)
+    assert verdict.status is Status.PROVED
+    doc = json.loads(json.dumps(verdict.certificate))
+    smt = next(s for s in doc["evidence"] if s["kind"] == "smt_no_lower_point")
+    smt["smtlib"] = smt["smtlib"].replace("(check-sat)", "(assert false)\n(check-sat)")
+    assert "not the canonical query" in check_document(doc).message
+
+
+def _with_answers(problem: Problem, answers: dict[str, SmtAnswer]):  # type: ignore[no-untyped-def]
+    original = smt_route.solve_with_all
+    smt_route.solve_with_all = lambda text, timeout: answers  # type: ignore[assignment]
+    try:
+        return certify_local_min(problem)
+    finally:
+        smt_route.solve_with_all = original  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "reasons", "expected"),
+    [
+        (("unknown", "unknown"), ("process killed at the hard limit", "timeout"), "timeout"),
+        (("unknown", "unsat"), ("incomplete", ""), "solver_unknown"),
+        (("sat", "unsat"), ("", ""), "solvers_disagree"),
+        (("unavailable", "unsat"), ("pip install z3-solver", ""), "unsupported"),
+        (("error", "unsat"), ("parse error", ""), "solver_unknown"),
+        (("sat", "sat"), ("", ""), "solver_unknown"),
+    ],
+)
+def test_solver_faults_are_unknown_never_proved(
+    statuses: tuple[str, str], reasons: tuple[str, str], expected: str
+) -> None:
+    answers = {
+        n: SmtAnswer(n, "1", s, r, 0.0)
+        for n, s, r in zip(("z3", "cvc5"), statuses, reasons, strict=True)
+    }
+    verdict = _with_answers(_flat_minimum((1, 2)), answers)
+    assert (
+        verdict.status is Status.UNKNOWN
+        and verdict.reason == expected
+        and verdict.certificate is None
+    )
+
+
+def test_one_solver_alone_is_not_enough() -> None:
+    verdict = _with_answers(_flat_minimum((1, 2)), {"z3": SmtAnswer("z3", "1", "unsat", "", 0.0)})
+    assert verdict.status is Status.UNKNOWN
