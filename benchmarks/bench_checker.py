@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime
-import gc
 import io
 import itertools
 import json
@@ -46,15 +45,15 @@ import math
 import os
 import platform
 import pstats
-import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 import flint
 import numpy as np
 from flint import fmpq_mat
+from timing import measure
 
 from losscert import __version__ as losscert_version
 from losscert.checker import check_document, check_text
@@ -222,43 +221,6 @@ def largest_radius(
 
 
 # --- timing -----------------------------------------------------------------------------------
-
-
-def measure(fn: Callable[[], Any], repeats: int, min_time: float) -> dict[str, Any]:
-    """Median and min seconds per call over ``repeats`` (perf_counter, gc off as in timeit).
-
-    One warm-up call; each repeat runs ``number`` calls, with ``number`` chosen so that a repeat
-    lasts at least ``min_time`` seconds (a slow call runs once per repeat).
-    """
-    fn()
-    number = 1
-    gc_was_enabled = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    try:
-        while True:
-            t0 = time.perf_counter()
-            for _ in range(number):
-                fn()
-            elapsed = time.perf_counter() - t0
-            if elapsed >= min_time or number >= 1 << 20:
-                break
-            number *= max(2, min(10, math.ceil(min_time / max(elapsed, 1e-9))))
-        times = [elapsed / number]
-        for _ in range(repeats - 1):
-            t0 = time.perf_counter()
-            for _ in range(number):
-                fn()
-            times.append((time.perf_counter() - t0) / number)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return {
-        "median_s": statistics.median(times),
-        "min_s": min(times),
-        "repeats": len(times),
-        "calls_per_repeat": number,
-    }
 
 
 def truncated(doc: dict[str, Any], k: int) -> dict[str, Any]:
