@@ -6,42 +6,68 @@ coordinate by coordinate, so each output coordinate k is fitted on its own (row 
 * squared / squared_half: the normal equations, solved exactly (a particular solution when the
   inputs are affinely dependent, which is still a minimiser);
 * huber: an exact active-set iteration (which samples sit on the quadratic part), each step an
-  exact linear solve; the answer is returned only when the first-order condition holds exactly.
-
-Absolute and hinge need an LP with an exact dual and are not supported yet (UnsupportedError).
+  exact linear solve; the answer is returned only when the first-order condition holds exactly;
+* absolute / hinge: an LP solved in floats by HiGHS (search only), then rounded to an exact
+  certificate: the samples the LP put on the kink (u_i = y_i; for hinge labels +-1 that is
+  1 - y_i u_i = 0) are interpolated exactly, and exact subgradients g_i are found with
+  sum_i g_i [x_i; 1] = 0, each in its subdifferential (the forced value off the kink, an exact
+  solve started from the LP duals on it). That is 0 in the subdifferential of the convex R_lin:
+  a global minimiser. If rounding fails, UnsupportedError; an uncertified fit is never returned.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 from flint import fmpq, fmpq_mat
 
+from losscert.backends.highs_adapter import HighsAdapter, LinearProgram
 from losscert.errors import UnsupportedError
 from losscert.model.dataset import Dataset
 from losscert.model.loss import Loss
 from losscert.model.rationals import to_fmpq, to_fraction
 
 MAX_ACTIVE_SET_ROUNDS = 100
+LP_TIME_LIMIT = 60.0
+"""Seconds HiGHS may spend on the LP of one output coordinate."""
+KINK_TOLERANCES = (1e-9, 1e-6, 1e-12)
+"""Search only: |u_i - y_i| below tol times a scale (the sample's own terms and the largest |y|)
+marks sample i as on the kink in the float LP solution; each tolerance is one rounding attempt,
+and the exact check decides."""
+DENOMINATOR_LIMIT = 10**6
+"""Floats that fill free coordinates are rounded to fractions with at most this denominator."""
 
 
 @dataclass(frozen=True)
 class AffineFit:
-    """An exact minimiser (W, b) of R_lin, its predictions u_i, loss gradients g_i and risk."""
+    """An exact minimiser (W, b) of R_lin, its predictions u_i, loss gradients g_i and risk.
+
+    For absolute and hinge losses ``subgradients`` holds the certified subgradients (an element of
+    the subdifferential of l(y_i, .) at u_i with sum_i g_i [x_i; 1]^T = 0), and ``gradients`` is
+    the same matrix; for differentiable losses ``subgradients`` is None.
+    """
 
     weight: list[list[Fraction]]  # d_Y x d_X
     bias: list[Fraction]  # d_Y
     predictions: list[list[Fraction]]  # n x d_Y
     gradients: list[list[Fraction]]  # n x d_Y: the gradient of l(y_i, .) at u_i
     risk: Fraction
+    subgradients: list[list[Fraction]] | None = None  # n x d_Y; absolute / hinge only
 
 
 def fit_affine(data: Dataset, loss: Loss) -> AffineFit:
-    """The exact affine regression optimum; UnsupportedError for losses without a fitter."""
+    """The exact affine regression optimum; UnsupportedError for losses without a fitter.
+
+    Promise: the returned (W, b) minimises R_lin exactly (its first-order condition holds in
+    exact arithmetic). UnsupportedError when no certified minimiser was found (the reason says
+    why); InputError for hinge labels other than -1 / 1.
+    """
     inputs = [[*row, Fraction(1)] for row in data.input_rows()]
     labels = data.label_rows()
     rows = []
+    subgradient_columns = []
     for k in range(data.output_dim):
         column = [y[k] for y in labels]
         if loss.kind in ("squared", "squared_half"):
@@ -51,6 +77,11 @@ def fit_affine(data: Dataset, loss: Loss) -> AffineFit:
         elif loss.kind == "huber":
             assert loss.delta is not None
             rows.append(_huber(inputs, column, loss.delta))
+        elif loss.kind in ("absolute", "hinge"):
+            loss.validate_labels(labels)  # hinge: -1 / 1 only
+            w, g = _piecewise_linear(inputs, column, loss.kind, k)
+            rows.append(w)
+            subgradient_columns.append(g)
         else:
             raise UnsupportedError(f"no exact affine regression for the {loss.kind} loss yet")
     weight = [row[:-1] for row in rows]
@@ -58,10 +89,17 @@ def fit_affine(data: Dataset, loss: Loss) -> AffineFit:
     predictions = [
         [sum((r[c] * x[c] for c in range(len(x))), Fraction(0)) for r in rows] for x in inputs
     ]
-    gradients = [
-        [_gradient(loss, y[k], u[k]) for k in range(data.output_dim)]
-        for y, u in zip(labels, predictions, strict=True)
-    ]
+    subgradients = (
+        [list(g) for g in zip(*subgradient_columns, strict=True)] if subgradient_columns else None
+    )
+    gradients = (
+        subgradients
+        if subgradients is not None
+        else [
+            [_gradient(loss, y[k], u[k]) for k in range(data.output_dim)]
+            for y, u in zip(labels, predictions, strict=True)
+        ]
+    )
     risk = (
         sum(
             (_sample_loss(loss, y, u) for y, u in zip(labels, predictions, strict=True)),
@@ -69,7 +107,7 @@ def fit_affine(data: Dataset, loss: Loss) -> AffineFit:
         )
         / data.n
     )
-    return AffineFit(weight, bias, predictions, gradients, risk)
+    return AffineFit(weight, bias, predictions, gradients, risk, subgradients)
 
 
 def _gradient(loss: Loss, y: Fraction, u: Fraction) -> Fraction:
@@ -88,20 +126,42 @@ def _sample_loss(loss: Loss, y: list[Fraction], u: list[Fraction]) -> Fraction:
 
 def _solve_any(gram: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction]:
     """A solution of the consistent system gram w = rhs (free variables set to 0)."""
-    size = len(rhs)
+    solution = _solve_with_free(gram, rhs, [Fraction(0)] * len(rhs))
+    if solution is None:
+        raise ArithmeticError("inconsistent normal equations")  # cannot happen for X^T X w = X^T y
+    return solution
+
+
+def _solve_with_free(
+    matrix: list[list[Fraction]], rhs: list[Fraction], free: list[Fraction]
+) -> list[Fraction] | None:
+    """A solution z of matrix z = rhs whose non-pivot coordinates are ``free``; None if none exists.
+
+    Pivots are chosen left to right (reduced row echelon form), so callers order the unknowns
+    with the ones they would rather solve for first.
+    """
+    size = len(free)
+    if not matrix:
+        return list(free)
     augmented = fmpq_mat(
-        size, size + 1, [to_fmpq(v) for row, r in zip(gram, rhs, strict=True) for v in (*row, r)]
+        len(matrix),
+        size + 1,
+        [to_fmpq(v) for row, r in zip(matrix, rhs, strict=True) for v in (*row, r)],
     )
     reduced, rank = augmented.rref()
-    solution = [fmpq(0)] * size
+    pivots: list[tuple[int, list[fmpq]]] = []
     for i in range(int(rank)):
         row = [reduced[i, j] for j in range(size + 1)]
         pivot = next(j for j in range(size + 1) if row[j] != 0)
         if pivot == size:
-            raise ArithmeticError(
-                "inconsistent normal equations"
-            )  # cannot happen for X^T X w = X^T y
-        solution[pivot] = row[size]
+            return None
+        pivots.append((pivot, row))
+    solution = [to_fmpq(v) for v in free]
+    pivot_columns = {p for p, _ in pivots}
+    for pivot, row in pivots:
+        solution[pivot] = row[size] - sum(
+            (row[j] * solution[j] for j in range(size) if j not in pivot_columns), fmpq(0)
+        )
     return [to_fraction(v) for v in solution]
 
 
@@ -159,3 +219,228 @@ def _huber(
     raise UnsupportedError(
         "the exact Huber active-set iteration did not settle; no certified minimiser"
     )
+
+
+# --- absolute and hinge: a float LP, then an exact certificate ------------------------------------
+
+
+def _piecewise_linear(
+    inputs: list[list[Fraction]], targets: list[Fraction], kind: str, coordinate: int
+) -> tuple[list[Fraction], list[Fraction]]:
+    """The exact minimiser w (over [x; 1]) of sum_i l(y_i, w . x_i) and its certified subgradients."""
+    columns, target = _scales(inputs, targets, kind)
+    program = _lp_program(inputs, targets, kind, columns, target)
+    answer = HighsAdapter().solve_lp(program, LP_TIME_LIMIT)
+    where = f"{kind} regression, output {coordinate}"
+    if answer.x is None or not all(math.isfinite(v) for v in answer.x):
+        raise UnsupportedError(
+            f"{where}: HiGHS gave no solution to round ({answer.status}: {answer.reason})"
+        )
+    w_float = [v * target / c for v, c in zip(answer.x[: len(columns)], columns, strict=True)]
+    duals = answer.row_duals or []
+    if len(duals) != len(targets) or not all(math.isfinite(d) for d in duals):
+        duals = [0.0] * len(targets)  # only a starting point: the exact solve decides
+    # The LP's row duals are (minus) the subgradients, see _lp_program; a starting point only.
+    start = [
+        -d if kind == "absolute" else -float(y) * d for d, y in zip(duals, targets, strict=True)
+    ]
+    for tol in KINK_TOLERANCES:
+        kinks = _float_kinks(inputs, targets, w_float, tol)
+        certified = _certify(inputs, targets, kind, kinks, w_float, start)
+        if certified is not None:
+            return certified
+    raise UnsupportedError(
+        f"{where}: could not round the LP solution to an exact certificate (HiGHS status "
+        f"{answer.status}, {len(targets)} samples); no certified minimiser"
+    )
+
+
+def _scales(
+    inputs: list[list[Fraction]], targets: list[Fraction], kind: str
+) -> tuple[list[float], float]:
+    """Powers of two near the largest |entry| of every input column (and of the targets, for
+    absolute): the LP sees entries of size ~1, since HiGHS drops matrix entries below 1e-9."""
+
+    def power(values: list[Fraction]) -> float:
+        largest = max((abs(float(v)) for v in values), default=0.0)
+        return math.ldexp(1.0, math.frexp(largest)[1]) if largest > 0 else 1.0
+
+    columns = [power([x[c] for x in inputs]) for c in range(len(inputs[0]))]
+    return columns, power(targets) if kind == "absolute" else 1.0
+
+
+def _lp_program(
+    inputs: list[list[Fraction]],
+    targets: list[Fraction],
+    kind: str,
+    columns: list[float],
+    target: float,
+) -> LinearProgram:
+    """Columns w' = w * columns / target (free), then one or two nonnegative slacks per sample.
+
+    absolute: w' . x'_i - p_i + m_i = y'_i (x' = x / columns, y' = y / target), cost
+    sum (p_i + m_i); the row dual pi_i in [-1, 1] has -pi_i in the subdifferential of |u - y_i|,
+    and sum_i pi_i x_i = 0 at an optimum.
+    hinge (target = 1): s_i + y_i w' . x'_i >= 1, cost sum s_i; pi_i in [0, 1] and -y_i pi_i is a
+    subgradient. Scaling changes neither the optimal set (up to the map w <-> w') nor the duals.
+    """
+    size, n = len(inputs[0]), len(targets)
+    xs = [[float(v) / c for v, c in zip(x, columns, strict=True)] for x in inputs]
+    ys = [float(y) / target for y in targets]
+    inf = math.inf
+    if kind == "absolute":
+        rows = [[*enumerate(x), (size + i, -1.0), (size + n + i, 1.0)] for i, x in enumerate(xs)]
+        return LinearProgram(
+            [0.0] * size + [1.0] * (2 * n),
+            rows,
+            ys,
+            ys,
+            [-inf] * size + [0.0] * (2 * n),
+            [inf] * (size + 2 * n),
+        )
+    rows = [
+        [*((c, y * v) for c, v in enumerate(x)), (size + i, 1.0)]
+        for i, (x, y) in enumerate(zip(xs, ys, strict=True))
+    ]
+    return LinearProgram(
+        [0.0] * size + [1.0] * n,
+        rows,
+        [1.0] * n,
+        [inf] * n,
+        [-inf] * size + [0.0] * n,
+        [inf] * (size + n),
+    )
+
+
+def _float_kinks(
+    inputs: list[list[Fraction]], targets: list[Fraction], w: list[float], tol: float
+) -> list[int]:
+    """Samples with u_i = y_i up to tol in the float solution, nearest first (search only).
+
+    The tolerance is relative to the sample's own terms and to the largest |y|.
+    """
+    typical = max(abs(float(y)) for y in targets)
+    scored = []
+    for i, (x, y) in enumerate(zip(inputs, targets, strict=True)):
+        terms = [float(a) * b for a, b in zip(x, w, strict=True)]
+        residual = abs(sum(terms) - float(y))
+        if residual <= tol * (typical + abs(float(y)) + sum(abs(t) for t in terms)):
+            scored.append((residual, i))
+    return [i for _, i in sorted(scored)]
+
+
+def _certify(
+    inputs: list[list[Fraction]],
+    targets: list[Fraction],
+    kind: str,
+    kinks: list[int],
+    w_float: list[float],
+    start: list[float],
+) -> tuple[list[Fraction], list[Fraction]] | None:
+    """Exact (w, g) with 0 = sum_i g_i x_i and every g_i in its subdifferential, or None."""
+    w = _interpolate(inputs, targets, kinks, w_float)
+    if w is None:
+        return None
+    residuals = [_dot(w, x) - y for x, y in zip(inputs, targets, strict=True)]
+    boxes = [_subdifferential(kind, y, r) for y, r in zip(targets, residuals, strict=True)]
+    g = _kink_subgradients(inputs, boxes, start)
+    if g is None or not _first_order_holds(inputs, boxes, g):
+        return None
+    return w, g
+
+
+def _interpolate(
+    inputs: list[list[Fraction]], targets: list[Fraction], kinks: list[int], w_float: list[float]
+) -> list[Fraction] | None:
+    """An exact w with w . x_i = y_i on the kinks, free coordinates from the float solution.
+
+    If the float kinks are exactly inconsistent, the nearest linearly independent ones are kept.
+    """
+    free = [_rational(v) for v in w_float]
+    rows = [inputs[i] for i in kinks]
+    rhs = [targets[i] for i in kinks]
+    solution = _solve_with_free(rows, rhs, free)
+    if solution is not None:
+        return solution
+    kept: list[int] = []
+    for i in kinks:
+        candidate = [*kept, i]
+        if fmpq_mat([[to_fmpq(v) for v in inputs[j]] for j in candidate]).rank() == len(candidate):
+            kept = candidate
+    return _solve_with_free([inputs[i] for i in kept], [targets[i] for i in kept], free)
+
+
+def _subdifferential(kind: str, y: Fraction, residual: Fraction) -> tuple[Fraction, Fraction]:
+    """The subdifferential [low, high] of l(y, .) at u = y + residual (one point off the kink)."""
+    if kind == "absolute":
+        if residual == 0:
+            return Fraction(-1), Fraction(1)
+        sign = Fraction(1 if residual > 0 else -1)
+        return sign, sign
+    margin = -y * residual  # 1 - y u with u = y + residual and y^2 = 1
+    if margin > 0:
+        return -y, -y
+    if margin < 0:
+        return Fraction(0), Fraction(0)
+    return min(-y, Fraction(0)), max(-y, Fraction(0))
+
+
+def _kink_subgradients(
+    inputs: list[list[Fraction]], boxes: list[tuple[Fraction, Fraction]], start: list[float]
+) -> list[Fraction] | None:
+    """Subgradients: forced off the kink; on it, an exact solve of sum_i g_i x_i = 0.
+
+    Unknowns whose LP dual sits strictly inside its interval are solved for first; the others
+    (at a bound, or not needed) keep their rounded, clipped dual. None if the solve has no
+    solution or leaves an interval.
+    """
+    g = [
+        low if low == high else _clip(_rational(s), low, high)
+        for (low, high), s in zip(boxes, start, strict=True)
+    ]
+    kinks = [i for i, (low, high) in enumerate(boxes) if low != high]
+    kinks.sort(key=lambda i: _at_bound(start[i], boxes[i]))
+    size = len(inputs[0])
+    forced = [
+        -sum(
+            (g[i] * inputs[i][c] for i in range(len(g)) if boxes[i][0] == boxes[i][1]), Fraction(0)
+        )
+        for c in range(size)
+    ]
+    matrix = [[inputs[i][c] for i in kinks] for c in range(size)]
+    solved = _solve_with_free(matrix, forced, [g[i] for i in kinks])
+    if solved is None:
+        return None
+    for i, v in zip(kinks, solved, strict=True):
+        if not boxes[i][0] <= v <= boxes[i][1]:
+            return None
+        g[i] = v
+    return g
+
+
+def _first_order_holds(
+    inputs: list[list[Fraction]], boxes: list[tuple[Fraction, Fraction]], g: list[Fraction]
+) -> bool:
+    """The exact re-check: every g_i in its interval and sum_i g_i x_i = 0."""
+    if any(not low <= v <= high for (low, high), v in zip(boxes, g, strict=True)):
+        return False
+    return all(
+        sum((v * x[c] for v, x in zip(g, inputs, strict=True)), Fraction(0)) == 0
+        for c in range(len(inputs[0]))
+    )
+
+
+def _dot(a: list[Fraction], b: list[Fraction]) -> Fraction:
+    return sum((p * q for p, q in zip(a, b, strict=True)), Fraction(0))
+
+
+def _rational(value: float) -> Fraction:
+    return Fraction(value).limit_denominator(DENOMINATOR_LIMIT)
+
+
+def _clip(value: Fraction, low: Fraction, high: Fraction) -> Fraction:
+    return min(max(value, low), high)
+
+
+def _at_bound(value: float, box: tuple[Fraction, Fraction]) -> bool:
+    return min(abs(value - float(box[0])), abs(value - float(box[1]))) <= 1e-9

@@ -175,6 +175,14 @@ def _construct_and_certify(
 def _local_min_steps(
     problem: Problem, cell: Cell, radius: Fraction, fit: AffineFit
 ) -> list[dict[str, Any]]:
+    regression: dict[str, Any] = {
+        "id": "regression",
+        "kind": "affine_regression_optimal",
+        "W": [rationals(row) for row in fit.weight],
+        "b": rationals(fit.bias),
+    }
+    if fit.subgradients is not None:  # absolute / hinge: the certified subgradients
+        regression["subgradients"] = [rationals(row) for row in fit.subgradients]
     return [
         {"id": "risk", "kind": "risk", "value": rational_string(problem.risk())},
         {
@@ -184,12 +192,7 @@ def _local_min_steps(
             "margin": None if cell.margin is None else rational_string(cell.margin),
         },
         {"id": "box", "kind": "box_in_cell", "uses": ["cell"], "radius": rational_string(radius)},
-        {
-            "id": "regression",
-            "kind": "affine_regression_optimal",
-            "W": [rationals(row) for row in fit.weight],
-            "b": rationals(fit.bias),
-        },
+        regression,
     ]
 
 
