@@ -2,7 +2,7 @@
 
 The only module that imports highspy. It answers a :class:`LinearProgram` with an
 :class:`LpAnswer` of floats: a status, the primal x and the row duals. Nothing here is a proof:
-callers rationalise the answer and certify it exactly (losscert.theorems.regression does).
+callers rationalise the answer and certify it exactly (losscert.verifier.regression does).
 
 Status promise: ``"optimal"`` only when HiGHS reported the model status Optimal; every other model
 status HiGHS knows is mapped (infeasible, unbounded, time_limit, ...) and anything unmapped is

@@ -8,7 +8,7 @@ from losscert.model.activation import Activation
 from losscert.model.dataset import Dataset
 from losscert.model.loss import Loss
 from losscert.model.rationals import rational_string
-from losscert.theorems.regression import AffineFit
+from losscert.verifier.regression import AffineFit
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from fractions import Fraction
 from losscert.errors import InputError, UnsupportedError
 from losscert.model.activation import Activation
 from losscert.model.network import Network
-from losscert.theorems.regression import AffineFit
+from losscert.verifier.regression import AffineFit
 
 
 @dataclass(frozen=True)

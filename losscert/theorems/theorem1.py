@@ -23,10 +23,10 @@ from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
 from losscert.theorems.assumptions import AssumptionReport, check_assumptions
 from losscert.theorems.collapse import choose_collapse, collapse_network
-from losscert.theorems.regression import AffineFit, fit_affine
 from losscert.theorems.valley import valley_path
-from losscert.theorems.witness import Witness, find_witness
 from losscert.verifier.certificate import certified, new_certificate, rationals
+from losscert.verifier.regression import AffineFit, fit_affine, regression_step
+from losscert.verifier.stage2 import Witness, find_witness
 from losscert.verifier.verdict import Status, Verdict
 
 
@@ -175,14 +175,6 @@ def _construct_and_certify(
 def _local_min_steps(
     problem: Problem, cell: Cell, radius: Fraction, fit: AffineFit
 ) -> list[dict[str, Any]]:
-    regression: dict[str, Any] = {
-        "id": "regression",
-        "kind": "affine_regression_optimal",
-        "W": [rationals(row) for row in fit.weight],
-        "b": rationals(fit.bias),
-    }
-    if fit.subgradients is not None:  # absolute / hinge: the certified subgradients
-        regression["subgradients"] = [rationals(row) for row in fit.subgradients]
     return [
         {"id": "risk", "kind": "risk", "value": rational_string(problem.risk())},
         {
@@ -192,7 +184,7 @@ def _local_min_steps(
             "margin": None if cell.margin is None else rational_string(cell.margin),
         },
         {"id": "box", "kind": "box_in_cell", "uses": ["cell"], "radius": rational_string(radius)},
-        regression,
+        regression_step(fit),
     ]
 
 
@@ -210,11 +202,6 @@ def _linear_contrast(
     problem = Problem(collapse_network(widths, activation, fit, choice), loss, data)
     steps: list[dict[str, Any]] = [
         {"id": "risk", "kind": "risk", "value": rational_string(problem.risk())},
-        {
-            "id": "regression",
-            "kind": "affine_regression_optimal",
-            "W": [rationals(row) for row in fit.weight],
-            "b": rationals(fit.bias),
-        },
+        regression_step(fit),
     ]
     return _verdict("global_min", problem, steps)

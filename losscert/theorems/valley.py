@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from losscert.model.activation import Activation
 from losscert.theorems.collapse import CollapseChoice
-from losscert.theorems.regression import AffineFit
+from losscert.verifier.regression import AffineFit
 
 Poly = list[Fraction]
 

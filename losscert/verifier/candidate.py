@@ -31,11 +31,11 @@ from losscert.encodings.polynomial import cell_polynomials, cell_risk
 from losscert.errors import UnsupportedError
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
-from losscert.theorems.regression import fit_affine
-from losscert.theorems.witness import find_witness
 from losscert.verifier.certificate import certified, new_certificate, problem_section, rationals
+from losscert.verifier.regression import fit_affine, regression_step
 from losscert.verifier.search import LowerPoint, find_lower_witness
 from losscert.verifier.smt_route import smt_local_min
+from losscert.verifier.stage2 import find_witness
 from losscert.verifier.verdict import Status, Verdict
 
 MAX_HESSIAN_PARAMETERS = 300
@@ -188,16 +188,10 @@ def _linear_collapse(problem: Problem, cell: Cell) -> Verdict | None:
     radius = box_radius(problem, cell)
     if radius is None:
         return None
-    regression: dict[str, Any] = {
-        "id": "regression",
-        "kind": "affine_regression_optimal",
-        "W": [rationals(row) for row in fit.weight],
-        "b": rationals(fit.bias),
-    }
     steps = [
         _cell_step(cell),
         {"id": "box", "kind": "box_in_cell", "uses": ["cell"], "radius": rational_string(radius)},
-        regression,
+        regression_step(fit),
     ]
     certificate = new_certificate(problem, "local_min", steps, {"method": "linear collapse"})
     return certified(CLAIM, Status.PROVED, certificate, method="linear collapse")

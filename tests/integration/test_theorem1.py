@@ -9,10 +9,10 @@ import pytest
 
 from losscert.checker import check_document
 from losscert.cli import main
-from losscert.model import relu
+from losscert.model import Dataset, relu
 from losscert.model.loss import make_loss
 from losscert.theorems.audit import audit_instance
-from losscert.theorems.instances import THREE_PIECES, Instance, builtin_instances
+from losscert.theorems.instances import THREE_PIECES, Instance, builtin_instances, generated_data
 from losscert.verifier import Status
 
 INSTANCES = {i.name: i for i in builtin_instances()}
@@ -154,3 +154,28 @@ def test_audit_cli_json_and_bad_specs(tmp_path: Path, capsys: pytest.CaptureFixt
         == 2
     )
     assert "unknown activation 'swish'" in capsys.readouterr().err
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("loss", ["absolute", "hinge"])
+def test_linear_contrast_with_a_nonsmooth_loss(loss: str) -> None:
+    from losscert.model import linear
+
+    data = generated_data(12, 2, 1, 4)
+    if loss == "hinge":
+        data = Dataset.from_rows(
+            data.input_rows(), [[F(1) if y[0] > 0 else F(-1)] for y in data.label_rows()]
+        )
+    outcome = audit_instance(
+        Instance(
+            "linear-" + loss,
+            (2, 3, 1),
+            linear(),
+            make_loss(loss),
+            12,
+            4,
+            expect=("global_min",),
+            dataset=data,
+        )
+    )
+    assert outcome.as_expected, outcome.failure

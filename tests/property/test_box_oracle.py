@@ -12,7 +12,7 @@ from losscert.encodings.cells import locate_cell
 from losscert.model import Problem
 from losscert.theorems.collapse import choose_collapse, collapse_network
 from losscert.theorems.instances import builtin_instances
-from losscert.theorems.regression import fit_affine
+from losscert.verifier.regression import fit_affine
 
 NAMES = [
     "relu-depth2-dy1",

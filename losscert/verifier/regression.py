@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from flint import fmpq, fmpq_mat
 
@@ -27,7 +28,7 @@ from losscert.backends.highs_adapter import HighsAdapter, LinearProgram
 from losscert.errors import UnsupportedError
 from losscert.model.dataset import Dataset
 from losscert.model.loss import Loss
-from losscert.model.rationals import to_fmpq, to_fraction
+from losscert.model.rationals import rational_string, to_fmpq, to_fraction
 
 MAX_ACTIVE_SET_ROUNDS = 100
 LP_TIME_LIMIT = 60.0
@@ -444,3 +445,17 @@ def _clip(value: Fraction, low: Fraction, high: Fraction) -> Fraction:
 
 def _at_bound(value: float, box: tuple[Fraction, Fraction]) -> bool:
     return min(abs(value - float(box[0])), abs(value - float(box[1]))) <= 1e-9
+
+
+def regression_step(fit: AffineFit, step_id: str = "regression") -> dict[str, Any]:
+    """The certificate step ``affine_regression_optimal`` for ``fit`` (with its subgradients for
+    absolute / hinge losses)."""
+    step: dict[str, Any] = {
+        "id": step_id,
+        "kind": "affine_regression_optimal",
+        "W": [[rational_string(v) for v in row] for row in fit.weight],
+        "b": [rational_string(v) for v in fit.bias],
+    }
+    if fit.subgradients is not None:
+        step["subgradients"] = [[rational_string(v) for v in row] for row in fit.subgradients]
+    return step

@@ -16,7 +16,7 @@ from fractions import Fraction
 from itertools import pairwise
 
 from losscert.model.problem import Problem
-from losscert.theorems.regression import AffineFit
+from losscert.verifier.regression import AffineFit
 
 MAX_HALVINGS = 80
 
