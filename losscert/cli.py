@@ -102,7 +102,10 @@ def _parser() -> argparse.ArgumentParser:
         "or custom:BREAKPOINTS:SLOPES (comma-separated, e.g. custom:-1,1:1/4,1,1/2)",
     )
     theorem1.add_argument(
-        "--loss", default="squared", metavar="SPEC", help="squared, squared_half, absolute, hinge or huber:DELTA"
+        "--loss",
+        default="squared",
+        metavar="SPEC",
+        help="squared, squared_half, absolute, hinge or huber:DELTA",
     )
     theorem1.add_argument(
         "--name", default=None, help="instance name (default: the data file's stem)"

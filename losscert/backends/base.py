@@ -49,6 +49,9 @@ class SmtAnswer:
     status: str
     reason: str
     seconds: float
+    model: tuple[tuple[str, str], ...] = ()
+    """On "sat": the value of every declared constant as a rational string (an irrational
+    algebraic value as a nearby rational), for the caller to replay exactly; else empty."""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -171,9 +174,14 @@ class SolverAdapter:
         return f"module {self.module!r} is not installed (pip install {self.distribution})"
 
     def answer(
-        self, status: str, reason: str, seconds: float = 0.0, version: str = ""
+        self,
+        status: str,
+        reason: str,
+        seconds: float = 0.0,
+        version: str = "",
+        model: tuple[tuple[str, str], ...] = (),
     ) -> SmtAnswer:
-        return SmtAnswer(self.name, version or self.version(), status, reason, seconds)
+        return SmtAnswer(self.name, version or self.version(), status, reason, seconds, model)
 
     def solve_smtlib(self, text: str, timeout: float, *, grace: float = STARTUP_GRACE) -> SmtAnswer:
         """Answer ``text`` within ``timeout`` seconds of solving; never raises for a solver's sake.
@@ -211,8 +219,20 @@ class SolverAdapter:
             status, reason = self._extract(raw)
         except Exception as exc:  # a solver's exception is an answer, never a crash
             status, reason = "error", _describe(exc)
+        model: dict[str, str] = {}
+        if status == "sat":
+            try:
+                model = self._model(solver_module, built, raw)
+            except Exception:  # a model is a bonus for the caller; its absence is no error
+                model = {}
         seconds = time.perf_counter() - start
-        return {"status": status, "reason": reason, "version": version, "seconds": seconds}
+        return {
+            "status": status,
+            "reason": reason,
+            "version": version,
+            "seconds": seconds,
+            "model": model,
+        }
 
     def _solver_version(self, solver_module: Any) -> str:
         raise NotImplementedError
@@ -225,6 +245,10 @@ class SolverAdapter:
 
     def _extract(self, raw: Any) -> tuple[str, str]:
         raise NotImplementedError
+
+    def _model(self, solver_module: Any, built: Any, raw: Any) -> dict[str, str]:
+        """The values of the declared constants after "sat" (none by default)."""
+        return {}
 
 
 def _describe(exc: Exception) -> str:
@@ -292,7 +316,13 @@ def _read_reply(
         tail = (done.stderr or "").strip()[-500:]
         why = f"worker exited with code {done.returncode} without a reply ({exc}): {tail}"
         return adapter.answer("error", why, seconds)
-    return adapter.answer(status, reason, seconds, str(reply.get("version", "")))
+    raw_model = reply.get("model") or {}
+    model = (
+        tuple(sorted((str(k), str(v)) for k, v in raw_model.items()))
+        if isinstance(raw_model, dict)
+        else ()
+    )
+    return adapter.answer(status, reason, seconds, str(reply.get("version", "")), model)
 
 
 def worker_main() -> None:

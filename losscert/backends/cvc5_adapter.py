@@ -38,6 +38,7 @@ class Cvc5Adapter(SolverAdapter):
             solver = cvc5.Solver()
             symbols = cvc5.SymbolManager(solver)
         solver.setOption("tlimit-per", str(max(1, int(timeout * 1000))))
+        solver.setOption("produce-models", "true")
         parser = cvc5.InputParser(solver, symbols)
         parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, text, "delegated_smt")
         return solver, symbols, parser, logic
@@ -63,3 +64,14 @@ class Cvc5Adapter(SolverAdapter):
             hint = "" if logic else _NO_LOGIC_HINT
             return status, f"(check-sat) printed {text!r}{hint}"
         return status, f"answered by (check-sat){' ' + detail if detail else ''}"
+
+    def _model(self, cvc5: Any, built: Any, raw: Any) -> dict[str, str]:
+        solver, symbols = built[0], built[1]
+        values = {}
+        for term in symbols.getDeclaredTerms():
+            value = solver.getValue(term)
+            if value.isRealValue():
+                values[str(term)] = str(value.getRealValue())
+            elif value.isRealAlgebraicNumber():
+                values[str(term)] = str(value.getRealAlgebraicNumberLowerBound().getRealValue())
+        return values

@@ -46,11 +46,22 @@ class Z3Adapter(SolverAdapter):
             solver.add(assertions)
             result = str(solver.check())
             if self.status_of(result) != "unknown":
-                return result, label
+                return result, label, solver
             tried.append(f"{label}: {solver.reason_unknown()}")
-        return "unknown", "; ".join(tried) or "no time left after parsing"
+        return "unknown", "; ".join(tried) or "no time left after parsing", None
 
     def _extract(self, raw: Any) -> tuple[str, str]:
-        result, detail = raw
+        result, detail, _ = raw
         status = self.status_of(result)
         return status, (f"answered by the {detail}" if status != "unknown" else detail)
+
+    def _model(self, z3: Any, built: Any, raw: Any) -> dict[str, str]:
+        model = raw[2].model()
+        values = {}
+        for declaration in model.decls():
+            value = model[declaration]
+            if z3.is_rational_value(value):
+                values[declaration.name()] = str(value.as_fraction())
+            elif z3.is_algebraic_value(value):
+                values[declaration.name()] = str(value.approx(40).as_fraction())
+        return values

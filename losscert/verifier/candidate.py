@@ -32,6 +32,7 @@ from losscert.errors import UnsupportedError
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
 from losscert.verifier.certificate import certified, new_certificate, problem_section, rationals
+from losscert.verifier.descent import descent_verdict
 from losscert.verifier.regression import fit_affine, regression_step
 from losscert.verifier.search import LowerPoint, find_lower_witness
 from losscert.verifier.smt_route import smt_local_min
@@ -53,7 +54,9 @@ def certify_local_min(problem: Problem, *, timeout: float = 30.0) -> Verdict:
     except UnsupportedError as exc:
         return Verdict(Status.UNKNOWN, CLAIM, reason="unsupported", detail=str(exc))
     if any(gradient):
-        verdict = _descent(problem, [-g for g in gradient], "first order: the gradient is not zero")
+        verdict = descent_verdict(
+            problem, [-g for g in gradient], "first order: the gradient is not zero"
+        )
         if (
             verdict is None
         ):  # -g always descends at order 1 (coefficient -|g|^2); fail closed anyway
@@ -71,23 +74,6 @@ def certify_local_min(problem: Problem, *, timeout: float = 30.0) -> Verdict:
     if collapse is not None:
         return collapse
     return smt_local_min(problem, cell, timeout=timeout)
-
-
-def _descent(problem: Problem, direction: list[Fraction], why: str) -> Verdict | None:
-    """REFUTED with a descent_direction certificate, or None when R does not go down along d."""
-    poly = calculus.risk_on_line(checker_problem(problem_section(problem), Path(".")), direction)
-    order = next((k for k in range(1, len(poly)) if poly[k] != 0), None)
-    if order is None or poly[order] >= 0:
-        return None
-    step = {
-        "id": "descent",
-        "kind": "descent_direction",
-        "direction": rationals(direction),
-        "order": order,
-        "coefficient": rational_string(poly[order]),
-    }
-    certificate = new_certificate(problem, "not_local_min", [step], {"method": why})
-    return certified(CLAIM, Status.REFUTED, certificate, method=why)
 
 
 def _cell_step(cell: Cell) -> dict[str, Any]:
@@ -123,7 +109,7 @@ def _second_order(problem: Problem, cell: Cell) -> Verdict | None:
     direction = negative_curvature_direction(hessian)
     if direction is None:
         return None
-    return _descent(problem, direction, "second order: negative curvature")
+    return descent_verdict(problem, direction, "second order: negative curvature")
 
 
 def negative_curvature_direction(matrix: list[list[Fraction]]) -> list[Fraction] | None:
@@ -213,7 +199,7 @@ def _boundary(problem: Problem, cell: Cell) -> Verdict:
             break
         gradient = [polys.evaluate(risk.diff(g), values) for g in polys.ring.gens]
         if any(gradient):
-            verdict = _descent(
+            verdict = descent_verdict(
                 problem, [-g for g in gradient], f"boundary: descent into adjacent cell {tried}"
             )
             if verdict is not None:
@@ -222,7 +208,7 @@ def _boundary(problem: Problem, cell: Cell) -> Verdict:
         for sign in (1, -1):
             direction = [Fraction(0)] * len(values)
             direction[names.index(f"b{tie.layer}_{tie.neuron}")] = Fraction(sign)
-            verdict = _descent(problem, direction, "boundary: move a tied neuron")
+            verdict = descent_verdict(problem, direction, "boundary: move a tied neuron")
             if verdict is not None:
                 return verdict
     return Verdict(

@@ -21,6 +21,7 @@ from losscert.encodings.cells import Cell
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
 from losscert.verifier.certificate import certified, new_certificate, problem_section
+from losscert.verifier.descent import descent_verdict
 from losscert.verifier.verdict import Status, Verdict
 
 CLAIM = "local_min"
@@ -54,6 +55,9 @@ def smt_local_min(
         history.append(f"radius {rational_string(rho)}: {statuses}")
         if all(s == "unsat" for s in statuses.values()) and len(statuses) >= 2:
             return _proved(problem, cell, radius, rho, text, answers)
+        refuted = _replay_models(problem, answers, history)
+        if refuted is not None:
+            return refuted
         if "sat" in statuses.values() and "unsat" in statuses.values():
             return Verdict(
                 Status.UNKNOWN, CLAIM, reason="solvers_disagree", detail="; ".join(history)
@@ -63,6 +67,32 @@ def smt_local_min(
             break
         rho /= SHRINK
     return Verdict(Status.UNKNOWN, CLAIM, reason=reason, detail="; ".join(history))
+
+
+def _replay_models(
+    problem: Problem, answers: dict[str, SmtAnswer], history: list[str]
+) -> Verdict | None:
+    """A "sat" model is replayed exactly: a lower point it names gives the direction d = theta' -
+    theta*, and if R goes down along d at its lowest order the point is refuted with a
+    descent_direction certificate (decided by exact arithmetic alone, not by the solver)."""
+    base = problem.network.parameter_vector()
+    for answer in answers.values():
+        values = dict(answer.model)
+        if answer.status != "sat" or any(f"p{a}" not in values for a in range(len(base))):
+            continue
+        point = [Fraction(values[f"p{a}"]) for a in range(len(base))]
+        lower = problem.with_network(problem.network.with_parameters(point)).risk()
+        history.append(
+            f"{answer.solver}'s model replayed: risk {rational_string(lower)} "
+            f"{'<' if lower < problem.risk() else '>='} {rational_string(problem.risk())}"
+        )
+        if lower < problem.risk():
+            direction = [p - b for p, b in zip(point, base, strict=True)]
+            how = f"SMT model of {answer.solver}: a lower point, then descent"
+            verdict = descent_verdict(problem, direction, how)
+            if verdict is not None:
+                return verdict
+    return None
 
 
 def _reason(answers: dict[str, SmtAnswer]) -> str:

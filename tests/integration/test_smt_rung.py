@@ -105,3 +105,23 @@ def test_solver_faults_are_unknown_never_proved(
 def test_one_solver_alone_is_not_enough() -> None:
     verdict = _with_answers(_flat_minimum((1, 2)), {"z3": SmtAnswer("z3", "1", "unsat", "", 0.0)})
     assert verdict.status is Status.UNKNOWN
+
+
+@pytest.mark.solver
+def test_a_degenerate_saddle_is_refuted_through_an_smt_model() -> None:
+    # f = w3 (w2 (w1 x + b1) + b2) + b3 at w = b1 = b2 = 0, b3 = mean(y): the gradient is zero and
+    # the Hessian positive semi-definite and singular, but R drops at third order along
+    # (w1, w2, w3). Only the SMT rung finds lower points; its model is replayed exactly and its
+    # direction certified as a descent by exact arithmetic.
+    from losscert.model import linear
+
+    net = Network.from_rationals([[[0]], [[0]], [[0]]], [[0], [0], ["3/2"]], linear())
+    problem = Problem(
+        net, make_loss("squared"), Dataset.from_rows([[0], [1], [2], [3]], [[0], [2], [1], [3]])
+    )
+    verdict = certify_local_min(problem, timeout=20)
+    assert verdict.status is Status.REFUTED and "SMT model" in verdict.stats["method"]
+    assert verdict.certificate is not None
+    step = verdict.certificate["evidence"][0]
+    assert step["kind"] == "descent_direction" and step["order"] >= 3
+    assert check_document(json.loads(json.dumps(verdict.certificate))).valid
