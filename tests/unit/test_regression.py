@@ -25,10 +25,9 @@ from losscert.backends.highs_adapter import HighsAdapter, LinearProgram, LpAnswe
 from losscert.checker import check_document
 from losscert.errors import InputError, UnsupportedError
 from losscert.model import Dataset, Network, Problem, linear, make_loss, relu
-from losscert.verifier import regression
 from losscert.theorems.instances import generated_data
 from losscert.theorems.theorem1 import audit_theorem1
-from losscert.verifier import Status
+from losscert.verifier import Status, regression
 from losscert.verifier.certificate import new_certificate, rationals
 from losscert.verifier.regression import AffineFit, fit_affine
 
