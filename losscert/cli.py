@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     certify.add_argument("--seed", type=int, default=0, help="seed of the lower-point search")
     certify.add_argument(
+        "--smt-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write every SMT query sent to the solvers here (SMT-LIB 2)",
+    )
+    certify.add_argument(
         "--timeout",
         type=_positive_seconds,
         default=30.0,
@@ -124,10 +131,10 @@ def _audit_options(parser: argparse.ArgumentParser) -> None:
 
 def _certify(args: argparse.Namespace) -> int:
     problem = read_problem(args.problem)
-    verdicts = [certify_local_min(problem, timeout=args.timeout)]
+    stem = Path(args.problem).name.removesuffix(".json")
+    verdicts = [certify_local_min(problem, timeout=args.timeout, smt_dir=args.smt_dir, name=stem)]
     if not args.no_spurious and verdicts[0].status is Status.PROVED:
         verdicts.append(certify_spurious(problem, verdicts[0], seed=args.seed))
-    stem = Path(args.problem).name.removesuffix(".json")
     written = []
     for verdict in verdicts:
         if args.out is not None and verdict.certificate is not None:

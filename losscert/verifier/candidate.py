@@ -44,7 +44,9 @@ MAX_BOUNDARY_CELLS = 64
 CLAIM = "local_min"
 
 
-def certify_local_min(problem: Problem, *, timeout: float = 30.0) -> Verdict:
+def certify_local_min(
+    problem: Problem, *, timeout: float = 30.0, smt_dir: Path | None = None, name: str = "query"
+) -> Verdict:
     """PROVED (local_min or strict_local_min), REFUTED (not_local_min) or UNKNOWN(reason)."""
     cell = locate_cell(problem)
     if cell.on_boundary:
@@ -73,7 +75,7 @@ def certify_local_min(problem: Problem, *, timeout: float = 30.0) -> Verdict:
     collapse = _linear_collapse(problem, cell)
     if collapse is not None:
         return collapse
-    return smt_local_min(problem, cell, timeout=timeout)
+    return smt_local_min(problem, cell, timeout=timeout, smt_dir=smt_dir, name=name)
 
 
 def _cell_step(cell: Cell) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from losscert.checker.problem import read_problem as checker_problem
 from losscert.checker.smt_query import SMT_LOSSES, no_lower_point_query
 from losscert.encodings.box import box_radius
 from losscert.encodings.cells import Cell
+from losscert.io.json_files import write_text_atomic
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
 from losscert.verifier.certificate import certified, new_certificate, problem_section
@@ -29,8 +30,15 @@ SHRINK = 8
 
 
 def smt_local_min(
-    problem: Problem, cell: Cell, *, timeout: float = 30.0, tries: int = 3
+    problem: Problem,
+    cell: Cell,
+    *,
+    timeout: float = 30.0,
+    tries: int = 3,
+    smt_dir: Path | None = None,
+    name: str = "query",
 ) -> Verdict:
+    """See the module docstring; ``smt_dir`` receives every query as ``<name>.<k>.smt2``."""
     if problem.loss.kind not in SMT_LOSSES:
         return Verdict(
             Status.UNKNOWN,
@@ -50,6 +58,9 @@ def smt_local_min(
     reason = "solver_unknown"
     for _ in range(tries):
         text = no_lower_point_query(cp, pattern, rho)
+        if smt_dir is not None:
+            smt_dir.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(text, smt_dir / f"{name}.{len(history)}.smt2")
         answers = solve_with_all(text, timeout)
         statuses = {name: a.status for name, a in answers.items()}
         history.append(f"radius {rational_string(rho)}: {statuses}")

@@ -3,14 +3,17 @@ cvc5 on the checker's canonical query; every solver fault gives UNKNOWN with its
 
 import json
 from fractions import Fraction as F
+from pathlib import Path
 
 import pytest
 import sympy
 
 from losscert.backends.base import SmtAnswer
 from losscert.checker import check_document
+from losscert.cli import main
 from losscert.encodings.cells import locate_cell
 from losscert.encodings.polynomial import cell_polynomials
+from losscert.io import write_problem
 from losscert.model import Dataset, Network, Problem, make_loss, relu
 from losscert.verifier import Status, smt_route
 from losscert.verifier.candidate import certify_local_min
@@ -125,3 +128,36 @@ def test_a_degenerate_saddle_is_refuted_through_an_smt_model() -> None:
     step = verdict.certificate["evidence"][0]
     assert step["kind"] == "descent_direction" and step["order"] >= 3
     assert check_document(json.loads(json.dumps(verdict.certificate))).valid
+
+
+@pytest.mark.solver
+def test_certify_cli_exports_the_smt_queries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    problem_file = tmp_path / "flat.json"
+    write_problem(_flat_minimum((1, 2)), problem_file)
+    smt_dir, out = tmp_path / "smt", tmp_path / "certs"
+    assert (
+        main(
+            [
+                "certify",
+                str(problem_file),
+                "--smt-dir",
+                str(smt_dir),
+                "--out",
+                str(out),
+                "--no-spurious",
+            ]
+        )
+        == 0
+    )
+    assert "local_min: PROVED" in capsys.readouterr().out
+    (query,) = sorted(smt_dir.glob("*.smt2"))
+    (certificate,) = sorted(out.glob("*.cert.json"))
+    smt = next(
+        s
+        for s in json.loads(certificate.read_text())["evidence"]
+        if s["kind"] == "smt_no_lower_point"
+    )
+    assert query.read_text() == smt["smtlib"]
+    assert main(["check", "--solvers", "--timeout", "20", str(certificate)]) == 0
