@@ -43,9 +43,9 @@ def strict(steps: Steps) -> str | None:
 
 
 def smt(steps: Steps) -> str | None:
-    if _of_kind(steps, "smt_no_lower_point"):
+    if _of_kind(steps, "smt_no_lower_point") or _of_kind(steps, "smt_boundary_no_lower_point"):
         return None
-    return "an smt_no_lower_point step"
+    return "an smt_no_lower_point step (or smt_boundary_no_lower_point on a cell boundary)"
 
 
 def local_min(steps: Steps) -> str | None:

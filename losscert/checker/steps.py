@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from . import paths, smt_query
+from . import boxes, paths, smt_query
 from .calculus import (
     dense_hessian,
     ldl_pivots,
@@ -26,6 +26,7 @@ from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
 
 MAX_HESSIAN_PARAMETERS = 2000
+MAX_BOUNDARY_TIES = 10
 
 
 @dataclass(frozen=True)
@@ -120,44 +121,73 @@ def check_box_in_cell(
     problem: Problem, step: dict[str, Any], done: Steps, sid: str
 ) -> dict[str, Any]:
     cell = _cited(step, done, "cell", sid)
-    rho = rational(step["radius"], f"{sid}.radius")
-    if rho <= 0:
-        raise Invalid(f"the radius must be positive, got {show(rho)}", step=sid)
-    pattern = cell.facts["pattern"]
-    act = problem.activation
-    layers = problem.layers(problem.point)
-    for i, x in enumerate(problem.inputs):
-        a = [(v, v) for v in x]
-        for j, (w, b) in enumerate(layers[:-1]):
-            # a zero weight contributes [-rho, rho] * [lo, hi] = rho * max(|lo|, |hi|) * [-1, 1]
-            reach = [max(abs(alo), abs(ahi)) for alo, ahi in a]
-            nxt = []
-            for r, (wr, br) in enumerate(zip(w, b, strict=True)):
-                lo, hi = br - rho, br + rho
-                for wc, (alo, ahi), m in zip(wr, a, reach, strict=True):
-                    if wc == 0:
-                        lo, hi = lo - rho * m, hi + rho * m
-                        continue
-                    products = [p * q for p in (wc - rho, wc + rho) for q in (alo, ahi)]
-                    lo, hi = lo + min(products), hi + max(products)
-                k = pattern[j][r][i]
-                lower, upper = act.bounds(k)
-                if (lower is not None and not lower < lo) or (upper is not None and not hi < upper):
-                    raise Invalid(
-                        f"layer {j + 1} neuron {r} sample {i}: the box reaches outside piece {k}",
-                        step=sid,
-                        expected=f"inside ({_end(lower)}, {_end(upper)})",
-                        derived=f"[{show(lo)}, {show(hi)}]",
-                    )
-                s, t = act.slopes[k], act.intercepts[k]
-                ends = (s * lo + t, s * hi + t)
-                nxt.append((min(ends), max(ends)))
-            a = nxt
+    rho = boxes.check_box_in_cell(problem, step, cell.facts["pattern"], sid)
     return {"radius": rho, "cell": cell.id}
 
 
-def _end(value: Fraction | None) -> str:
-    return "inf" if value is None else show(value)
+def check_box_near_boundary(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
+    return boxes.check_box_near_boundary(problem, step, sid)
+
+
+def check_smt_boundary(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
+    """One canonical query per way of sending the ties to their sides, all answered unsat."""
+    box = _cited(step, done, "box_near_boundary", sid)
+    ties = box.facts["ties"]
+    if len(ties) > MAX_BOUNDARY_TIES:
+        raise Invalid(f"{len(ties)} ties need 2^{len(ties)} queries, beyond this checker", step=sid)
+    rho = rational(step["radius"], f"{sid}.radius")
+    if not 0 < rho <= box.facts["radius"]:
+        raise Invalid(
+            "the radius must be positive and at most the box_near_boundary radius",
+            step=sid,
+            expected=f"(0, {show(box.facts['radius'])}]",
+            derived=show(rho),
+        )
+    queries = step["queries"]
+    if not isinstance(queries, list) or len(queries) != 2 ** len(ties):
+        raise Invalid(
+            f"expected {2 ** len(ties)} queries, one per side choice of the {len(ties)} ties",
+            step=sid,
+        )
+    seen = set()
+    gaps = []
+    for q, query in enumerate(queries):
+        where = f"{sid}.queries[{q}]"
+        query = exact_keys(query, where, {"sides", "smtlib", "solvers"})
+        sides = query["sides"]
+        if (
+            not isinstance(sides, list)
+            or len(sides) != len(ties)
+            or any(s not in (0, 1) or isinstance(s, bool) for s in sides)
+        ):
+            raise Invalid(
+                f"{where}.sides: expected {len(ties)} entries, each 0 (left) or 1 (right)", step=sid
+            )
+        if tuple(sides) in seen:
+            raise Invalid(f"{where}.sides: {sides} appears twice", step=sid)
+        seen.add(tuple(sides))
+        pattern = [[list(neuron) for neuron in layer] for layer in box.facts["pattern"]]
+        for (j, r, i, b), side in zip(ties, sides, strict=True):
+            pattern[j][r][i] = b + side
+        if query["smtlib"] != smt_query.no_lower_point_query(problem, pattern, rho):
+            raise Invalid(
+                f"{where}: the SMT-LIB text is not the canonical query for these sides", step=sid
+            )
+        gap = check_delegated_smt(
+            problem,
+            {**query, "statement": f"no lower point in the closed cell of sides {sides}"},
+            done,
+            sid,
+        )
+        gaps.append(gap["trust_gap"])
+    return {
+        "radius": rho,
+        "trust_gap": f"{sid}: {len(gaps)} SMT queries (one per adjacent cell), each unsat for two solvers",
+    }
 
 
 def check_affine_regression_optimal(
@@ -556,6 +586,13 @@ STEP_KINDS: dict[str, StepKind] = {
     ),
     "delegated_smt": StepKind(
         frozenset({"smtlib", "solvers", "statement"}), frozenset(), check_delegated_smt
+    ),
+    "box_near_boundary": StepKind(frozenset({"radius"}), frozenset(), check_box_near_boundary),
+    "smt_boundary_no_lower_point": StepKind(
+        frozenset({"uses", "radius", "queries"}),
+        frozenset(),
+        check_smt_boundary,
+        frozenset({"box_near_boundary"}),
     ),
     "smt_no_lower_point": StepKind(
         frozenset({"uses", "radius", "smtlib", "solvers"}),

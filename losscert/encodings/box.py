@@ -13,18 +13,24 @@ here is accepted there.
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import pairwise
 
 from flint import fmpq, fmpq_mat
 
 from losscert.encodings.cells import Cell, locate_cell
+from losscert.model.activation import Activation
 from losscert.model.problem import Problem
 from losscert.model.rationals import to_fmpq
 
 MAX_HALVINGS = 200
 
 
-def box_fits(problem: Problem, cell: Cell, rho: Fraction) -> bool:
-    """True when every pre-activation interval of the box of radius rho lies inside its piece."""
+def box_fits(problem: Problem, cell: Cell, rho: Fraction, *, across_ties: bool = False) -> bool:
+    """True when every pre-activation interval of the box of radius rho lies inside its piece.
+
+    With ``across_ties``, a pre-activation on a breakpoint (a tie) may cross it, but must stay
+    between the neighbouring breakpoints (the checker's ``box_near_boundary``).
+    """
     act = problem.network.activation
     r = to_fmpq(rho)
     trace = problem.trace()
@@ -45,12 +51,15 @@ def box_fits(problem: Problem, cell: Cell, rho: Fraction) -> bool:
         z_c = trace.pre_activations[j]
         z_r = absolute_w * radius + fmpq_mat(layer.out_dim, 1, [1] * layer.out_dim) * spread
         pieces = cell.pieces[j]
-        new_centre, new_radius = [], []
+        new_centre: list[fmpq] = []
+        new_radius: list[fmpq] = []
         for row, (zc_row, zr_row) in enumerate(zip(z_c.tolist(), z_r.tolist(), strict=True)):
             for i, (zc, zr) in enumerate(zip(zc_row, zr_row, strict=True)):
                 k = pieces[row][i]
                 if k is None:
-                    return False
+                    if not across_ties or not _straddle(act, zc, zr, new_centre, new_radius):
+                        return False
+                    continue
                 lower, upper = act.piece_bounds(k)
                 if (lower is not None and not to_fmpq(lower) < zc - zr) or (
                     upper is not None and not zc + zr < to_fmpq(upper)
@@ -62,6 +71,45 @@ def box_fits(problem: Problem, cell: Cell, rho: Fraction) -> bool:
         centre = fmpq_mat(layer.out_dim, n, new_centre)
         radius = fmpq_mat(layer.out_dim, n, new_radius)
     return True
+
+
+def _straddle(act: Activation, zc: fmpq, zr: fmpq, centres: list[fmpq], radii: list[fmpq]) -> bool:
+    """A tie at breakpoint b = zc: the interval must stay within (p_{b-1}, p_{b+1}); h maps it
+    onto [min, max] of h at its ends and at the kink."""
+    b = act.locate(zc).breakpoint
+    assert b is not None
+    bps = act.breakpoints
+    if (b > 0 and not to_fmpq(bps[b - 1]) < zc - zr) or (
+        b + 1 < len(bps) and not zc + zr < to_fmpq(bps[b + 1])
+    ):
+        return False
+    values = act.apply_many([zc - zr, zc, zc + zr])
+    low, high = min(values), max(values)
+    centres.append((low + high) / 2)
+    radii.append((high - low) / 2)
+    return True
+
+
+def boundary_box_radius(problem: Problem, cell: Cell) -> Fraction | None:
+    """The largest rho = d / 2^k (k >= 1) whose box keeps every entry in its piece, the ties
+    between their neighbouring breakpoints; d is the smallest distance of a non-tied entry to a
+    breakpoint, or of a tie to the next breakpoints. None if none is found."""
+    act = problem.network.activation
+    distances = [Fraction(1)]
+    for j, z in enumerate(problem.trace().pre_activations):
+        for row, values in enumerate(z.tolist()):
+            for i, v in enumerate(values):
+                if cell.pieces[j][row][i] is not None:
+                    d = act.distance_to_breakpoint(v)
+                    if d is not None:
+                        distances.append(d)
+    gaps = [b - a for a, b in pairwise(act.breakpoints)]
+    rho = min(distances + gaps) / 2
+    for _ in range(MAX_HALVINGS):
+        if box_fits(problem, cell, rho, across_ties=True):
+            return rho
+        rho /= 2
+    return None
 
 
 def box_radius(problem: Problem, cell: Cell | None = None) -> Fraction | None:

@@ -35,7 +35,7 @@ from losscert.verifier.certificate import certified, new_certificate, problem_se
 from losscert.verifier.descent import descent_verdict
 from losscert.verifier.regression import fit_affine, regression_step
 from losscert.verifier.search import LowerPoint, find_lower_witness
-from losscert.verifier.smt_route import smt_local_min
+from losscert.verifier.smt_route import smt_boundary_local_min, smt_local_min
 from losscert.verifier.stage2 import find_witness
 from losscert.verifier.verdict import Status, Verdict
 
@@ -50,7 +50,7 @@ def certify_local_min(
     """PROVED (local_min or strict_local_min), REFUTED (not_local_min) or UNKNOWN(reason)."""
     cell = locate_cell(problem)
     if cell.on_boundary:
-        return _boundary(problem, cell)
+        return _boundary(problem, cell, timeout=timeout, smt_dir=smt_dir, name=name)
     try:
         gradient = risk_gradient(problem)
     except UnsupportedError as exc:
@@ -185,7 +185,9 @@ def _linear_collapse(problem: Problem, cell: Cell) -> Verdict | None:
     return certified(CLAIM, Status.PROVED, certificate, method="linear collapse")
 
 
-def _boundary(problem: Problem, cell: Cell) -> Verdict:
+def _boundary(
+    problem: Problem, cell: Cell, *, timeout: float, smt_dir: Path | None, name: str
+) -> Verdict:
     adjacent = adjacent_cells(problem, cell)
     names = problem.network.parameter_names()
     values = problem.network.parameter_vector()
@@ -213,13 +215,7 @@ def _boundary(problem: Problem, cell: Cell) -> Verdict:
             verdict = descent_verdict(problem, direction, "boundary: move a tied neuron")
             if verdict is not None:
                 return verdict
-    return Verdict(
-        Status.UNKNOWN,
-        CLAIM,
-        reason="unsupported",
-        detail=f"boundary point ({len(cell.ties)} ties, {adjacent.count} adjacent cells): no descent "
-        "found; proving a minimum on a boundary needs the SMT rung, not built yet",
-    )
+    return smt_boundary_local_min(problem, cell, timeout=timeout, smt_dir=smt_dir, name=name)
 
 
 def certify_spurious(problem: Problem, local: Verdict, *, seed: int = 0) -> Verdict:

@@ -9,6 +9,7 @@ never a proof. A box that the solvers cannot decide, or in which they find a low
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,8 @@ from typing import Any
 from losscert.backends.smt import SmtAnswer, solve_with_all
 from losscert.checker.problem import read_problem as checker_problem
 from losscert.checker.smt_query import SMT_LOSSES, no_lower_point_query
-from losscert.encodings.box import box_radius
-from losscert.encodings.cells import Cell
+from losscert.encodings.box import boundary_box_radius, box_radius
+from losscert.encodings.cells import Cell, locate_cell
 from losscert.io.json_files import write_text_atomic
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
@@ -99,11 +100,36 @@ def _replay_models(
         )
         if lower < problem.risk():
             direction = [p - b for p, b in zip(point, base, strict=True)]
-            how = f"SMT model of {answer.solver}: a lower point, then descent"
-            verdict = descent_verdict(problem, direction, how)
-            if verdict is not None:
-                return verdict
+            for label, candidate in _candidate_directions(problem, direction):
+                how = f"SMT model of {answer.solver}: a lower point, then descent ({label})"
+                verdict = descent_verdict(problem, candidate, how)
+                if verdict is not None:
+                    return verdict
     return None
+
+
+def _candidate_directions(
+    problem: Problem, direction: list[Fraction]
+) -> list[tuple[str, list[Fraction]]]:
+    """The model's direction, and the same restricted to the parameters of the tied neurons
+    (their incoming weights and bias, and their outgoing weights): a lower point often moves other
+    parameters too, which adds positive second-order terms along the straight line."""
+    out = [("the model's direction", direction)]
+    ties = locate_cell(problem).ties
+    if ties:
+        widths = problem.network.widths
+        keep = set()
+        for tie in ties:
+            j, r = tie.layer, tie.neuron
+            keep |= {f"W{j}_{r}_{c}" for c in range(widths[j - 1])} | {f"b{j}_{r}"}
+            keep |= {f"W{j + 1}_{k}_{r}" for k in range(widths[j + 1])}
+        names = problem.network.parameter_names()
+        masked = [
+            d if name in keep else Fraction(0) for d, name in zip(direction, names, strict=True)
+        ]
+        if any(masked) and masked != direction:
+            out.append(("restricted to the tied neurons", masked))
+    return out
 
 
 def _reason(answers: dict[str, SmtAnswer]) -> str:
@@ -148,3 +174,88 @@ def _proved(
     ]
     certificate = new_certificate(problem, CLAIM, steps, {"method": "SMT (z3 and cvc5)"})
     return certified(CLAIM, Status.PROVED, certificate, method="SMT (z3 and cvc5)")
+
+
+MAX_BOUNDARY_TIES = 6
+
+
+def smt_boundary_local_min(
+    problem: Problem,
+    cell: Cell,
+    *,
+    timeout: float = 30.0,
+    smt_dir: Path | None = None,
+    name: str = "query",
+) -> Verdict:
+    """A point on a cell boundary is a local minimum when, in a box that lets every tie cross
+    its breakpoint but reach no other, no closed adjacent cell (one per choice of sides) holds
+    a point of lower risk: one canonical query per choice, each unsat for z3 AND cvc5."""
+    if problem.loss.kind not in SMT_LOSSES:
+        return Verdict(
+            Status.UNKNOWN,
+            CLAIM,
+            reason="unsupported",
+            detail=f"the SMT rung covers squared losses only, not {problem.loss.kind}",
+        )
+    if len(cell.ties) > MAX_BOUNDARY_TIES:
+        return Verdict(
+            Status.UNKNOWN,
+            CLAIM,
+            reason="budget",
+            detail=f"{len(cell.ties)} ties would need 2^{len(cell.ties)} SMT queries",
+        )
+    radius = boundary_box_radius(problem, cell)
+    if radius is None:
+        return Verdict(
+            Status.UNKNOWN,
+            CLAIM,
+            reason="unsupported",
+            detail="no box around the boundary point was found",
+        )
+    cp = checker_problem(problem_section(problem), Path("."))
+    queries = []
+    history: list[str] = []
+    for k, sides in enumerate(itertools.product((0, 1), repeat=len(cell.ties))):
+        pattern = cell.with_choices(dict(zip(cell.ties, sides, strict=True)))
+        grid = [[list(neuron) for neuron in layer] for layer in pattern.pieces]
+        text = no_lower_point_query(cp, grid, radius)
+        if smt_dir is not None:
+            smt_dir.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(text, smt_dir / f"{name}.side{k}.smt2")
+        answers = solve_with_all(text, timeout)
+        statuses = {n: a.status for n, a in answers.items()}
+        history.append(f"sides {list(sides)}: {statuses}")
+        if not (len(statuses) >= 2 and all(s == "unsat" for s in statuses.values())):
+            refuted = _replay_models(problem, answers, history)
+            if refuted is not None:
+                return refuted
+            mixed = "sat" in statuses.values() and "unsat" in statuses.values()
+            return Verdict(
+                Status.UNKNOWN,
+                CLAIM,
+                reason="solvers_disagree" if mixed else _reason(answers),
+                detail="; ".join(history),
+            )
+        queries.append(
+            {
+                "sides": list(sides),
+                "smtlib": text,
+                "solvers": [
+                    {"name": a.solver, "version": a.version, "answer": a.status}
+                    for a in answers.values()
+                ],
+            }
+        )
+    steps: list[dict[str, Any]] = [
+        {"id": "box", "kind": "box_near_boundary", "radius": rational_string(radius)},
+        {
+            "id": "smt",
+            "kind": "smt_boundary_no_lower_point",
+            "uses": ["box"],
+            "radius": rational_string(radius),
+            "queries": queries,
+        },
+    ]
+    how = f"SMT on a boundary ({len(queries)} adjacent cells, z3 and cvc5)"
+    certificate = new_certificate(problem, CLAIM, steps, {"method": how})
+    return certified(CLAIM, Status.PROVED, certificate, method=how)

@@ -61,9 +61,9 @@ CASES = {
     ),
     "boundary point that is a minimum on every side": (
         _boundary_minimum,
-        Status.UNKNOWN,
-        "unsupported",
-        "",
+        Status.PROVED,
+        "local_min",
+        "SMT on a boundary",
     ),
     "logistic loss": (
         lambda: read_problem(EXAMPLES / "abs_logistic.json"),

@@ -13,10 +13,12 @@ from losscert.checker import check_document
 from losscert.cli import main
 from losscert.encodings.cells import locate_cell
 from losscert.encodings.polynomial import cell_polynomials
-from losscert.io import write_problem
+from losscert.io import read_problem, write_problem
 from losscert.model import Dataset, Network, Problem, make_loss, relu
 from losscert.verifier import Status, smt_route
 from losscert.verifier.candidate import certify_local_min
+
+from ..conftest import EXAMPLES
 
 XS = [[-2], [-1], [F(-1, 4)], [F(1, 4)], [1], [2], [3]]
 
@@ -161,3 +163,35 @@ def test_certify_cli_exports_the_smt_queries(
     )
     assert query.read_text() == smt["smtlib"]
     assert main(["check", "--solvers", "--timeout", "20", str(certificate)]) == 0
+
+
+@pytest.mark.solver
+def test_a_spare_neuron_on_its_kink_is_refuted_through_smt() -> None:
+    # Theorem 1's collapse point with the spare neuron moved onto ReLU's kink (bias 0, so z = 0 on
+    # every sample: four ties, 16 adjacent cells). Moving the spare neuron and its output weight
+    # together lowers the risk at second order; the SMT rung finds a lower point in one adjacent
+    # cell and its direction, restricted to the tied neuron, is certified as a descent.
+    problem = read_problem(EXAMPLES / "relu_linear_collapse.json")
+    theta = problem.network.parameter_vector()
+    theta[problem.network.parameter_names().index("b1_1")] = F(0)
+    moved = problem.with_network(problem.network.with_parameters(theta))
+    verdict = certify_local_min(moved, timeout=20)
+    assert verdict.status is Status.REFUTED and "SMT model" in verdict.stats["method"]
+    assert verdict.certificate is not None and verdict.certificate["evidence"][0]["order"] == 2
+    assert check_document(json.loads(json.dumps(verdict.certificate))).valid
+
+
+@pytest.mark.solver
+def test_a_boundary_minimum_certificate_lists_every_adjacent_cell() -> None:
+    net = Network.from_rationals([[[1]], [[1]]], [[0], [0]], relu())
+    problem = Problem(
+        net, make_loss("squared"), Dataset.from_rows([[0], [1], [2]], [[0], [1], [2]])
+    )
+    verdict = certify_local_min(problem, timeout=20)
+    assert verdict.status is Status.PROVED and verdict.certificate is not None
+    doc = json.loads(json.dumps(verdict.certificate))
+    smt = next(s for s in doc["evidence"] if s["kind"] == "smt_boundary_no_lower_point")
+    assert sorted(q["sides"] for q in smt["queries"]) == [[0], [1]]
+    assert check_document(doc).valid
+    smt["queries"].pop()  # one adjacent cell missing: not a proof
+    assert "expected 2 queries" in check_document(doc).message
