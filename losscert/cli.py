@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -24,6 +25,7 @@ from losscert.theorems.instances import builtin_instances
 from losscert.theorems.user_instance import theorem1_instance
 from losscert.verifier.candidate import certify_local_min, certify_spurious
 from losscert.verifier.certificate import write_certificate
+from losscert.verifier.smt_route import SmtOptions
 from losscert.verifier.verdict import Status
 
 EXIT_OK = 0
@@ -85,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
         help="write every SMT query sent to the solvers here (SMT-LIB 2)",
     )
     certify.add_argument(
+        "--budget",
+        type=_positive_seconds,
+        default=None,
+        help="overall seconds for the SMT rung (no query starts after it; default: none)",
+    )
+    certify.add_argument(
         "--timeout",
         type=_positive_seconds,
         default=30.0,
@@ -132,7 +140,14 @@ def _audit_options(parser: argparse.ArgumentParser) -> None:
 def _certify(args: argparse.Namespace) -> int:
     problem = read_problem(args.problem)
     stem = Path(args.problem).name.removesuffix(".json")
-    verdicts = [certify_local_min(problem, timeout=args.timeout, smt_dir=args.smt_dir, name=stem)]
+    options = SmtOptions(
+        timeout=args.timeout,
+        deadline=None if args.budget is None else time.perf_counter() + args.budget,
+        smt_dir=args.smt_dir,
+        name=stem,
+        progress=stderr_progress,
+    )
+    verdicts = [certify_local_min(problem, options)]
     if not args.no_spurious and verdicts[0].status is Status.PROVED:
         verdicts.append(certify_spurious(problem, verdicts[0], seed=args.seed))
     written = []

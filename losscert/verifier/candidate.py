@@ -35,7 +35,7 @@ from losscert.verifier.certificate import certified, new_certificate, problem_se
 from losscert.verifier.descent import descent_verdict
 from losscert.verifier.regression import fit_affine, regression_step
 from losscert.verifier.search import LowerPoint, find_lower_witness
-from losscert.verifier.smt_route import smt_boundary_local_min, smt_local_min
+from losscert.verifier.smt_route import SmtOptions, smt_boundary_local_min, smt_local_min
 from losscert.verifier.stage2 import find_witness
 from losscert.verifier.verdict import Status, Verdict
 
@@ -44,13 +44,16 @@ MAX_BOUNDARY_CELLS = 64
 CLAIM = "local_min"
 
 
-def certify_local_min(
-    problem: Problem, *, timeout: float = 30.0, smt_dir: Path | None = None, name: str = "query"
-) -> Verdict:
-    """PROVED (local_min or strict_local_min), REFUTED (not_local_min) or UNKNOWN(reason)."""
+def certify_local_min(problem: Problem, options: SmtOptions | None = None) -> Verdict:
+    """PROVED (local_min or strict_local_min), REFUTED (not_local_min) or UNKNOWN(reason).
+
+    ``options`` bounds and reports the SMT rung (timeout per query, overall deadline, exports).
+    """
+    options = options or SmtOptions()
     cell = locate_cell(problem)
+    options.say("locating the cell: " + ("on a boundary" if cell.on_boundary else "inside a cell"))
     if cell.on_boundary:
-        return _boundary(problem, cell, timeout=timeout, smt_dir=smt_dir, name=name)
+        return _boundary(problem, cell, options)
     try:
         gradient = risk_gradient(problem)
     except UnsupportedError as exc:
@@ -75,7 +78,7 @@ def certify_local_min(
     collapse = _linear_collapse(problem, cell)
     if collapse is not None:
         return collapse
-    return smt_local_min(problem, cell, timeout=timeout, smt_dir=smt_dir, name=name)
+    return smt_local_min(problem, cell, options)
 
 
 def _cell_step(cell: Cell) -> dict[str, Any]:
@@ -185,9 +188,7 @@ def _linear_collapse(problem: Problem, cell: Cell) -> Verdict | None:
     return certified(CLAIM, Status.PROVED, certificate, method="linear collapse")
 
 
-def _boundary(
-    problem: Problem, cell: Cell, *, timeout: float, smt_dir: Path | None, name: str
-) -> Verdict:
+def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
     adjacent = adjacent_cells(problem, cell)
     names = problem.network.parameter_names()
     values = problem.network.parameter_vector()
@@ -215,7 +216,7 @@ def _boundary(
             verdict = descent_verdict(problem, direction, "boundary: move a tied neuron")
             if verdict is not None:
                 return verdict
-    return smt_boundary_local_min(problem, cell, timeout=timeout, smt_dir=smt_dir, name=name)
+    return smt_boundary_local_min(problem, cell, options)
 
 
 def certify_spurious(problem: Problem, local: Verdict, *, seed: int = 0) -> Verdict:

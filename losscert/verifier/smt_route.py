@@ -10,6 +10,9 @@ never a proof. A box that the solvers cannot decide, or in which they find a low
 from __future__ import annotations
 
 import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -30,16 +33,44 @@ CLAIM = "local_min"
 SHRINK = 8
 
 
-def smt_local_min(
-    problem: Problem,
-    cell: Cell,
-    *,
-    timeout: float = 30.0,
-    tries: int = 3,
-    smt_dir: Path | None = None,
-    name: str = "query",
-) -> Verdict:
-    """See the module docstring; ``smt_dir`` receives every query as ``<name>.<k>.smt2``."""
+@dataclass(frozen=True)
+class SmtOptions:
+    """How the SMT rung may spend time and where it reports (passed down, never global)."""
+
+    timeout: float = 30.0  # seconds per query and solver
+    deadline: float | None = None  # a time.perf_counter() value: no query is started after it
+    smt_dir: Path | None = None  # every query is also written here as <name>.<k>.smt2
+    name: str = "query"
+    progress: Callable[[str], None] | None = None
+
+    def query_timeout(self) -> float | None:
+        """Seconds for the next query, or None when the overall budget is spent."""
+        if self.deadline is None:
+            return self.timeout
+        left = self.deadline - time.perf_counter()
+        return min(self.timeout, left) if left > 0.5 else None
+
+    def say(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
+
+    def export(self, text: str, label: str) -> None:
+        if self.smt_dir is not None:
+            self.smt_dir.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(text, self.smt_dir / f"{self.name}.{label}.smt2")
+
+
+def _budget_spent(history: list[str]) -> Verdict:
+    return Verdict(
+        Status.UNKNOWN,
+        CLAIM,
+        reason="budget",
+        detail="the overall time budget ran out; " + "; ".join(history),
+    )
+
+
+def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: int = 3) -> Verdict:
+    """See the module docstring."""
     if problem.loss.kind not in SMT_LOSSES:
         return Verdict(
             Status.UNKNOWN,
@@ -59,9 +90,13 @@ def smt_local_min(
     reason = "solver_unknown"
     for _ in range(tries):
         text = no_lower_point_query(cp, pattern, rho)
-        if smt_dir is not None:
-            smt_dir.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(text, smt_dir / f"{name}.{len(history)}.smt2")
+        options.export(text, str(len(history)))
+        timeout = options.query_timeout()
+        if timeout is None:
+            return _budget_spent(history)
+        options.say(
+            f"SMT: box of radius {rational_string(rho)} sent to z3 and cvc5 ({timeout:.0f} s)"
+        )
         answers = solve_with_all(text, timeout)
         statuses = {name: a.status for name, a in answers.items()}
         history.append(f"radius {rational_string(rho)}: {statuses}")
@@ -179,14 +214,7 @@ def _proved(
 MAX_BOUNDARY_TIES = 6
 
 
-def smt_boundary_local_min(
-    problem: Problem,
-    cell: Cell,
-    *,
-    timeout: float = 30.0,
-    smt_dir: Path | None = None,
-    name: str = "query",
-) -> Verdict:
+def smt_boundary_local_min(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
     """A point on a cell boundary is a local minimum when, in a box that lets every tie cross
     its breakpoint but reach no other, no closed adjacent cell (one per choice of sides) holds
     a point of lower risk: one canonical query per choice, each unsat for z3 AND cvc5."""
@@ -219,9 +247,11 @@ def smt_boundary_local_min(
         pattern = cell.with_choices(dict(zip(cell.ties, sides, strict=True)))
         grid = [[list(neuron) for neuron in layer] for layer in pattern.pieces]
         text = no_lower_point_query(cp, grid, radius)
-        if smt_dir is not None:
-            smt_dir.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(text, smt_dir / f"{name}.side{k}.smt2")
+        options.export(text, f"side{k}")
+        timeout = options.query_timeout()
+        if timeout is None:
+            return _budget_spent(history)
+        options.say(f"SMT: adjacent cell {k + 1} of {2 ** len(cell.ties)} (sides {list(sides)})")
         answers = solve_with_all(text, timeout)
         statuses = {n: a.status for n, a in answers.items()}
         history.append(f"sides {list(sides)}: {statuses}")

@@ -17,6 +17,7 @@ from losscert.io import read_problem, write_problem
 from losscert.model import Dataset, Network, Problem, make_loss, relu
 from losscert.verifier import Status, smt_route
 from losscert.verifier.candidate import certify_local_min
+from losscert.verifier.smt_route import SmtOptions
 
 from ..conftest import EXAMPLES
 
@@ -124,7 +125,7 @@ def test_a_degenerate_saddle_is_refuted_through_an_smt_model() -> None:
     problem = Problem(
         net, make_loss("squared"), Dataset.from_rows([[0], [1], [2], [3]], [[0], [2], [1], [3]])
     )
-    verdict = certify_local_min(problem, timeout=20)
+    verdict = certify_local_min(problem, SmtOptions(timeout=20))
     assert verdict.status is Status.REFUTED and "SMT model" in verdict.stats["method"]
     assert verdict.certificate is not None
     step = verdict.certificate["evidence"][0]
@@ -175,7 +176,7 @@ def test_a_spare_neuron_on_its_kink_is_refuted_through_smt() -> None:
     theta = problem.network.parameter_vector()
     theta[problem.network.parameter_names().index("b1_1")] = F(0)
     moved = problem.with_network(problem.network.with_parameters(theta))
-    verdict = certify_local_min(moved, timeout=20)
+    verdict = certify_local_min(moved, SmtOptions(timeout=20))
     assert verdict.status is Status.REFUTED and "SMT model" in verdict.stats["method"]
     assert verdict.certificate is not None and verdict.certificate["evidence"][0]["order"] == 2
     assert check_document(json.loads(json.dumps(verdict.certificate))).valid
@@ -187,7 +188,7 @@ def test_a_boundary_minimum_certificate_lists_every_adjacent_cell() -> None:
     problem = Problem(
         net, make_loss("squared"), Dataset.from_rows([[0], [1], [2]], [[0], [1], [2]])
     )
-    verdict = certify_local_min(problem, timeout=20)
+    verdict = certify_local_min(problem, SmtOptions(timeout=20))
     assert verdict.status is Status.PROVED and verdict.certificate is not None
     doc = json.loads(json.dumps(verdict.certificate))
     smt = next(s for s in doc["evidence"] if s["kind"] == "smt_boundary_no_lower_point")
@@ -195,3 +196,24 @@ def test_a_boundary_minimum_certificate_lists_every_adjacent_cell() -> None:
     assert check_document(doc).valid
     smt["queries"].pop()  # one adjacent cell missing: not a proof
     assert "expected 2 queries" in check_document(doc).message
+
+
+def test_an_exhausted_budget_is_unknown_budget() -> None:
+    import time
+
+    spent = SmtOptions(deadline=time.perf_counter() - 1)
+    verdict = certify_local_min(_flat_minimum((1, 2)), spent)
+    assert verdict.status is Status.UNKNOWN and verdict.reason == "budget"
+
+
+def test_progress_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    messages: list[str] = []
+    fake = {n: SmtAnswer(n, "1", "unsat", "", 0.0) for n in ("z3", "cvc5")}
+    original = smt_route.solve_with_all
+    smt_route.solve_with_all = lambda text, timeout: fake  # type: ignore[assignment]
+    try:
+        certify_local_min(_flat_minimum((1, 2)), SmtOptions(progress=messages.append))
+    finally:
+        smt_route.solve_with_all = original  # type: ignore[assignment]
+    assert messages[0] == "locating the cell: inside a cell"
+    assert any(m.startswith("SMT: box of radius") for m in messages)
