@@ -3,6 +3,7 @@
 The public API is re-exported here; submodules hold the implementation.
 """
 
+from losscert.checker import CheckResult, check_certificate
 from losscert.encodings import (
     AdjacentCells,
     Cell,
@@ -39,16 +40,22 @@ from losscert.model import (
     relu6,
     risk_bounds,
 )
+from losscert.theorems import Theorem1Audit, audit_theorem1
+from losscert.verifier import REASONS, Status, Verdict, certified
+from losscert.verifier.candidate import certify_local_min, certify_spurious
+from losscert.verifier.search import find_lower_witness
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PRESETS",
+    "REASONS",
     "Activation",
     "AdjacentCells",
     "Cell",
     "CellConstraint",
     "CellPolynomials",
+    "CheckResult",
     "Dataset",
     "ForwardTrace",
     "InputError",
@@ -60,14 +67,23 @@ __all__ = [
     "NotMultilinearError",
     "Pattern",
     "Problem",
+    "Status",
+    "Theorem1Audit",
     "Tie",
     "UnsupportedError",
+    "Verdict",
     "abs_activation",
     "adjacent_cells",
+    "audit_theorem1",
     "cell_polynomials",
     "cell_risk",
+    "certified",
+    "certify_local_min",
+    "certify_spurious",
+    "check_certificate",
     "check_multilinear",
     "exact_risk",
+    "find_lower_witness",
     "forward",
     "hardtanh",
     "leaky_relu",
