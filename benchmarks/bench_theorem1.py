@@ -1,0 +1,877 @@
+"""Benchmark: the Theorem 1 audit (build + certify) against one naive z3 query over the network.
+
+For each instance size (depth L, hidden width w, n samples; d_X = 2, d_Y = 1, ReLU, squared loss,
+data from ``losscert.theorems.instances.generated_data``) it runs, in the same run and on the same
+instance:
+
+(a) ``losscert`` -- ``audit_theorem1``: exact regression, Stage 1 collapse, cell, box radius rho,
+                    Stage 2 witness, valley path, three certificates (local_min,
+                    spurious_local_min, valley), each checked by the independent checker. Wall
+                    time, split into construction and checker time (and by stage) by timing
+                    wrappers set around the calls that ``audit_theorem1`` makes;
+(b) ``naive``    -- ONE SMT-LIB 2 query in QF_NRA over the whole network, answered by z3 through
+                    ``losscert.backends.z3_adapter`` (child process, hard time limit): "is there a
+                    theta with |theta - theta*|_inf <= rho and R(theta) < R(theta*)?", with theta*
+                    and rho the point and radius of (a)'s local_min certificate. ReLU is an
+                    ``ite``, every intermediate term a ``let`` binding, every constant an exact
+                    rational ``(/ p q)``. The expected answer is unsat.
+
+Before each naive query, the same encoder is run with the box shrunk to a point (rho = 0): at
+theta* the query must be unsat, at the certificate's lower point (the Stage 2 witness) sat. These
+two "pinned" queries check the encoding both ways, and their time is the floor for getting the
+script into z3. Every "sat" comes with the solver's model (``SmtAnswer.model``), which is replayed
+exactly with ``losscert.model.Problem``: in the box, and of exact risk below R(theta*)? At the
+witness that must hold; on the naive query it would mean that losscert's certificate is wrong.
+
+Sizes: one dimension at a time around a base, plus the largest corner. Along each dimension the
+values run in increasing order, and a route is skipped at a size once it exceeded ``--cap`` seconds
+(or, for the naive route, gave no sat / unsat) at a smaller value of that dimension. The base and
+the corner always run both routes. Run from the repository root::
+
+    python benchmarks/bench_theorem1.py                  # default sweep, about 10 minutes
+    python benchmarks/bench_theorem1.py --quick          # depth 2-3, width 4-8, n 10-100, 10 s
+    python benchmarks/bench_theorem1.py --json out.json --smt-dir /tmp/queries
+
+This is a benchmark, not a test: nothing here runs under pytest. It does not import z3; only the
+backend adapter does, in its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import flint
+
+import losscert.checker
+import losscert.theorems.theorem1 as theorem1
+from losscert import __version__ as losscert_version
+from losscert.backends.z3_adapter import Z3Adapter
+from losscert.model import (
+    Activation,
+    Dataset,
+    Loss,
+    Network,
+    Problem,
+    make_loss,
+    parameter_names,
+    relu,
+)
+from losscert.theorems.instances import generated_data
+from losscert.verifier.verdict import Status
+
+D_Y = 1
+DIMENSIONS = ("depth", "width", "n")
+CLAIMS = ("local_min", "spurious_local_min", "valley")
+PINNED_TIMEOUT = 60.0
+Size = tuple[int, int, int]  # (depth L, hidden width, n)
+
+STAGES: tuple[tuple[Any, str, str], ...] = (
+    (theorem1, "_fit", "fit"),
+    (theorem1, "collapse_network", "collapse"),
+    (theorem1, "locate_cell", "cell"),
+    (theorem1, "box_radius", "box radius"),
+    (theorem1, "find_witness", "witness"),
+    (theorem1, "valley_path", "valley path"),
+    (theorem1, "new_certificate", "certificates"),
+    (losscert.checker, "check_document", "check"),
+)
+"""(module, attribute, label): the calls of ``audit_theorem1`` that are timed one by one.
+
+``theorem1`` looks these names up in its own module at call time, and
+``losscert.verifier.certificate.certified`` calls ``losscert.checker.check_document`` through the
+module, so replacing the attributes for the duration of one audit times every call. Nothing else
+is changed; the wrappers add about a microsecond per call."""
+
+
+# --- (a) losscert: the audit, timed by stage ----------------------------------------------------
+
+
+class StageClock:
+    """Seconds per stage label, and checker seconds per claim, while :meth:`installed` is active."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {label: 0.0 for _, _, label in STAGES}
+        self.check_by_claim: dict[str, float] = {}
+
+    def _wrap(self, fn: Callable[..., Any], label: str) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - t0
+                self.seconds[label] += elapsed
+                if label == "check":
+                    claim = str(args[0].get("claim", {}).get("kind", "?"))
+                    self.check_by_claim[claim] = self.check_by_claim.get(claim, 0.0) + elapsed
+
+        return timed
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[StageClock]:
+        saved: list[tuple[Any, str, Any]] = []
+        try:
+            for module, attribute, label in STAGES:
+                original = getattr(module, attribute)
+                saved.append((module, attribute, original))
+                setattr(module, attribute, self._wrap(original, label))
+            yield self
+        finally:
+            for module, attribute, original in reversed(saved):
+                setattr(module, attribute, original)
+
+
+def timed_audit(
+    data: Dataset, widths: tuple[int, ...], activation: Activation, loss: Loss, name: str
+) -> tuple[theorem1.Theorem1Audit, dict[str, Any]]:
+    """One ``audit_theorem1`` call, gc off (as in timeit), with its stage times."""
+    clock = StageClock()
+    gc_was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        with clock.installed():
+            t0 = time.perf_counter()
+            audit = theorem1.audit_theorem1(data, widths, activation, loss, name=name)
+            total = time.perf_counter() - t0
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    stages = dict(clock.seconds)
+    stages["other"] = total - sum(stages.values())
+    return audit, {"total_s": total, "stages": stages, "check_by_claim": clock.check_by_claim}
+
+
+def audit_signature(audit: theorem1.Theorem1Audit) -> tuple[Any, ...]:
+    return (
+        tuple((c, v.status.value, v.reason) for c, v in sorted(audit.verdicts.items())),
+        audit.radius,
+        audit.stage1_risk,
+        audit.witness_risk,
+    )
+
+
+def run_losscert(size: Size, args: argparse.Namespace) -> dict[str, Any]:
+    depth, width, n = size
+    widths = architecture(size, args.inputs)
+    data = generated_data(n, args.inputs, D_Y, args.seed)
+    loss, activation = make_loss("squared"), relu()
+    name = f"depth{depth}-width{width}-n{n}"
+    audit, first = timed_audit(data, widths, activation, loss, name)
+    runs = [first]
+    if first["total_s"] < args.repeat_below:
+        for _ in range(args.repeats - 1):
+            again, timing = timed_audit(data, widths, activation, loss, name)
+            assert audit_signature(again) == audit_signature(audit), f"{name}: audits differ"
+            runs.append(timing)
+    totals = [r["total_s"] for r in runs]
+    checks = [r["stages"]["check"] for r in runs]
+    stage_medians = {k: statistics.median(r["stages"][k] for r in runs) for k in first["stages"]}
+    claim_medians = {
+        c: statistics.median(r["check_by_claim"].get(c, 0.0) for r in runs)
+        for c in first["check_by_claim"]
+    }
+    verdicts = {
+        c: v.status.value if v.reason is None else f"unknown({v.reason})"
+        for c, v in audit.verdicts.items()
+    }
+    local = audit.verdicts.get("local_min")
+    certificate = local.certificate if local is not None and local.status is Status.PROVED else None
+    lower = audit.verdicts.get("spurious_local_min")
+    witness_point = None
+    if lower is not None and lower.certificate is not None:
+        steps = [s for s in lower.certificate["evidence"] if s["kind"] == "lower_point"]
+        witness_point = [Fraction(v) for v in steps[0]["point"]]
+    theta_star = None
+    if certificate is not None:
+        theta_star = [Fraction(v) for v in certificate["problem"]["point"]]
+        risk_step = next(s for s in certificate["evidence"] if s["kind"] == "risk")
+        assert Fraction(risk_step["value"]) == audit.stage1_risk, f"{name}: risk step differs"
+        assert certificate["problem"]["widths"] == list(widths), f"{name}: widths differ"
+    median_total = statistics.median(totals)
+    return {
+        "instance": instance_record(size, widths, n, args),
+        "verdicts": verdicts,
+        "all_proved": all(verdicts.get(c) == "proved" for c in CLAIMS),
+        "notes": audit.notes,
+        "radius": None if audit.radius is None else str(audit.radius),
+        "stage1_risk": None if audit.stage1_risk is None else str(audit.stage1_risk),
+        "witness_risk": None if audit.witness_risk is None else str(audit.witness_risk),
+        "timings": {
+            "runs": len(runs),
+            "total_median_s": median_total,
+            "total_min_s": min(totals),
+            "check_median_s": statistics.median(checks),
+            "construction_median_s": statistics.median(
+                t - c for t, c in zip(totals, checks, strict=True)
+            ),
+            "stage_medians_s": stage_medians,
+            "check_by_claim_median_s": claim_medians,
+            # the parts that the local_min claim alone needs (the naive query asks only that)
+            "local_min_part_median_s": sum(
+                stage_medians[k] for k in ("fit", "collapse", "cell", "box radius")
+            )
+            + claim_medians.get("local_min", 0.0),
+        },
+        "exceeded_cap": median_total > args.cap,
+        # kept for the naive route, dropped before JSON output
+        "_data": data,
+        "_theta_star": theta_star,
+        "_witness": witness_point,
+        "_radius": audit.radius,
+        "_risk": audit.stage1_risk,
+    }
+
+
+def architecture(size: Size, d_x: int) -> tuple[int, ...]:
+    depth, width, _ = size
+    return (d_x, *([width] * (depth - 1)), D_Y)
+
+
+def instance_record(
+    size: Size, widths: tuple[int, ...], n: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    return {
+        "depth": size[0],
+        "width": size[1],
+        "n": n,
+        "widths": list(widths),
+        "parameters": len(parameter_names(widths)),
+        "d_X": args.inputs,
+        "d_Y": D_Y,
+        "activation": "relu",
+        "loss": "squared",
+        "seed": args.seed,
+    }
+
+
+# --- (b) the naive query ------------------------------------------------------------------------
+
+
+def smt_rational(value: Fraction) -> str:
+    """An exact SMT-LIB real: ``3``, ``(/ 3 4)``, ``(- (/ 3 4))``."""
+    v = Fraction(value)
+    body = (
+        str(abs(v.numerator)) if v.denominator == 1 else f"(/ {abs(v.numerator)} {v.denominator})"
+    )
+    return f"(- {body})" if v < 0 else body
+
+
+def smt_sum(terms: Sequence[str]) -> str:
+    if not terms:
+        return "0"
+    return terms[0] if len(terms) == 1 else f"(+ {' '.join(terms)})"
+
+
+def piece_term(slope: Fraction, intercept: Fraction, z: str) -> str:
+    linear = "0" if slope == 0 else z if slope == 1 else f"(* {smt_rational(slope)} {z})"
+    if intercept == 0:
+        return linear
+    return smt_rational(intercept) if slope == 0 else f"(+ {linear} {smt_rational(intercept)})"
+
+
+def activation_term(activation: Activation, z: str) -> str:
+    """The activation as nested ``ite`` over its breakpoints; ReLU is ``(ite (< z 0) 0 z)``."""
+    pieces = [
+        piece_term(s, t, z) for s, t in zip(activation.slopes, activation.intercepts, strict=True)
+    ]
+    term = pieces[-1]
+    for point, piece in zip(reversed(activation.breakpoints), reversed(pieces[:-1]), strict=True):
+        term = f"(ite (< {z} {smt_rational(point)}) {piece} {term})"
+    return term
+
+
+def naive_query(
+    widths: tuple[int, ...],
+    activation: Activation,
+    data: Dataset,
+    centre: Sequence[Fraction],
+    rho: Fraction,
+    risk: Fraction,
+    comment: str,
+) -> str:
+    """Exists theta, |theta - centre|_inf <= rho, with (1/n) sum_i ||f_theta(x_i) - y_i||^2 < risk.
+
+    One ``declare-fun`` per parameter (the names of ``losscert.model.parameter_names``), one
+    box assertion per parameter, and one risk assertion whose summand for sample i is a chain of
+    ``let`` bindings: z{j}_{r} (pre-activation), h{j}_{r} (activation), r{k} (residual).
+    """
+    names = parameter_names(widths)
+    assert len(names) == len(centre), "centre and architecture disagree"
+    lines = [f"; {comment}", "(set-logic QF_NRA)"]
+    lines += [f"(declare-fun {a} () Real)" for a in names]
+    lines += [
+        f"(assert (and (<= {smt_rational(t - rho)} {a}) (<= {a} {smt_rational(t + rho)})))"
+        for a, t in zip(names, centre, strict=True)
+    ]
+    depth = len(widths) - 1
+    act_terms = {
+        (j, r): activation_term(activation, f"z{j}_{r}")
+        for j in range(1, depth)
+        for r in range(widths[j])
+    }
+    summands = []
+    for x, y in zip(data.input_rows(), data.label_rows(), strict=True):
+        parts: list[str] = []
+        for j in range(1, depth + 1):
+            pre = []
+            for r in range(widths[j]):
+                if j == 1:
+                    products = [
+                        f"(* {smt_rational(v)} W1_{r}_{c})" for c, v in enumerate(x) if v != 0
+                    ]
+                else:
+                    products = [f"(* W{j}_{r}_{c} h{j - 1}_{c})" for c in range(widths[j - 1])]
+                pre.append(smt_sum([*products, f"b{j}_{r}"]))
+            if j < depth:
+                parts.append(
+                    "(let (" + " ".join(f"(z{j}_{r} {e})" for r, e in enumerate(pre)) + ")"
+                )
+                parts.append(
+                    "(let ("
+                    + " ".join(f"(h{j}_{r} {act_terms[j, r]})" for r in range(widths[j]))
+                    + ")"
+                )
+            else:
+                parts.append(
+                    "(let ("
+                    + " ".join(f"(r{k} (- {e} {smt_rational(y[k])}))" for k, e in enumerate(pre))
+                    + ")"
+                )
+        body = smt_sum([f"(* r{k} r{k})" for k in range(widths[-1])])
+        summands.append("".join(parts) + body + ")" * len(parts))
+    lines.append(
+        f"(assert (< (* {smt_rational(Fraction(1, data.n))} {smt_sum(summands)}) "
+        f"{smt_rational(risk)}))"
+    )
+    lines += ["(check-sat)", "(exit)"]
+    return "\n".join(lines) + "\n"
+
+
+def classify(status: str, reason: str) -> str:
+    """sat / unsat as answered; unknown split into timeout (own limit or kill) and unknown."""
+    if status in ("sat", "unsat", "error", "unavailable"):
+        return status
+    lowered = reason.lower()
+    if "timeout" in lowered or "canceled" in lowered or "hard limit" in lowered:
+        return "timeout"
+    return "unknown"
+
+
+def solve(text: str, timeout: float) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    answer = Z3Adapter().solve_smtlib(text, timeout)
+    wall = time.perf_counter() - t0
+    return {
+        "answer": classify(answer.status, answer.reason),
+        "status": answer.status,
+        "reason": answer.reason,
+        "solver_s": answer.seconds,
+        "wall_s": wall,
+        "z3": answer.version,
+        "_model": dict(answer.model),  # the declared constants' values on "sat", else empty
+    }
+
+
+def replay(
+    widths: tuple[int, ...],
+    data: Dataset,
+    centre: Sequence[Fraction],
+    rho: Fraction,
+    risk: Fraction,
+    model: dict[str, str],
+) -> dict[str, Any]:
+    """Replay a "sat" model exactly: is it in the box, and is its exact risk below ``risk``?
+
+    A parameter the model leaves out is free in z3's eyes; it is set to the centre (in the box).
+    """
+    if not model:
+        return {"replayed": False, "why": "the adapter returned no model"}
+    names = parameter_names(widths)
+    values = [Fraction(model[a]) if a in model else c for a, c in zip(names, centre, strict=True)]
+    zeros = [
+        ([[0] * widths[j - 1] for _ in range(widths[j])], [0] * widths[j])
+        for j in range(1, len(widths))
+    ]
+    shape = Network.from_rationals([w for w, _ in zeros], [b for _, b in zeros], relu())
+    exact = Problem(shape.with_parameters(values), make_loss("squared"), data).risk()
+    distance = max(abs(v - c) for v, c in zip(values, centre, strict=True))
+    return {
+        "replayed": True,
+        "missing_from_model": sum(a not in model for a in names),
+        "in_box": distance <= rho,
+        "distance_inf": str(distance),
+        "risk": str(exact),
+        "below": exact < risk,
+        "confirms_sat": distance <= rho and exact < risk,
+    }
+
+
+def run_naive(size: Size, record: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    widths = tuple(record["instance"]["widths"])
+    data, theta_star = record["_data"], record["_theta_star"]
+    rho, risk = record["_radius"], record["_risk"]
+    if theta_star is None or rho is None:
+        return {"skipped": "losscert certified no local minimum, so there is no rho"}
+    label = f"depth {size[0]}, widths {widths}, n = {size[2]}"
+    activation = relu()
+    t0 = time.perf_counter()
+    text = naive_query(
+        widths, activation, data, theta_star, rho, risk, f"naive query, {label}, rho = {rho}"
+    )
+    build_s = time.perf_counter() - t0
+    out: dict[str, Any] = {"query_bytes": len(text.encode()), "build_s": build_s}
+    if args.smt_dir:
+        directory = Path(args.smt_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"naive_depth{size[0]}_width{size[1]}_n{size[2]}.smt2"
+        path.write_text(text, encoding="utf-8")
+        out["query_path"] = str(path)
+    if args.encoding_check:
+        pinned = {}
+        for where, point, expected in (
+            ("theta*", theta_star, "unsat"),
+            ("witness", record["_witness"], "sat"),
+        ):
+            if point is None:
+                pinned[where] = {"skipped": "no lower point"}
+                continue
+            pin = naive_query(
+                widths, activation, data, point, Fraction(0), risk, f"pinned at {where}, {label}"
+            )
+            result = solve(pin, PINNED_TIMEOUT)
+            assert result["answer"] in (expected, "timeout"), (
+                f"{label}: the query pinned at {where} answered {result['answer']} "
+                f"({result['reason']}), expected {expected}: the encoding is wrong"
+            )
+            if result["answer"] == "sat":
+                result["replay"] = replay(widths, data, point, Fraction(0), risk, result["_model"])
+                assert result["replay"].get("confirms_sat", True), (
+                    f"{label}: the model of the query pinned at {where} does not replay: "
+                    f"{result['replay']}"
+                )
+            pinned[where] = {"expected": expected, **result}
+        out["pinned"] = pinned
+    out.update(solve(text, args.naive_timeout))
+    out["end_to_end_s"] = build_s + out["wall_s"]
+    out["exceeded_cap"] = out["answer"] not in ("sat", "unsat") or out["end_to_end_s"] > args.cap
+    if out["answer"] == "sat":
+        out["replay"] = replay(widths, data, theta_star, rho, risk, out["_model"])
+        out["warning"] = "z3 answered sat, but losscert certified that no such theta exists: " + (
+            "the exact replay CONFIRMS the model, so losscert's certificate is wrong"
+            if out["replay"].get("confirms_sat")
+            else f"the exact replay does not confirm the model ({out['replay']})"
+        )
+    return out
+
+
+# --- the sweep ----------------------------------------------------------------------------------
+
+
+def with_value(size: Size, dimension: str, value: int) -> Size:
+    depth, width, n = size
+    return {
+        "depth": (value, width, n),
+        "width": (depth, value, n),
+        "n": (depth, width, value),
+    }[dimension]
+
+
+def as_size(values: Sequence[int]) -> Size:
+    return (values[0], values[1], values[2])
+
+
+def sweep(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[str, Any]:
+    values = {"depth": sorted(args.depths), "width": sorted(args.widths), "n": sorted(args.ns)}
+    base = as_size(args.base)
+    corner = None if args.no_corner else as_size(args.corner)
+    records: dict[Size, dict[str, Any]] = {}
+    skipped: list[dict[str, Any]] = []
+
+    def run(size: Size, routes: set[str], why: str) -> None:
+        if size not in records:
+            if "losscert" not in routes:
+                return
+            progress(f"{size}: losscert ({why})")
+            records[size] = {**run_losscert(size, args), "sweeps": []}
+            tim = records[size]["timings"]
+            progress(
+                f"{size}: losscert {tim['total_median_s']:.3f} s (median of {tim['runs']}), "
+                f"{records[size]['verdicts']}"
+            )
+        record = records[size]
+        record["sweeps"].append(why)
+        if "naive" in routes and "naive" not in record and not args.no_naive:
+            progress(f"{size}: naive query, timeout {args.naive_timeout:g} s")
+            naive = record["naive"] = run_naive(size, record, args)
+            progress(
+                f"{size}: naive {naive.get('answer', naive.get('skipped'))} "
+                f"in {naive.get('end_to_end_s', 0.0):.2f} s"
+            )
+
+    run(base, {"losscert", "naive"}, "base")
+    for dimension in DIMENSIONS:
+        for value in values[dimension]:
+            size = with_value(base, dimension, value)
+            if size == base:
+                run(size, {"losscert", "naive"}, dimension)
+                continue
+            routes = set()
+            for route in ("losscert", "naive"):
+                blockers = [
+                    u
+                    for u in values[dimension]
+                    if u < value and exceeded(records.get(with_value(base, dimension, u)), route)
+                ]
+                if blockers:
+                    skipped.append(
+                        {
+                            "size": list(size),
+                            "route": route,
+                            "dimension": dimension,
+                            "because_of": blockers[0],
+                        }
+                    )
+                else:
+                    routes.add(route)
+            run(size, routes, dimension)
+    if corner is not None:
+        run(corner, {"losscert", "naive"}, "corner")
+    return {
+        "base": list(base),
+        "corner": None if corner is None else list(corner),
+        "values": values,
+        "records": records,
+        "skipped": skipped,
+    }
+
+
+def exceeded(record: dict[str, Any] | None, route: str) -> bool:
+    if record is None:
+        return False
+    if route == "losscert":
+        return bool(record["exceeded_cap"])
+    naive = record.get("naive")
+    return naive is not None and bool(naive.get("exceeded_cap"))
+
+
+def largest_within_cap(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per dimension and route: the largest value run within the cap, and the first that was not."""
+    base = as_size(result["base"])
+    out: dict[str, dict[str, Any]] = {}
+    for dimension in DIMENSIONS:
+        out[dimension] = {}
+        for route in ("losscert", "naive"):
+            ok, first_over = None, None
+            for value in result["values"][dimension]:
+                record = result["records"].get(with_value(base, dimension, value))
+                if record is None or (route == "naive" and "naive" not in record):
+                    continue
+                if route == "naive" and "skipped" in record["naive"]:
+                    continue
+                if exceeded(record, route):
+                    first_over = value if first_over is None else first_over
+                elif first_over is None:
+                    ok = value
+            out[dimension][route] = {"largest_within_cap": ok, "first_over_cap": first_over}
+    return out
+
+
+# --- reporting --------------------------------------------------------------------------------
+
+
+def fmt_seconds(s: float) -> str:
+    if abs(s) >= 1:
+        return f"{s:.2f} s"
+    if abs(s) >= 1e-3:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s * 1e6:.0f} us"
+
+
+def fmt_bytes(b: int) -> str:
+    return f"{b / 1e6:.1f} MB" if b >= 1e6 else f"{b / 1e3:.1f} kB"
+
+
+def ratio_cell(record: dict[str, Any]) -> str:
+    naive = record.get("naive")
+    if naive is None or "skipped" in naive:
+        return "-"
+    ratio = naive["end_to_end_s"] / record["timings"]["total_median_s"]
+    return f"{ratio:.3g}x" if naive["answer"] in ("sat", "unsat") else f">{ratio:.3g}x"
+
+
+def replay_note(replayed: dict[str, Any] | None) -> str:
+    if replayed is None:
+        return ""
+    if not replayed["replayed"]:
+        return f" ({replayed['why']})"
+    verdict = "confirmed" if replayed["confirms_sat"] else "NOT confirmed"
+    return f" (model replayed exactly: {verdict})"
+
+
+def public(value: Any) -> Any:
+    """``value`` without the keys that start with "_" (data, points, models), for the JSON."""
+    if isinstance(value, dict):
+        return {k: public(v) for k, v in value.items() if not str(k).startswith("_")}
+    if isinstance(value, list):
+        return [public(v) for v in value]
+    return value
+
+
+def ordered(result: dict[str, Any]) -> list[tuple[Size, dict[str, Any]]]:
+    return sorted(result["records"].items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1]))
+
+
+def report(result: dict[str, Any]) -> str:
+    machine = result["machine"]
+    lines = [
+        f"bench_theorem1  {result['date']}  cpus={machine['cpu_count']}  python {machine['python']}"
+        f"  python-flint {machine['python_flint']}  losscert {machine['losscert']}",
+        f"base {tuple(result['base'])}, corner {result['corner'] and tuple(result['corner'])} "
+        f"(depth, width, n); cap {result['options']['cap']:g} s, naive timeout "
+        f"{result['options']['naive_timeout']:g} s",
+        "",
+        f"{'depth':>5} {'widths':<22} {'params':>6} {'n':>5} {'losscert med (min)':>22} "
+        f"{'constr.':>9} {'checker':>9} {'verdicts':>9} {'rho':>12} "
+        f"{'naive':>8} {'naive total':>12} {'z3 solver':>10} {'query':>8} {'naive/losscert':>14}",
+    ]
+    for size, record in ordered(result):
+        inst, tim = record["instance"], record["timings"]
+        naive = record.get("naive", {"skipped": "not run"})
+        proved = sum(v == "proved" for v in record["verdicts"].values())
+        rho = record["radius"] or "-"
+        rho = rho if len(rho) <= 12 else f"{float(Fraction(rho)):.4g}"
+        if "skipped" in naive:
+            naive_cells = f"{'skipped':>8} {'-':>12} {'-':>10} {'-':>8}"
+        else:
+            naive_cells = (
+                f"{naive['answer']:>8} {fmt_seconds(naive['end_to_end_s']):>12} "
+                f"{fmt_seconds(naive['solver_s']):>10} {fmt_bytes(naive['query_bytes']):>8}"
+            )
+        lines.append(
+            f"{size[0]:>5} {'-'.join(map(str, inst['widths'])):<22} {inst['parameters']:>6} "
+            f"{size[2]:>5} "
+            f"{fmt_seconds(tim['total_median_s']) + ' (' + fmt_seconds(tim['total_min_s']) + ')':>22} "
+            f"{fmt_seconds(tim['construction_median_s']):>9} {fmt_seconds(tim['check_median_s']):>9} "
+            f"{str(proved) + '/' + str(len(CLAIMS)) + ' PROVED':>9} {rho:>12} {naive_cells} "
+            f"{ratio_cell(record):>14}"
+        )
+    lines += ["", "losscert by stage (medians):"]
+    stage_names = [label for _, _, label in STAGES] + ["other"]
+    lines.append(f"{'size':<16} " + " ".join(f"{s[:12]:>12}" for s in stage_names))
+    for size, record in ordered(result):
+        stages = record["timings"]["stage_medians_s"]
+        lines.append(
+            f"{size!s:<16} " + " ".join(f"{fmt_seconds(stages[s]):>12}" for s in stage_names)
+        )
+    lines += [
+        "",
+        "checker by claim (medians); local_min part = fit + collapse + cell + box radius + "
+        "check(local_min):",
+    ]
+    for size, record in ordered(result):
+        claims = record["timings"]["check_by_claim_median_s"]
+        lines.append(
+            f"  {size}: "
+            + ", ".join(f"{c} {fmt_seconds(s)}" for c, s in claims.items())
+            + f"; local_min part {fmt_seconds(record['timings']['local_min_part_median_s'])}"
+        )
+    lines += ["", "naive route details:"]
+    for size, record in ordered(result):
+        naive = record.get("naive")
+        if naive is None:
+            continue
+        if "skipped" in naive:
+            lines.append(f"  {size}: skipped: {naive['skipped']}")
+            continue
+        pinned = naive.get("pinned", {})
+        pins = "; ".join(
+            f"pinned at {w}: {p['answer']} (expected {p['expected']}) in {fmt_seconds(p['wall_s'])}"
+            + replay_note(p.get("replay"))
+            if "answer" in p
+            else f"pinned at {w}: {p['skipped']}"
+            for w, p in pinned.items()
+        )
+        lines.append(
+            f"  {size}: {naive['answer']} ({naive['reason']}); build {fmt_seconds(naive['build_s'])}, "
+            f"adapter wall {fmt_seconds(naive['wall_s'])}, in the solver process "
+            f"{fmt_seconds(naive['solver_s'])}; {pins}"
+        )
+        if "warning" in naive:
+            lines.append(f"  WARNING {size}: {naive['warning']}")
+    for item in result["skipped"]:
+        lines.append(
+            f"  skipped {item['route']} at {tuple(item['size'])}: along {item['dimension']}, "
+            f"{item['because_of']} already exceeded the cap"
+        )
+    lines += ["", "largest size within the cap, per dimension (others at the base):"]
+    for dimension, routes in result["largest_within_cap"].items():
+        cells = []
+        for route, found in routes.items():
+            cells.append(
+                f"{route} not run"
+                if found["largest_within_cap"] is None and found["first_over_cap"] is None
+                else f"{route} {found['largest_within_cap'] if found['largest_within_cap'] is not None else 'none'}"
+                + (
+                    f" (first over: {found['first_over_cap']})"
+                    if found["first_over_cap"] is not None
+                    else ""
+                )
+            )
+        lines.append(f"  {dimension:<6}: " + "; ".join(cells))
+    not_proved = [s for s, r in ordered(result) if not r["all_proved"]]
+    lines.append(
+        "checks: audits repeat identically; the risk step equals R(theta*)"
+        + (
+            "; pinned queries answer unsat at theta* and sat at the witness"
+            if any("pinned" in r.get("naive", {}) for r in result["records"].values())
+            else ""
+        )
+        + (f"; NOT ALL PROVED at {not_proved}" if not_proved else "; all claims PROVED everywhere")
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="depths 2 3, widths 4 8, n 10 100, base (3, 8, 100), no corner, "
+        "naive timeout 10 s (explicit options still win)",
+    )
+    parser.add_argument("--depths", type=int, nargs="+", help="affine layers L; default 2 3 4 5")
+    parser.add_argument("--widths", type=int, nargs="+", help="hidden widths; default 4 8 16 32")
+    parser.add_argument("--ns", type=int, nargs="+", help="numbers of samples; default 10 100 1000")
+    parser.add_argument(
+        "--base",
+        type=int,
+        nargs=3,
+        metavar=("DEPTH", "WIDTH", "N"),
+        help="the size each sweep varies around; default 3 8 100",
+    )
+    parser.add_argument(
+        "--corner",
+        type=int,
+        nargs=3,
+        metavar=("DEPTH", "WIDTH", "N"),
+        help="the extra large size; default the largest of each list",
+    )
+    parser.add_argument("--no-corner", action="store_true", help="do not run the corner")
+    parser.add_argument(
+        "--cap",
+        type=float,
+        default=60.0,
+        help="seconds; past this a route is skipped at larger values of the dimension; default 60",
+    )
+    parser.add_argument(
+        "--naive-timeout",
+        type=float,
+        help="z3 time limit for the naive query in seconds; default 60 (10 quick)",
+    )
+    parser.add_argument("--no-naive", action="store_true", help="run losscert only")
+    parser.add_argument(
+        "--no-encoding-check",
+        dest="encoding_check",
+        action="store_false",
+        help="skip the two pinned queries that check the encoding",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="audit runs per size when one takes under --repeat-below; default 3",
+    )
+    parser.add_argument(
+        "--repeat-below",
+        type=float,
+        default=30.0,
+        help="repeat audits shorter than this many seconds; default 30",
+    )
+    parser.add_argument("--inputs", type=int, default=2, help="input dimension d_X; default 2")
+    parser.add_argument("--seed", type=int, default=0, help="generated_data seed; default 0")
+    parser.add_argument("--smt-dir", metavar="DIR", help="also write each naive query to DIR")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument("--date", help="date to record (default: today)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    args.depths = args.depths or ([2, 3] if quick else [2, 3, 4, 5])
+    args.widths = args.widths or ([4, 8] if quick else [4, 8, 16, 32])
+    args.ns = args.ns or ([10, 100] if quick else [10, 100, 1000])
+    args.base = args.base or [3, 8, 100]
+    args.no_corner = args.no_corner or (quick and args.corner is None)
+    args.corner = args.corner or [max(args.depths), max(args.widths), max(args.ns)]
+    args.naive_timeout = args.naive_timeout or (10.0 if quick else 60.0)
+    if min([*args.depths, args.base[0], args.corner[0]]) < 2:
+        parser.error("depths must be at least 2 (one hidden layer)")
+    if min([*args.widths, args.base[1], args.corner[1]]) <= D_Y:
+        parser.error(f"hidden widths must exceed d_Y = {D_Y}")
+    if min([*args.ns, args.base[2], args.corner[2]]) < args.inputs + 2:
+        parser.error("n must exceed d_X + 1 (else an affine map fits the data)")
+    if args.naive_timeout <= 0 or args.cap <= 0 or args.repeats < 1 or args.inputs < 1:
+        parser.error("--naive-timeout, --cap, --repeats and --inputs must be positive")
+    for name, lst, k in (
+        ("depths", args.depths, 0),
+        ("widths", args.widths, 1),
+        ("ns", args.ns, 2),
+    ):
+        if args.base[k] not in lst:
+            parser.error(f"the base value {args.base[k]} must be one of --{name}")
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    result = sweep(args, progress)
+    result["largest_within_cap"] = largest_within_cap(result)
+    result.update(
+        {
+            "date": args.date or datetime.date.today().isoformat(),
+            "machine": {
+                "cpu_count": os.cpu_count(),
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+                "python_flint": flint.__version__,
+                "losscert": losscert_version,
+            },
+            "options": {
+                "cap": args.cap,
+                "naive_timeout": args.naive_timeout,
+                "repeats": args.repeats,
+                "repeat_below": args.repeat_below,
+                "encoding_check": args.encoding_check,
+                "seed": args.seed,
+            },
+            "total_run_s": time.perf_counter() - started,
+        }
+    )
+    print(report(result))
+    print(f"\ntotal run time {fmt_seconds(result['total_run_s'])}")
+    if args.json:
+        serial = {
+            **result,
+            "records": [{"size": list(size), **public(record)} for size, record in ordered(result)],
+        }
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(serial, fh, indent=2)
+            fh.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
