@@ -82,8 +82,7 @@ def test_smallest_data_sets(n: int) -> None:
     assert outcome.as_expected, outcome.failure
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("widths", [(2, 4, 1), (3, 8, 8, 2)])
+@pytest.mark.parametrize("widths", [(2, 4, 1), pytest.param((3, 8, 8, 2), marks=pytest.mark.slow)])
 def test_a_thousand_samples(widths: tuple[int, ...]) -> None:
     outcome = audit_instance(Instance("n1000", widths, relu(), make_loss("squared"), 1000, 1))
     assert outcome.as_expected, outcome.failure
