@@ -60,6 +60,10 @@ class SmtOptions:
             write_text_atomic(text, self.smt_dir / f"{self.name}.{label}.smt2")
 
 
+def _unknown(reason: str, detail: str) -> Verdict:
+    return Verdict(Status.UNKNOWN, CLAIM, reason=reason, detail=detail)
+
+
 def _budget_spent(history: list[str]) -> Verdict:
     return Verdict(
         Status.UNKNOWN,
@@ -72,17 +76,12 @@ def _budget_spent(history: list[str]) -> Verdict:
 def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: int = 3) -> Verdict:
     """See the module docstring."""
     if problem.loss.kind not in SMT_LOSSES:
-        return Verdict(
-            Status.UNKNOWN,
-            CLAIM,
-            reason="unsupported",
-            detail=f"the SMT rung covers squared losses only, not {problem.loss.kind}",
+        return _unknown(
+            "unsupported", f"the SMT rung covers squared losses only, not {problem.loss.kind}"
         )
     radius = box_radius(problem, cell)
     if radius is None:
-        return Verdict(
-            Status.UNKNOWN, CLAIM, reason="unsupported", detail="no box inside the cell was found"
-        )
+        return _unknown("unsupported", "no box inside the cell was found")
     pattern = [[list(neuron) for neuron in layer] for layer in cell.pattern().pieces]
     cp = checker_problem(problem_section(problem), Path("."))
     rho = radius
@@ -219,27 +218,16 @@ def smt_boundary_local_min(problem: Problem, cell: Cell, options: SmtOptions) ->
     its breakpoint but reach no other, no closed adjacent cell (one per choice of sides) holds
     a point of lower risk: one canonical query per choice, each unsat for z3 AND cvc5."""
     if problem.loss.kind not in SMT_LOSSES:
-        return Verdict(
-            Status.UNKNOWN,
-            CLAIM,
-            reason="unsupported",
-            detail=f"the SMT rung covers squared losses only, not {problem.loss.kind}",
+        return _unknown(
+            "unsupported", f"the SMT rung covers squared losses only, not {problem.loss.kind}"
         )
     if len(cell.ties) > MAX_BOUNDARY_TIES:
-        return Verdict(
-            Status.UNKNOWN,
-            CLAIM,
-            reason="budget",
-            detail=f"{len(cell.ties)} ties would need 2^{len(cell.ties)} SMT queries",
+        return _unknown(
+            "budget", f"{len(cell.ties)} ties would need 2^{len(cell.ties)} SMT queries"
         )
     radius = boundary_box_radius(problem, cell)
     if radius is None:
-        return Verdict(
-            Status.UNKNOWN,
-            CLAIM,
-            reason="unsupported",
-            detail="no box around the boundary point was found",
-        )
+        return _unknown("unsupported", "no box around the boundary point was found")
     cp = checker_problem(problem_section(problem), Path("."))
     queries = []
     history: list[str] = []
