@@ -2,10 +2,10 @@
 
 1. first order: the exact gradient inside the cell; a non-zero gradient gives ``not_local_min``
    with the descent direction -g (order 1);
-2. second order: the exact Hessian and its LDL^T pivots; all positive gives ``strict_local_min``;
+2. linear collapse: a uniform pattern and the optimal affine predictor give ``local_min`` with an
+   explicit box (the Theorem 1 argument); cheap, so it comes before the Hessian;
+3. second order: the exact Hessian and its LDL^T pivots; all positive gives ``strict_local_min``;
    a negative pivot gives a direction of negative curvature (order 2 descent);
-3. linear collapse: a uniform pattern and the optimal affine predictor give ``local_min`` with an
-   explicit box (the Theorem 1 argument);
 4. boundary points: descent into an adjacent cell along -gradient of that cell's risk or a move of
    a tied neuron's own weights.
 
@@ -72,12 +72,12 @@ def certify_local_min(problem: Problem, options: SmtOptions | None = None) -> Ve
                 detail="the exact line expansion along -gradient did not descend",
             )
         return verdict
+    collapse = _linear_collapse(problem, cell)  # cheap, and a collapse is never strict
+    if collapse is not None:
+        return collapse
     second = _second_order(problem, cell)
     if second is not None:
         return second
-    collapse = _linear_collapse(problem, cell)
-    if collapse is not None:
-        return collapse
     return smt_local_min(problem, cell, options)
 
 
