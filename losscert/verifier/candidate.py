@@ -6,11 +6,13 @@
    explicit box (the Theorem 1 argument); cheap, so it comes before the Hessian;
 3. second order: the exact Hessian and its LDL^T pivots; all positive gives ``strict_local_min``;
    a negative pivot gives a direction of negative curvature (order 2 descent);
-4. boundary points: descent into an adjacent cell along -gradient of that cell's risk or a move of
-   a tied neuron's own weights.
+4. SMT: "no lower point in a box inside the cell", unsat for z3 AND cvc5 (losscert.verifier.
+   smt_route); a "sat" model is replayed exactly and may refute through a descent direction;
+5. boundary points: descent into an adjacent cell along -gradient of that cell's risk or a move of
+   a tied neuron's own weights, else one SMT query per adjacent cell.
 
 Every PROVED / REFUTED verdict goes through :func:`certified` (the checker accepts it first).
-What the ladder cannot decide is UNKNOWN with a reason; the SMT rung is not built yet.
+What the ladder cannot decide is UNKNOWN with a reason code.
 """
 
 from __future__ import annotations
