@@ -145,10 +145,23 @@ def descent_from_boundary() -> dict[str, Any]:
     return new_certificate(problem, "not_local_min", evidence, {"source": "hand-made example"})
 
 
+def valley_relu() -> dict[str, Any]:
+    """The Theorem 1 valley on examples/relu_linear_collapse.json's data with widths 1-3-1: a
+    closed-form path of local minima of constant risk inside one cell (built by the audit)."""
+    from losscert.theorems import audit_theorem1
+
+    problem = read_problem(ROOT / "examples" / "relu_linear_collapse.json")
+    audit = audit_theorem1(problem.data, (1, 3, 1), problem.network.activation, problem.loss)
+    certificate = audit.verdicts["valley"].certificate
+    assert certificate is not None
+    return certificate
+
+
 BUILDERS = {
     "relu_spurious_local_min": spurious_relu,
     "hardtanh_strict_local_min": strict_hardtanh,
     "hardtanh_boundary_not_local_min": descent_from_boundary,
+    "relu_valley": valley_relu,
 }
 
 

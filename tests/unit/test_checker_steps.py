@@ -13,6 +13,7 @@ from losscert.checker import check_document, check_text
 from losscert.verifier import Status, certified
 
 from ..conftest import EXAMPLES
+from ..support.hand_certificates import BUILDERS
 
 CERTS = EXAMPLES / "certificates"
 
@@ -222,3 +223,9 @@ def test_certified_fails_closed() -> None:
     verdict = certified("spurious_local_min", Status.PROVED, tampered)
     assert verdict.status is Status.UNKNOWN and verdict.reason == "checker_rejected"
     assert verdict.certificate is None and "lower point differs" in verdict.detail
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_committed_example_certificates_are_what_the_builders_make(name: str) -> None:
+    # examples/certificates/ is rewritten by `python -m tests.support.hand_certificates`
+    assert _load(name) == json.loads(json.dumps(BUILDERS[name]()))
