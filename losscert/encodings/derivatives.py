@@ -63,11 +63,11 @@ def risk_gradient(problem: Problem) -> list[Fraction]:
     slopes = []
     for z in trace.pre_activations:
         entries = z.entries()
-        for v in entries:
-            if act.locate(v).on_breakpoint:
-                raise UnsupportedError("the point is on a cell boundary: no gradient")
+        pieces = [act.locate(v).piece for v in entries]
+        if None in pieces:
+            raise UnsupportedError("the point is on a cell boundary: no gradient")
         activations.append(fmpq_mat(z.nrows(), n, act.apply_many(entries)))
-        slopes.append([act.affine_piece_fmpq(act.piece_index(v))[0] for v in entries])
+        slopes.append([act.affine_piece_fmpq(k)[0] for k in pieces])  # type: ignore[arg-type]
     grads: list[list[Fraction]] = []
     ones = fmpq_mat(n, 1, [1] * n)
     for j in range(net.depth - 1, -1, -1):

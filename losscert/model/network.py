@@ -258,8 +258,4 @@ def _layer(matrix: list[list[Fraction]], vector: list[Fraction]) -> Layer:
     return Layer(w, b)
 
 
-def fmpq_column(values: Sequence[Fraction]) -> fmpq_mat:
-    return fmpq_mat(len(values), 1, [to_fmpq(v) for v in values])
-
-
-__all__ = ["Layer", "Network", "fmpq_column", "parameter_names"]
+__all__ = ["Layer", "Network", "parameter_names"]

@@ -19,13 +19,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 from sympy.polys.rings import PolyElement
 
 from losscert.checker import calculus
-from losscert.checker.problem import read_problem as checker_problem
 from losscert.encodings.box import box_radius
 from losscert.encodings.cells import Cell, adjacent_cells, locate_cell
 from losscert.encodings.derivatives import risk_gradient
@@ -33,8 +31,8 @@ from losscert.encodings.polynomial import cell_polynomials, cell_risk
 from losscert.errors import UnsupportedError
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
-from losscert.verifier.certificate import certified, new_certificate, problem_section, rationals
-from losscert.verifier.descent import descent_verdict
+from losscert.verifier.certificate import certified, new_certificate, rationals
+from losscert.verifier.descent import checker_view, descent_verdict
 from losscert.verifier.regression import fit_affine, regression_step
 from losscert.verifier.search import LowerPoint, find_lower_witness
 from losscert.verifier.smt_route import SmtOptions, smt_boundary_local_min, smt_local_min
@@ -96,9 +94,9 @@ def _second_order(problem: Problem, cell: Cell) -> Verdict | None:
     size = problem.network.num_parameters
     if size > MAX_HESSIAN_PARAMETERS:
         return None
-    cp = checker_problem(problem_section(problem), Path("."))
+    view = checker_view(problem)
     try:
-        jet = calculus.risk_jet(cp, 2)
+        jet = calculus.risk_jet(view, 2)
     except Exception:  # a residual on a loss kink: R is not twice differentiable here
         return None
     hessian = calculus.dense_hessian(jet, size)
@@ -116,7 +114,7 @@ def _second_order(problem: Problem, cell: Cell) -> Verdict | None:
     direction = negative_curvature_direction(hessian)
     if direction is None:
         return None
-    return descent_verdict(problem, direction, "second order: negative curvature")
+    return descent_verdict(problem, direction, "second order: negative curvature", view)
 
 
 def negative_curvature_direction(matrix: list[list[Fraction]]) -> list[Fraction] | None:
@@ -194,6 +192,7 @@ def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
     adjacent = adjacent_cells(problem, cell)
     names = problem.network.parameter_names()
     values = problem.network.parameter_vector()
+    view = checker_view(problem)  # every direction below is expanded on the same problem
     for tried, pattern in enumerate(islice(adjacent.patterns(), MAX_BOUNDARY_CELLS), start=1):
         polys = cell_polynomials(
             problem.network.widths, problem.network.activation, problem.data, pattern
@@ -206,16 +205,15 @@ def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
             break
         gradient = [polys.evaluate(risk.diff(g), values) for g in polys.ring.gens]
         if any(gradient):
-            verdict = descent_verdict(
-                problem, [-g for g in gradient], f"boundary: descent into adjacent cell {tried}"
-            )
+            why = f"boundary: descent into adjacent cell {tried}"
+            verdict = descent_verdict(problem, [-g for g in gradient], why, view)
             if verdict is not None:
                 return verdict
     for tie in cell.ties:  # move a tied neuron's own bias to either side
         for sign in (1, -1):
             direction = [Fraction(0)] * len(values)
             direction[names.index(f"b{tie.layer}_{tie.neuron}")] = Fraction(sign)
-            verdict = descent_verdict(problem, direction, "boundary: move a tied neuron")
+            verdict = descent_verdict(problem, direction, "boundary: move a tied neuron", view)
             if verdict is not None:
                 return verdict
     return smt_boundary_local_min(problem, cell, options)

@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from losscert.checker import calculus
+from losscert.checker.problem import Problem as CheckerProblem
 from losscert.checker.problem import read_problem as checker_problem
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
@@ -19,9 +20,16 @@ from losscert.verifier.verdict import Status, Verdict
 CLAIM = "local_min"
 
 
-def descent_verdict(problem: Problem, direction: list[Fraction], why: str) -> Verdict | None:
+def checker_view(problem: Problem) -> CheckerProblem:
+    """The problem as the checker reads it (built once by callers that try many directions)."""
+    return checker_problem(problem_section(problem), Path("."))
+
+
+def descent_verdict(
+    problem: Problem, direction: list[Fraction], why: str, view: CheckerProblem | None = None
+) -> Verdict | None:
     """REFUTED with a descent_direction certificate, or None when R does not go down along d."""
-    poly = calculus.risk_on_line(checker_problem(problem_section(problem), Path(".")), direction)
+    poly = calculus.risk_on_line(view or checker_view(problem), direction)
     order = next((k for k in range(1, len(poly)) if poly[k] != 0), None)
     if order is None or poly[order] >= 0:
         return None

@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from losscert.backends.smt import SmtAnswer, solve_with_all
-from losscert.checker.problem import read_problem as checker_problem
+from losscert.checker.problem import Problem as CheckerProblem
 from losscert.checker.smt_query import SMT_LOSSES, no_lower_point_query
 from losscert.encodings.box import boundary_box_radius, box_radius
-from losscert.encodings.cells import Cell, locate_cell
+from losscert.encodings.cells import Cell
 from losscert.io.json_files import write_text_atomic
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
-from losscert.verifier.certificate import certified, new_certificate, problem_section
-from losscert.verifier.descent import descent_verdict
+from losscert.verifier.certificate import certified, new_certificate
+from losscert.verifier.descent import checker_view, descent_verdict
 from losscert.verifier.verdict import Status, Verdict
 
 CLAIM = "local_min"
@@ -83,7 +83,7 @@ def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: i
     if radius is None:
         return _unknown("unsupported", "no box inside the cell was found")
     pattern = [[list(neuron) for neuron in layer] for layer in cell.pattern().pieces]
-    cp = checker_problem(problem_section(problem), Path("."))
+    cp = checker_view(problem)
     rho = radius
     history: list[str] = []
     reason = "solver_unknown"
@@ -101,7 +101,7 @@ def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: i
         history.append(f"radius {rational_string(rho)}: {statuses}")
         if all(s == "unsat" for s in statuses.values()) and len(statuses) >= 2:
             return _proved(problem, cell, radius, rho, text, answers)
-        refuted = _replay_models(problem, answers, history)
+        refuted = _replay_models(problem, cell, cp, answers, history)
         if refuted is not None:
             return refuted
         if "sat" in statuses.values() and "unsat" in statuses.values():
@@ -116,7 +116,11 @@ def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: i
 
 
 def _replay_models(
-    problem: Problem, answers: dict[str, SmtAnswer], history: list[str]
+    problem: Problem,
+    cell: Cell,
+    view: CheckerProblem,
+    answers: dict[str, SmtAnswer],
+    history: list[str],
 ) -> Verdict | None:
     """A "sat" model is replayed exactly: a lower point it names gives the direction d = theta' -
     theta*, and if R goes down along d at its lowest order the point is refuted with a
@@ -134,22 +138,22 @@ def _replay_models(
         )
         if lower < problem.risk():
             direction = [p - b for p, b in zip(point, base, strict=True)]
-            for label, candidate in _candidate_directions(problem, direction):
+            for label, candidate in _candidate_directions(problem, cell, direction):
                 how = f"SMT model of {answer.solver}: a lower point, then descent ({label})"
-                verdict = descent_verdict(problem, candidate, how)
+                verdict = descent_verdict(problem, candidate, how, view)
                 if verdict is not None:
                     return verdict
     return None
 
 
 def _candidate_directions(
-    problem: Problem, direction: list[Fraction]
+    problem: Problem, cell: Cell, direction: list[Fraction]
 ) -> list[tuple[str, list[Fraction]]]:
     """The model's direction, and the same restricted to the parameters of the tied neurons
     (their incoming weights and bias, and their outgoing weights): a lower point often moves other
     parameters too, which adds positive second-order terms along the straight line."""
     out = [("the model's direction", direction)]
-    ties = locate_cell(problem).ties
+    ties = cell.ties
     if ties:
         widths = problem.network.widths
         keep = set()
@@ -228,7 +232,7 @@ def smt_boundary_local_min(problem: Problem, cell: Cell, options: SmtOptions) ->
     radius = boundary_box_radius(problem, cell)
     if radius is None:
         return _unknown("unsupported", "no box around the boundary point was found")
-    cp = checker_problem(problem_section(problem), Path("."))
+    cp = checker_view(problem)
     queries = []
     history: list[str] = []
     for k, sides in enumerate(itertools.product((0, 1), repeat=len(cell.ties))):
@@ -244,7 +248,7 @@ def smt_boundary_local_min(problem: Problem, cell: Cell, options: SmtOptions) ->
         statuses = {n: a.status for n, a in answers.items()}
         history.append(f"sides {list(sides)}: {statuses}")
         if not (len(statuses) >= 2 and all(s == "unsat" for s in statuses.values())):
-            refuted = _replay_models(problem, answers, history)
+            refuted = _replay_models(problem, cell, cp, answers, history)
             if refuted is not None:
                 return refuted
             mixed = "sat" in statuses.values() and "unsat" in statuses.values()
