@@ -80,6 +80,7 @@ from typing import Any
 
 import flint
 import numpy as np
+from timing import fmt_seconds as _fmt_seconds
 from timing import measure
 
 import losscert.verifier.candidate as candidate
@@ -883,14 +884,6 @@ def _solver_versions() -> dict[str, str]:
 # --- reporting --------------------------------------------------------------------------------
 
 
-def fmt_seconds(s: float) -> str:
-    if s >= 1:
-        return f"{s:.2f} s"
-    if s >= 1e-3:
-        return f"{s * 1e3:.1f} ms"
-    return f"{s * 1e6:.0f} us"
-
-
 def _time_cell(ours: dict[str, Any]) -> str:
     if "timing" in ours:
         t = ours["timing"]
@@ -1090,6 +1083,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             json.dump(result, fh, indent=2, default=str)
             fh.write("\n")
     return 1 if any(row.get("failure_file") for row in result["rows"]) else 0
+
+
+def fmt_seconds(s: float) -> str:
+    return _fmt_seconds(s, (2, 1, 0))
 
 
 if __name__ == "__main__":

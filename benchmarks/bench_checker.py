@@ -53,6 +53,8 @@ from typing import Any
 import flint
 import numpy as np
 from flint import fmpq_mat
+from timing import fmt_bytes as _fmt_bytes
+from timing import fmt_seconds as _fmt_seconds
 from timing import measure
 
 from losscert import __version__ as losscert_version
@@ -349,18 +351,6 @@ def _strings(value: Any) -> list[str]:
 # --- reporting --------------------------------------------------------------------------------
 
 
-def fmt_seconds(s: float) -> str:
-    if abs(s) >= 1:
-        return f"{s:.3f} s"
-    if abs(s) >= 1e-3:
-        return f"{s * 1e3:.2f} ms"
-    return f"{s * 1e6:.1f} us"
-
-
-def fmt_bytes(b: int) -> str:
-    return f"{b / 1e6:.2f} MB" if b >= 1e6 else f"{b / 1e3:.1f} kB"
-
-
 def report(result: dict[str, Any]) -> str:
     machine = result["machine"]
     lines = [
@@ -498,6 +488,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             json.dump(result, fh, indent=2)
             fh.write("\n")
     return 0
+
+
+def fmt_seconds(s: float) -> str:
+    return _fmt_seconds(s, (3, 2, 1))
+
+
+def fmt_bytes(b: int) -> str:
+    return _fmt_bytes(b, 2)
 
 
 if __name__ == "__main__":

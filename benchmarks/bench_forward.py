@@ -46,6 +46,7 @@ from typing import Any
 
 import flint
 import numpy as np
+from timing import fmt_seconds as _fmt_seconds
 from timing import measure
 
 from losscert.model import (
@@ -192,14 +193,6 @@ def subset(data: Dataset, m: int) -> tuple[Dataset, list[list[Fraction]], list[l
 
 
 # --- reporting --------------------------------------------------------------------------------
-
-
-def fmt_seconds(s: float) -> str:
-    if s >= 1:
-        return f"{s:.3f} s"
-    if s >= 1e-3:
-        return f"{s * 1e3:.3f} ms"
-    return f"{s * 1e6:.1f} us"
 
 
 def max_bits(values: Sequence[Fraction]) -> tuple[int, int]:
@@ -412,6 +405,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             json.dump(result, fh, indent=2)
             fh.write("\n")
     return 0
+
+
+def fmt_seconds(s: float) -> str:
+    return _fmt_seconds(s, (3, 3, 1))
 
 
 if __name__ == "__main__":

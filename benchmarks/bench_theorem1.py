@@ -54,6 +54,8 @@ from pathlib import Path
 from typing import Any
 
 import flint
+from timing import fmt_bytes as _fmt_bytes
+from timing import fmt_seconds as _fmt_seconds
 
 import losscert.checker
 import losscert.theorems.theorem1 as theorem1
@@ -593,18 +595,6 @@ def largest_within_cap(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # --- reporting --------------------------------------------------------------------------------
 
 
-def fmt_seconds(s: float) -> str:
-    if abs(s) >= 1:
-        return f"{s:.2f} s"
-    if abs(s) >= 1e-3:
-        return f"{s * 1e3:.1f} ms"
-    return f"{s * 1e6:.0f} us"
-
-
-def fmt_bytes(b: int) -> str:
-    return f"{b / 1e6:.1f} MB" if b >= 1e6 else f"{b / 1e3:.1f} kB"
-
-
 def ratio_cell(record: dict[str, Any]) -> str:
     naive = record.get("naive")
     if naive is None or "skipped" in naive:
@@ -871,6 +861,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             json.dump(serial, fh, indent=2)
             fh.write("\n")
     return 0
+
+
+def fmt_seconds(s: float) -> str:
+    return _fmt_seconds(s, (2, 1, 0))
+
+
+def fmt_bytes(b: int) -> str:
+    return _fmt_bytes(b, 1)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Shared timing for the benchmark scripts (imported as a sibling module: run the scripts as
+"""Shared timing and reporting for the benchmark scripts (imported as a sibling module: run the scripts as
 ``python benchmarks/<script>.py``)."""
 
 from __future__ import annotations
@@ -49,3 +49,16 @@ def measure(
         "repeats": len(times),
         "calls_per_repeat": number,
     }
+
+
+def fmt_seconds(s: float, places: tuple[int, int, int] = (3, 2, 1)) -> str:
+    """Seconds as s / ms / us with the given decimal places for each unit."""
+    if abs(s) >= 1:
+        return f"{s:.{places[0]}f} s"
+    if abs(s) >= 1e-3:
+        return f"{s * 1e3:.{places[1]}f} ms"
+    return f"{s * 1e6:.{places[2]}f} us"
+
+
+def fmt_bytes(b: int, places: int = 1) -> str:
+    return f"{b / 1e6:.{places}f} MB" if b >= 1e6 else f"{b / 1e3:.1f} kB"
