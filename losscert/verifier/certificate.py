@@ -17,7 +17,7 @@ from losscert.errors import UnsupportedError
 from losscert.io.json_files import write_json_atomic
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
-from losscert.verifier.verdict import Status, Verdict
+from losscert.verifier.verdict import CHECKED, Status, Verdict
 
 FORMAT = "losscert-certificate"
 VERSION = 1
@@ -78,7 +78,7 @@ def certified(claim: str, status: Status, certificate: dict[str, Any], **stats: 
     result = checker.check_document(certificate)
     if not result.valid:
         return Verdict(Status.UNKNOWN, claim, None, "checker_rejected", result.message, dict(stats))
-    return Verdict(status, claim, certificate, None, result.message, dict(stats))
+    return Verdict(status, claim, certificate, None, result.message, dict(stats), checked=CHECKED)
 
 
 def write_certificate(certificate: dict[str, Any], path: str | Path) -> None:

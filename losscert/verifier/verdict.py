@@ -19,6 +19,11 @@ REASONS = frozenset(
 """Reason codes an UNKNOWN verdict may carry."""
 
 
+CHECKED = object()
+"""The token :func:`losscert.verifier.certificate.certified` passes after the checker accepted the
+certificate: a PROVED or REFUTED verdict cannot be built without it."""
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The answer to one claim about one point.
@@ -33,6 +38,7 @@ class Verdict:
     reason: str | None = None
     detail: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    checked: object = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.status is Status.UNKNOWN:
@@ -40,5 +46,8 @@ class Verdict:
                 raise ValueError(
                     f"an UNKNOWN verdict needs a reason from {sorted(REASONS)}, got {self.reason!r}"
                 )
-        elif self.certificate is None:
-            raise ValueError(f"a {self.status.value} verdict needs a certificate")
+        elif self.certificate is None or self.checked is not CHECKED:
+            raise ValueError(
+                f"a {self.status.value} verdict needs a certificate the checker accepted: build it "
+                "with losscert.verifier.certified"
+            )

@@ -229,3 +229,10 @@ def test_certified_fails_closed() -> None:
 def test_committed_example_certificates_are_what_the_builders_make(name: str) -> None:
     # examples/certificates/ is rewritten by `python -m tests.support.hand_certificates`
     assert _load(name) == json.loads(json.dumps(BUILDERS[name]()))
+
+
+def test_a_proved_verdict_cannot_bypass_the_checker() -> None:
+    from losscert.verifier import Verdict
+
+    with pytest.raises(ValueError, match="certificate the checker accepted"):
+        Verdict(Status.PROVED, "spurious_local_min", _load(SPURIOUS))
