@@ -139,12 +139,8 @@ def script_logic(text: str) -> str | None:
 # --- the adapter ----------------------------------------------------------------------------------
 
 
-class SolverAdapter:
-    """One solver behind one method, :meth:`solve_smtlib`.
-
-    Subclasses set the class data and implement :meth:`_build`, :meth:`_solve` and
-    :meth:`_extract`; these run only inside the worker process.
-    """
+class InstalledBackend:
+    """What every backend declares and how it finds out whether its module is installed."""
 
     name: ClassVar[str]
     module: ClassVar[str]
@@ -172,6 +168,14 @@ class SolverAdapter:
         if found:
             return None
         return f"module {self.module!r} is not installed (pip install {self.distribution})"
+
+
+class SolverAdapter(InstalledBackend):
+    """One solver behind one method, :meth:`solve_smtlib`.
+
+    Subclasses set the class data and implement :meth:`_build`, :meth:`_solve` and
+    :meth:`_extract`; these run only inside the worker process.
+    """
 
     def answer(
         self,

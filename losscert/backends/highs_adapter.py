@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from losscert.backends.base import InstalledBackend
 from losscert.errors import InputError
 
 LP_STATUSES = frozenset(
@@ -96,7 +97,7 @@ class LpAnswer:
             )
 
 
-class HighsAdapter:
+class HighsAdapter(InstalledBackend):
     """HiGHS's dual simplex (a vertex solution, so that active sets and duals are clean)."""
 
     name: ClassVar[str] = "highs"
@@ -112,26 +113,6 @@ class HighsAdapter:
         "Time limit reached": "time_limit",
         "Iteration limit reached": "iteration_limit",
     }
-
-    def status_of(self, raw: str) -> str:
-        """HiGHS's own words for its model status, mapped; anything not in the map is unknown."""
-        return self.status_map.get(raw.strip(), "unknown")
-
-    def version(self) -> str:
-        try:
-            return importlib.metadata.version(self.distribution)
-        except importlib.metadata.PackageNotFoundError:
-            return ""
-
-    def unavailable_reason(self) -> str | None:
-        """Why highspy cannot be imported, or None if it can be found."""
-        try:
-            found = importlib.util.find_spec(self.module) is not None
-        except (ImportError, ValueError) as exc:
-            return f"module {self.module!r} cannot be located: {exc}"
-        if found:
-            return None
-        return f"module {self.module!r} is not installed (pip install {self.distribution})"
 
     def solve_lp(self, program: LinearProgram, time_limit: float = 60.0) -> LpAnswer:
         """Solve ``program`` in this process; never raises for the solver's sake.
