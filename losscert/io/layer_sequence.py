@@ -28,7 +28,10 @@ from losscert.model.rationals import float_to_rational
 
 @dataclass(frozen=True)
 class AffineItem:
-    """``z = weight @ a + bias``: ``weight`` is out x in, ``bias`` has ``out`` entries (floats)."""
+    """``z = weight @ a + bias``: ``weight`` is out x in, ``bias`` has ``out`` entries (floats).
+
+    ``name`` names the foreign layer in messages ("layer [0] Linear", "node 'fc1' (op Gemm)").
+    """
 
     name: str
     weight: np.ndarray
@@ -57,12 +60,12 @@ def network_from_items(items: Sequence[Item], source: str) -> Network:
         weight, bias = _shaped(item, source)
         if previous is not None and weight.shape[1] != previous.weight.shape[0]:
             raise InputError(
-                f"{source}: layer {item.name!r} takes {weight.shape[1]} inputs but the layer "
-                f"before it, {previous.name!r}, has {previous.weight.shape[0]} outputs: the shapes "
+                f"{source}: {item.name} takes {weight.shape[1]} inputs but the layer "
+                f"before it, {previous.name}, has {previous.weight.shape[0]} outputs: the shapes "
                 "do not chain"
             )
-        weights.append(_exact_matrix(weight, f"{source}: {item.name}.weight"))
-        biases.append([_exact(v, f"{source}: {item.name}.bias[{r}]") for r, v in enumerate(bias)])
+        weights.append(_exact_matrix(weight, f"{source}: {item.name}: weight"))
+        biases.append([_exact(v, f"{source}: {item.name}: bias[{r}]") for r, v in enumerate(bias)])
         previous = item
     return Network.from_rationals(weights, biases, activation, where=source)
 
@@ -76,7 +79,7 @@ def _split(items: Sequence[Item], source: str) -> tuple[list[AffineItem], Activa
             raise InputError(f"{source}: {_order_problem(items, position)}")
     if not isinstance(items[-1], AffineItem):
         raise InputError(
-            f"{source}: the model ends with the activation {items[-1].name!r}; losscert networks "
+            f"{source}: the model ends with the activation {items[-1].name}; losscert networks "
             "end with a linear layer (f(x) = W_L a_{L-1} + b_L)"
         )
     activations = [item for item in items if isinstance(item, ActivationItem)]
@@ -84,8 +87,8 @@ def _split(items: Sequence[Item], source: str) -> tuple[list[AffineItem], Activa
     for item in activations[1:]:
         if _pieces(item.activation) != _pieces(activation):
             raise UnsupportedError(
-                f"{source}: layer {item.name!r} applies {item.activation.describe()} but "
-                f"{activations[0].name!r} applies {activation.describe()}; losscert networks use "
+                f"{source}: {item.name} applies {item.activation.describe()} but "
+                f"{activations[0].name} applies {activation.describe()}; losscert networks use "
                 "one activation in every hidden layer"
             )
     return [item for item in items if isinstance(item, AffineItem)], activation
@@ -95,16 +98,16 @@ def _order_problem(items: Sequence[Item], position: int) -> str:
     item = items[position]
     if isinstance(item, AffineItem):
         return (
-            f"layer {item.name!r} follows the linear layer {items[position - 1].name!r} with no "
+            f"{item.name} follows {items[position - 1].name} with no "
             "activation between them; losscert networks apply an activation after every hidden "
             "layer (use an identity activation for a linear network)"
         )
     if position == 0:
         return (
-            f"the model starts with the activation {item.name!r}; it must start with a linear layer"
+            f"the model starts with the activation {item.name}; it must start with a linear layer"
         )
     return (
-        f"the activation {item.name!r} follows the activation {items[position - 1].name!r}; "
+        f"the activation {item.name} follows the activation {items[position - 1].name}; "
         "losscert networks apply one activation between two linear layers"
     )
 
@@ -118,11 +121,11 @@ def _shaped(item: AffineItem, source: str) -> tuple[np.ndarray, np.ndarray]:
     bias = np.asarray(item.bias, dtype=np.float64).reshape(-1)
     if weight.ndim != 2 or 0 in weight.shape:
         raise InputError(
-            f"{source}: layer {item.name!r}: expected a 2-D weight matrix, got shape {weight.shape}"
+            f"{source}: {item.name}: expected a 2-D weight matrix, got shape {weight.shape}"
         )
     if bias.shape[0] != weight.shape[0]:
         raise InputError(
-            f"{source}: layer {item.name!r}: the weight has {weight.shape[0]} rows but the bias "
+            f"{source}: {item.name}: the weight has {weight.shape[0]} rows but the bias "
             f"has {bias.shape[0]} entries"
         )
     return weight, bias

@@ -60,10 +60,11 @@ def network_from_torch(module: Any) -> Network:
     """The exact :class:`Network` of an ``nn.Sequential`` of supported layers (see the module doc)."""
     nn = _torch().nn
     if type(module) is nn.Linear:
-        layers: list[tuple[str, Any]] = [("Linear", module)]
+        layers: list[tuple[str, Any]] = [("layer Linear", module)]
     elif isinstance(module, nn.Sequential):
         layers = [
-            (f"[{name}] {type(child).__name__}", child) for name, child in module.named_children()
+            (f"layer [{name}] {type(child).__name__}", child)
+            for name, child in module.named_children()
         ]
     else:
         raise UnsupportedError(
@@ -78,7 +79,7 @@ def _item(name: str, layer: Any) -> Item:
     kind = type(layer)
     if kind is nn.Linear:
         weight = layer.weight.detach().cpu()
-        _require_float(weight, name)
+        _require_float(weight, f"from_torch: {name}")
         out_dim = weight.shape[0]
         bias = (
             layer.bias.detach().cpu().double().numpy()
@@ -91,9 +92,9 @@ def _item(name: str, layer: Any) -> Item:
             try:
                 return ActivationItem(name, build(layer, name))
             except InputError as exc:
-                raise InputError(f"from_torch: layer {name}: {exc}") from exc
+                raise InputError(f"from_torch: {name}: {exc}") from exc
     raise UnsupportedError(
-        f"from_torch: layer {name} is not supported; supported layers: {', '.join(SUPPORTED_LAYERS)} "
+        f"from_torch: {name} is not supported; supported layers: {', '.join(SUPPORTED_LAYERS)} "
         "(piecewise-linear activations between nn.Linear layers)"
     )
 
@@ -116,9 +117,7 @@ def _activation_table(nn: Any) -> dict[type, Callable[[Any, str], Activation]]:
 
 def _require_float(tensor: Any, name: str) -> None:
     if not tensor.dtype.is_floating_point:
-        raise InputError(
-            f"from_torch: layer {name}: weights of dtype {tensor.dtype} are not floats"
-        )
+        raise InputError(f"from_torch: {name}: weights of dtype {tensor.dtype} are not floats")
 
 
 # --- state-dict files ------------------------------------------------------------------------------
@@ -193,15 +192,15 @@ def network_from_state_dict(
                 f"{source}: {name}.weight has shape {tuple(weight.shape)}, but --arch "
                 f"{','.join(map(str, widths))} needs {shape} (out x in) for linear layer {k + 1}"
             )
-        _require_float(weight, name)
+        _require_float(weight, f"{source}: {name}.weight")
         bias = layers[k].get("bias", torch.zeros(shape[0], dtype=torch.float64))
         if tuple(bias.shape) != (shape[0],):
             raise InputError(
                 f"{source}: {name}.bias has shape {tuple(bias.shape)}, expected ({shape[0]},)"
             )
         if k:
-            items.append(ActivationItem(f"activation {2 * k - 1}", activation))
-        items.append(AffineItem(name, weight.double().numpy(), bias.double().numpy()))
+            items.append(ActivationItem(f"activation [{2 * k - 1}]", activation))
+        items.append(AffineItem(f"layer {name}", weight.double().numpy(), bias.double().numpy()))
     return network_from_items(items, source)
 
 
