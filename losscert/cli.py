@@ -127,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _audit_options(theorem1)
     _import_parser(commands)
+    _plot_parser(commands)
     return parser
 
 
@@ -273,6 +274,71 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- losscert plot -------------------------------------------------------------------------------
+
+
+def _plot_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "plot",
+        help="pictures of the loss surface near a point, with what was proved about it",
+        description="The risk on a 2-D slice of parameter space (cells shaded, boundaries drawn, "
+        "candidate, witness and valley path marked), the 1-D profile towards the witness, and "
+        "for one hidden layer with 1-D inputs the network function and its kinks. Claims are "
+        "stated only from certificates the checker accepts.",
+    )
+    parser.add_argument(
+        "problem", metavar="PROBLEM.json", help="a problem file, or a certificate (its problem)"
+    )
+    parser.add_argument("-o", "--out", required=True, type=Path, metavar="OUT.png")
+    parser.add_argument(
+        "--witness",
+        default=None,
+        metavar="W",
+        help="a lower point: a problem file, a certificate with a lower_point step, or a JSON list",
+    )
+    parser.add_argument(
+        "--direction",
+        action="append",
+        default=[],
+        metavar="D",
+        help="witness, valley, descent, random[:SEED] or a JSON file of numbers (give up to two)",
+    )
+    parser.add_argument(
+        "--certificate",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a certificate about this point; checked, then stated next to the pictures",
+    )
+    parser.add_argument(
+        "--certify",
+        action="store_true",
+        help="run losscert certify first; its certificates are written next to OUT.png",
+    )
+    parser.add_argument(
+        "--resolution", type=int, default=101, metavar="N", help="grid points per axis (10-400)"
+    )
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from losscert.plot.plot_file import plot_file
+
+    if not 10 <= args.resolution <= 400:
+        raise InputError(f"--resolution: expected 10 to 400 grid points, got {args.resolution}")
+    written = plot_file(
+        args.problem,
+        args.out,
+        witness=args.witness,
+        directions=args.direction,
+        certificates=args.certificate,
+        certify=args.certify,
+        resolution=args.resolution,
+    )
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -353,6 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _certify(args)
         if args.command == "import":
             return _import(args)
+        if args.command == "plot":
+            return _plot(args)
     except (InputError, UnsupportedError) as exc:
         print(f"losscert {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
