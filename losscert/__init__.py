@@ -1,6 +1,14 @@
 """losscert: formal certificates for claims about loss surfaces of piecewise-linear networks.
 
-The public API is re-exported here; submodules hold the implementation.
+The public API is re-exported here; submodules hold the implementation. In the order of a session
+(docs/tutorial.md walks through it):
+
+- build a problem: :class:`Network`, :class:`Dataset`, :func:`make_loss`, :class:`Problem`, or
+  :func:`read_problem`, or import a trained model with :func:`from_torch` / :func:`from_onnx`;
+- certify: :func:`certify_local_min`, :func:`certify_spurious`, :func:`audit_theorem1`, each
+  returning :class:`Verdict` objects (PROVED / REFUTED only with a certificate the checker accepted);
+- check: :func:`check_certificate` (the independent, standard-library-only checker);
+- look: :func:`plot_problem` / :func:`plot_file` (pictures that state what was proved).
 """
 
 from losscert.checker import CheckResult, check_certificate
@@ -19,7 +27,14 @@ from losscert.encodings import (
     locate_cell,
 )
 from losscert.errors import InputError, LosscertError, NotMultilinearError, UnsupportedError
-from losscert.io import problem_from_dict, problem_to_dict, read_problem, write_problem
+from losscert.io import (
+    from_onnx,
+    from_torch,
+    problem_from_dict,
+    problem_to_dict,
+    read_problem,
+    write_problem,
+)
 from losscert.model import (
     PRESETS,
     Activation,
@@ -40,6 +55,7 @@ from losscert.model import (
     relu6,
     risk_bounds,
 )
+from losscert.plot import plot_file, plot_problem, save_png
 from losscert.theorems import Theorem1Audit, audit_theorem1
 from losscert.verifier import REASONS, Status, Verdict, certified
 from losscert.verifier.candidate import certify_local_min, certify_spurious
@@ -85,16 +101,21 @@ __all__ = [
     "exact_risk",
     "find_lower_witness",
     "forward",
+    "from_onnx",
+    "from_torch",
     "hardtanh",
     "leaky_relu",
     "linear",
     "locate_cell",
     "make_loss",
+    "plot_file",
+    "plot_problem",
     "problem_from_dict",
     "problem_to_dict",
     "read_problem",
     "relu",
     "relu6",
     "risk_bounds",
+    "save_png",
     "write_problem",
 ]

@@ -62,6 +62,13 @@ def audit_theorem1(
     *,
     name: str = "instance",
 ) -> Theorem1Audit:
+    """Theorem 1 on ``data`` for the architecture ``widths`` = (d_X, d_1, ..., d_Y).
+
+    Reports which assumptions hold, constructs the spurious local minimum and its valley where
+    they do, and returns one :class:`Verdict` per claim in ``verdicts`` (``local_min``,
+    ``spurious_local_min``, ``valley``; ``global_min`` for a linear activation), each PROVED only
+    with a certificate the checker accepted. Raises InputError when ``widths`` do not fit the data.
+    """
     start = time.perf_counter()
     if widths[0] != data.input_dim or widths[-1] != data.output_dim:
         raise InputError(
