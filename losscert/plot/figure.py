@@ -174,7 +174,7 @@ def _draw_profile(
     )
     if valley is not None and witness is None:
         t = np.linspace(0.0, 1.0, len(valley))
-        along = model.evaluate(np.stack(valley))[0]
+        along = model.risk(np.stack(valley))
         ax.plot(
             t,
             along,
@@ -187,10 +187,10 @@ def _draw_profile(
         ax.axvline(
             t, color="grey", linestyle=":", linewidth=0.8, label="cell boundary" if k == 0 else None
         )
-    ax.plot(0, model.evaluate(model.origin[None, :])[0][0], "*", color="black", markersize=13,
+    ax.plot(0, model.risk(model.origin[None, :])[0], "*", color="black", markersize=13,
             label=f"θ*: R = {_exact_risk(problem, None)}")  # fmt: skip
     if witness is not None:
-        at = model.evaluate(model.origin[None, :] + direction[None, :])[0][0]
+        at = model.risk(model.origin[None, :] + direction[None, :])[0]
         ax.plot(
             1,
             at,
