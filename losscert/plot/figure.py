@@ -89,7 +89,8 @@ def plot_problem(
     panels = 3 if with_function else 2
     figure = figure_class(figsize=(PANEL_INCHES[0] * panels, PANEL_INCHES[1]), dpi=DPI)
     axes = figure.subplots(1, panels)
-    figure.subplots_adjust(left=0.06, right=0.98, top=0.88, bottom=0.30, wspace=0.28)
+    margin = 1.0 / (PANEL_INCHES[0] * panels)  # one inch for the y labels
+    figure.subplots_adjust(left=margin, right=0.98, top=0.88, bottom=0.30, wspace=0.28)
     surface = risk_surface(model, u, v, _range(u), _range(v), resolution)
     _draw_slice(axes[0], surface, model, u, v, witness_f, valley_f)
     _draw_profile(axes[1], problem, model, u, witness, valley_f)

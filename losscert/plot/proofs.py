@@ -39,6 +39,8 @@ class ProofNote:
         head = f"{self.status} {self.claim}"
         if self.claim.startswith("not_"):  # a refutation certificate proves the negated claim
             head = f"{self.status} {self.claim.removeprefix('not_')} (proved: {self.claim})"
+        if self.status == "UNKNOWN":
+            return f"{head}: not decided ({self.detail}), so nothing is proved about it"
         if self.file is None:
             return f"{head}: {self.detail}"
         return f"{head}: certificate {self.file} ({self.detail})"
