@@ -149,3 +149,20 @@ def test_cli_plot_bad_input(tmp_path: Path, capsys: Any, extra: list[str], messa
     assert main(["plot", str(COLLAPSE), "-o", str(out), *extra]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_notes_from_verdicts_and_certificates() -> None:
+    from losscert.model.activation import hardtanh, relu
+    from losscert.plot import facts_from_verdicts, problem_of_certificate
+    from losscert.verifier.verdict import Status, Verdict
+
+    unknown = Verdict(Status.UNKNOWN, "local_min", reason="timeout", detail="z3 ran out of time")
+    (note,) = facts_from_verdicts([unknown], [None]).notes
+    assert note.text() == "UNKNOWN local_min: not decided (timeout), so nothing is proved about it"
+    boundary = EXAMPLES / "certificates" / "hardtanh_boundary_not_local_min.cert.json"
+    problem = problem_of_certificate(boundary)
+    assert problem.network.activation == hardtanh(-1, 1)
+    facts = facts_from_certificates(problem, [boundary])
+    assert facts.descent is not None and facts.witness is None
+    assert facts.notes[0].text().startswith("REFUTED local_min (proved: not_local_min)")
+    assert problem_of_certificate(SPURIOUS).network.activation == relu()
