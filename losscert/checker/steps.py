@@ -21,6 +21,7 @@ from .calculus import (
     risk_on_line,
     sign_near_zero,
 )
+from .convex import check_convex_lower_bound
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
@@ -588,6 +589,11 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"smtlib", "solvers", "statement"}), frozenset(), check_delegated_smt
     ),
     "box_near_boundary": StepKind(frozenset({"radius"}), frozenset(), check_box_near_boundary),
+    "convex_lower_bound": StepKind(
+        frozenset({"blocks", "outputs", "subgradients", "bound"}),
+        frozenset(),
+        check_convex_lower_bound,
+    ),
     "smt_boundary_no_lower_point": StepKind(
         frozenset({"uses", "radius", "queries"}),
         frozenset(),
