@@ -27,8 +27,9 @@ from fractions import Fraction
 from itertools import combinations, product
 from typing import Any
 
-from losscert.encodings.cell_programs import Block
+from losscert.encodings.cell_programs import Block, augmented, block_outputs
 from losscert.encodings.cells import locate_cell
+from losscert.encodings.exact_linear import solve_with_free
 from losscert.errors import UnsupportedError
 from losscert.model.network import Network
 from losscert.model.problem import Problem
@@ -194,6 +195,62 @@ def cell_minimum(problem: Problem, max_sign_vectors: int = 1024) -> tuple[Fracti
             best = (found.bound, _attaining(problem, found, net.widths[1], net.input_dim))
     assert best is not None
     return best
+
+
+def snap_to_cell_minimum(problem: Problem) -> Network | None:
+    """An exact minimiser of R over the closure of the point's cell near the point, inside the
+    same open cell with the same output-weight signs; None when none is found.
+
+    For a point found by float descent: the program of the point's own sign vector gives the
+    exact optimal outputs o*; then the exact parameters with outputs o* closest (in the free
+    coordinates) to the point's own (c_r w~_r, c_r) are solved for, and kept only if every
+    neuron stays in its open region with its sign and the risk equals the certified bound.
+    """
+    require_one_hidden_layer(problem)
+    cell = locate_cell(problem)
+    if cell.on_boundary:
+        return None
+    net = problem.network
+    act = net.activation
+    w1, b1 = net.weights(1), net.biases(1)
+    c = net.weights(2)[0]
+    patterns = [tuple(int(k or 0) for k in neuron) for neuron in cell.pieces[0]]
+    if any(v == 0 for v in c):
+        return None
+    blocks = sorted({Block(p, 1 if v > 0 else -1) for p, v in zip(patterns, c, strict=True)})
+    found = _minimise(problem, blocks)
+    xs = augmented(problem.data.input_rows())
+    width = len(xs[0]) + 1
+    # Unknowns: z_r = (v_r, c_r) per neuron, then b_2; equations: outputs = o*.
+    columns: list[list[Fraction]] = []
+    free: list[Fraction] = []
+    for r, pattern in enumerate(patterns):
+        m = block_outputs(Block(pattern, 1), xs, act)
+        for j in range(width):
+            columns.append([row[j] for row in m])
+        free.extend([c[r] * a for a in [*w1[r], b1[r]]] + [c[r]])
+    columns.append([Fraction(1)] * len(xs))
+    free.append(net.biases(2)[0])
+    matrix = [list(row) for row in zip(*columns, strict=True)]
+    z = solve_with_free(matrix, list(found.outputs), free)
+    if z is None:
+        return None
+    weights, biases, outs = [], [], []
+    for r in range(len(patterns)):
+        part = z[r * width : (r + 1) * width]
+        if part[-1] == 0:
+            return None
+        w = [v / part[-1] for v in part[:-1]]
+        weights.append(w[:-1])
+        biases.append(w[-1])
+        outs.append(part[-1])
+    snapped = Network.from_rationals([weights, [outs]], [biases, [z[-1]]], act)
+    moved = problem.with_network(snapped)
+    new_cell = locate_cell(moved)
+    same_signs = all((a > 0) == (b > 0) for a, b in zip(outs, c, strict=True))
+    if new_cell.on_boundary or new_cell.pieces != cell.pieces or not same_signs:
+        return None
+    return snapped if moved.risk() == found.bound else None
 
 
 def certify_global_min(
