@@ -196,43 +196,18 @@ def _outputs_and_subgradients(
     k = len(basis[0])
     transposed = [[row[j] for row in basis] for j in range(k)]
     free = [_rational(c) for c in coeff_float]
-    if loss.kind in ("squared", "squared_half", "huber"):
-        quadratic = [True] * len(ys)
-        linear = [Fraction(0)] * len(ys)
-        if loss.kind == "huber":
-            assert loss.delta is not None
-            residual = [o - float(y) for o, y in zip(o_float, ys, strict=True)]
-            quadratic = [abs(r) <= float(loss.delta) for r in residual]
-            linear = [
-                Fraction(0) if q else loss.delta * (1 if r > 0 else -1)
-                for q, r in zip(quadratic, residual, strict=True)
-            ]
-        # Stationarity on S: sum_Q (o_i - y_i) B_i + sum_L linear_i B_i = 0 with o = B a.
-        gram = [
-            [
-                sum(
-                    (basis[i][p] * basis[i][q] for i in range(len(ys)) if quadratic[i]), Fraction(0)
-                )
-                for q in range(k)
-            ]
-            for p in range(k)
-        ]
-        rhs = [
-            sum(
-                ((ys[i] if quadratic[i] else -linear[i]) * basis[i][p] for i in range(len(ys))),
-                Fraction(0),
-            )
-            for p in range(k)
-        ]
-        a = solve_with_free(gram, rhs, free)
-        if a is None:
-            return None
-        outputs = [_dot(row, a) for row in basis]
-        derivatives = [_derivative(loss, y, o) for y, o in zip(ys, outputs, strict=True)]
-        g = [v for v in derivatives if v is not None]  # the exact derivative decides the region
-        if len(g) != len(ys) or any(_dot(col, g) != 0 for col in transposed):
-            return None
-        return outputs, g
+    if loss.kind in ("squared", "squared_half"):
+        return _stationary(basis, transposed, ys, loss, [True] * len(ys), free)
+    if loss.kind == "huber":
+        assert loss.delta is not None
+        residual = [o - float(y) for o, y in zip(o_float, ys, strict=True)]
+        slack = tol * scale * (1 + float(loss.delta))
+        for edge in (slack, -slack):  # samples near |r| = delta: quadratic, then linear
+            quadratic = [abs(r) <= float(loss.delta) + edge for r in residual]
+            found = _stationary(basis, transposed, ys, loss, quadratic, free, residual)
+            if found is not None:
+                return found
+        return None
     # absolute / hinge: interpolate the kink samples exactly, then solve for their subgradients.
     kinks = [
         i
@@ -245,22 +220,70 @@ def _outputs_and_subgradients(
     outputs = [_dot(row, a) for row in basis]
     boxes = [_subdifferential(loss.kind, y, o) for y, o in zip(ys, outputs, strict=True)]
     n = len(ys)
-    start = [_clip(_rational(-duals[program.output_rows[i]] * n), *boxes[i]) for i in range(n)]
-    g = [low if low == high else s for (low, high), s in zip(boxes, start, strict=True)]
     on_kink = [i for i, (low, high) in enumerate(boxes) if low != high]
     forced = [
-        -sum((g[i] * col[i] for i in range(n) if i not in set(on_kink)), Fraction(0))
+        -sum((boxes[i][0] * col[i] for i in range(n) if i not in set(on_kink)), Fraction(0))
         for col in transposed
     ]
-    matrix = [[col[i] for i in on_kink] for col in transposed]
-    solved = solve_with_free(matrix, forced, [g[i] for i in on_kink])
-    if solved is None:
+    matrix_rows = [[col[i] for i in on_kink] for col in transposed]
+    for orientation in (1, -1):  # the dual's sign convention is only a starting point
+        start = {
+            i: _clip(_rational(orientation * duals[program.output_rows[i]] * n), *boxes[i])
+            for i in on_kink
+        }
+        # Unknowns strictly inside their interval are solved for; those at a bound stay there.
+        order = sorted(range(len(on_kink)), key=lambda j: start[on_kink[j]] in boxes[on_kink[j]])
+        solved = solve_with_free(
+            [[row[j] for j in order] for row in matrix_rows],
+            forced,
+            [start[on_kink[j]] for j in order],
+        )
+        if solved is None:
+            continue
+        values = dict(zip((on_kink[j] for j in order), solved, strict=True))
+        if all(boxes[i][0] <= v <= boxes[i][1] for i, v in values.items()):
+            g = [values.get(i, boxes[i][0]) for i in range(n)]
+            return outputs, g
+    return None
+
+
+def _stationary(
+    basis: list[list[Fraction]],
+    transposed: list[list[Fraction]],
+    ys: list[Fraction],
+    loss: Loss,
+    quadratic: list[bool],
+    free: list[Fraction],
+    residual: list[float] | None = None,
+) -> tuple[list[Fraction], list[Fraction]] | None:
+    """Smooth losses: o = B a with sum_Q (o_i - y_i) B_i + sum_L delta sign_i B_i = 0, solved
+    exactly for a guessed split of the samples (Q: the quadratic part), then re-checked with the
+    exact derivative of the loss at the exact outputs."""
+    n, k = len(ys), len(basis[0])
+    delta = loss.delta if loss.delta is not None else Fraction(0)
+    linear = [
+        Fraction(0) if q or residual is None else delta * (1 if r > 0 else -1)
+        for q, r in zip(quadratic, residual or [0.0] * n, strict=True)
+    ]
+    gram = [
+        [
+            sum((basis[i][p] * basis[i][q] for i in range(n) if quadratic[i]), Fraction(0))
+            for q in range(k)
+        ]
+        for p in range(k)
+    ]
+    rhs = [
+        sum(((ys[i] if quadratic[i] else -linear[i]) * basis[i][p] for i in range(n)), Fraction(0))
+        for p in range(k)
+    ]
+    a = solve_with_free(gram, rhs, free)
+    if a is None:
         return None
-    for i, v in zip(on_kink, solved, strict=True):
-        low, high = boxes[i]
-        if not low <= v <= high:
-            return None
-        g[i] = v
+    outputs = [_dot(row, a) for row in basis]
+    derivatives = [_derivative(loss, y, o) for y, o in zip(ys, outputs, strict=True)]
+    g = [v for v in derivatives if v is not None]  # the exact derivative decides the region
+    if len(g) != n or any(_dot(col, g) != 0 for col in transposed):
+        return None
     return outputs, g
 
 
