@@ -25,6 +25,7 @@ from losscert.theorems.instances import builtin_instances
 from losscert.theorems.user_instance import theorem1_instance
 from losscert.verifier.candidate import certify_local_min, certify_spurious
 from losscert.verifier.certificate import write_certificate
+from losscert.verifier.global_min import certify_global_min
 from losscert.verifier.smt_route import SmtOptions
 from losscert.verifier.verdict import Status
 
@@ -97,6 +98,25 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive_seconds,
         default=30.0,
         help="seconds per SMT query and solver (default 30)",
+    )
+    global_ = commands.add_parser(
+        "global",
+        help="one hidden layer, one output: the certified global minimum, and is the point one?",
+        description="Enumerates the realisable neuron patterns, solves the convex program over "
+        "every (pattern, output-weight sign) block and certifies its optimum exactly; when the "
+        "optimum needs more neurons than the network has, one program per choice of d_1 blocks.",
+    )
+    global_.add_argument("problem", metavar="PROBLEM.json")
+    global_.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="write certificates here"
+    )
+    global_.add_argument("--json", action="store_true", help="print JSON instead of text")
+    global_.add_argument(
+        "--max-programs",
+        type=int,
+        default=5000,
+        metavar="N",
+        help="the most per-subset programs the exact route may solve (default 5000)",
     )
     audit = commands.add_parser(
         "audit",
@@ -209,6 +229,54 @@ def _audit(args: argparse.Namespace) -> int:
     return EXIT_OK if all(o.as_expected for o in outcomes) else EXIT_CLAIM_FAILED
 
 
+def _global(args: argparse.Namespace) -> int:
+    problem = read_problem(args.problem)
+    stem = Path(args.problem).name.removesuffix(".json")
+    result = certify_global_min(problem, max_subsets=args.max_programs, progress=stderr_progress)
+    verdict = result.verdict
+    written = []
+    if args.out is not None:
+        for certificate in (verdict.certificate, result.bound_certificate):
+            if certificate is not None:
+                args.out.mkdir(parents=True, exist_ok=True)
+                path = args.out / f"{stem}.{certificate['claim']['kind']}.cert.json"
+                write_certificate(certificate, path)
+                written.append(str(path))
+    record = {
+        "problem": args.problem,
+        "patterns": result.patterns,
+        "programs": result.programs,
+        "route": result.route,
+        "global_minimum": None if result.minimum is None else str(result.minimum),
+        "lower_bound": None if result.lower_bound is None else str(result.lower_bound),
+        "risk": str(problem.risk()),
+        "claim": verdict.certificate["claim"]["kind"] if verdict.certificate else verdict.claim,
+        "status": verdict.status.value,
+        "reason": verdict.reason,
+        "detail": verdict.detail,
+        "written": written,
+    }
+    if args.json:
+        print(json.dumps(record, indent=2))
+        return EXIT_OK
+    print(
+        f"{args.problem}: {result.patterns} realisable neuron patterns, route {result.route} "
+        f"({result.programs} convex programs)"
+    )
+    if result.minimum is not None:
+        print(f"  global minimum: {result.minimum} (~{float(result.minimum):.6g}), attained")
+    elif result.lower_bound is not None:
+        print(f"  certified lower bound: {result.lower_bound} (~{float(result.lower_bound):.6g})")
+    reason = f" ({verdict.reason})" if verdict.reason else ""
+    print(
+        f"  the point: R = {record['risk']}: {record['claim']}: "
+        f"{verdict.status.value.upper()}{reason}  {verdict.detail}".rstrip()
+    )
+    for path in written:
+        print(f"  certificate: {path}")
+    return EXIT_OK
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -287,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _audit(args)
         if args.command == "certify":
             return _certify(args)
+        if args.command == "global":
+            return _global(args)
     except (InputError, UnsupportedError) as exc:
         print(f"losscert {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from losscert.backends.exact_lp import nonnegative_solution
-from losscert.backends.highs_adapter import HighsAdapter
+from losscert.backends.highs_adapter import HighsAdapter, LinearProgram
 from losscert.encodings.cell_programs import (
     Block,
     BlockProgram,
@@ -315,6 +315,67 @@ def _decompose(
         if any(_dot(g, parts[b]) < 0 for g in rows[b]):
             return None, None
     return tuple(tuple(z) for z in parts), bias
+
+
+# --- interior points -----------------------------------------------------------------------
+
+
+def interior_realisation(
+    neurons: Sequence[Block],
+    inputs: Sequence[Sequence[Fraction]],
+    act: Activation,
+    outputs: Sequence[Fraction],
+) -> Network | None:
+    """A network whose neuron r lies strictly inside block ``neurons[r]`` (its open region, its
+    output weight of the block's sign) and whose outputs are exactly ``outputs``; None if the
+    search finds none. A float LP maximises the smallest slack; its answer fixes the free
+    coordinates of an exact solve, and the strict inequalities are re-checked exactly."""
+    xs = augmented(inputs)
+    width, n = len(xs[0]) + 1, len(xs)
+    rows = [block_rows(b, xs, act) for b in neurons]
+    outs = [block_outputs(b, xs, act) for b in neurons]
+    columns = len(neurons) * width + 2  # z's, b_2, then the slack t
+    slack = columns - 1
+    lp_rows: list[list[tuple[int, float]]] = []
+    lower: list[float] = []
+    upper: list[float] = []
+    for r, block_rows_r in enumerate(rows):
+        for g in block_rows_r:
+            lp_rows.append(
+                [*((r * width + j, float(v)) for j, v in enumerate(g) if v), (slack, -1.0)]
+            )
+            lower.append(0.0)
+            upper.append(math.inf)
+    for i in range(n):
+        entries = [
+            (r * width + j, float(outs[r][i][j])) for r in range(len(neurons)) for j in range(width)
+        ]
+        lp_rows.append([*((c, v) for c, v in entries if v), (columns - 2, 1.0)])
+        lower.append(float(outputs[i]))
+        upper.append(float(outputs[i]))
+    cost = [0.0] * columns
+    cost[slack] = -1.0
+    col_lower = [-math.inf] * columns
+    col_upper = [math.inf] * columns
+    col_upper[slack] = 1.0
+    answer = HighsAdapter().solve_lp(
+        LinearProgram(cost, lp_rows, lower, upper, col_lower, col_upper), SOLVE_SECONDS
+    )
+    if answer.x is None or not answer.x[slack] > 0:
+        return None
+    matrix = [
+        [outs[r][i][j] for r in range(len(neurons)) for j in range(width)] + [Fraction(1)]
+        for i in range(n)
+    ]
+    z = solve_with_free(matrix, list(outputs), [_rational(v) for v in answer.x[:-1]])
+    if z is None:
+        return None
+    parts = [z[r * width : (r + 1) * width] for r in range(len(neurons))]
+    if any(_dot(g, part) <= 0 for part, rs in zip(parts, rows, strict=True) for g in rs):
+        return None
+    w1 = [[v / part[-1] for v in part[:-2]] for part in parts]
+    b1 = [part[-2] / part[-1] for part in parts]
+    return Network.from_rationals([w1, [[part[-1] for part in parts]]], [b1, [z[-1]]], act)
 
 
 # --- witness network ------------------------------------------------------------------------
