@@ -22,7 +22,13 @@ from losscert.info import format_summary, summarize
 from losscert.io.problem_file import read_problem
 from losscert.theorems.audit import format_table, outcome_to_dict, run_audits, stderr_progress
 from losscert.theorems.instances import builtin_instances
-from losscert.theorems.user_instance import theorem1_instance
+from losscert.theorems.one_hidden import (
+    audit_one_hidden,
+    format_reports,
+    one_hidden_instances,
+    report_to_dict,
+)
+from losscert.theorems.user_instance import theorem1_instance, user_one_hidden_instance
 from losscert.verifier.candidate import certify_local_min, certify_spurious
 from losscert.verifier.certificate import write_certificate
 from losscert.verifier.global_min import certify_global_min
@@ -146,6 +152,19 @@ def _parser() -> argparse.ArgumentParser:
         "--name", default=None, help="instance name (default: the data file's stem)"
     )
     _audit_options(theorem1)
+    one_hidden = audit_kinds.add_parser(
+        "one-hidden-layer",
+        help="local minima of a cell are cell minima; is the valley of a cell connected?",
+        description="Without --data: built-in instances with planted answers (one where the "
+        "minima of a cell are disconnected inside it, one where they are connected).",
+    )
+    one_hidden.add_argument("--data", default=None, metavar="FILE", help="CSV, NPZ or problem JSON")
+    one_hidden.add_argument("--widths", default=None, metavar="D_X,D_1,D_Y")
+    one_hidden.add_argument("--activation", default="relu", metavar="SPEC")
+    one_hidden.add_argument("--loss", default="squared", metavar="SPEC")
+    one_hidden.add_argument("--starts", type=int, default=12, metavar="N", help="descents (12)")
+    one_hidden.add_argument("--seed", type=int, default=0)
+    one_hidden.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
 
 
@@ -207,7 +226,27 @@ def _certify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _audit_one_hidden(args: argparse.Namespace) -> int:
+    if args.data is None:
+        instances = one_hidden_instances()
+    else:
+        if args.widths is None:
+            raise InputError("--widths is required with --data (e.g. --widths 1,2,1)")
+        instances = [user_one_hidden_instance(args.data, args.widths, args.activation, args.loss)]
+    reports = []
+    for instance in instances:
+        stderr_progress(f"auditing {instance.name}")
+        reports.append(audit_one_hidden(instance, starts=args.starts, seed=args.seed))
+    if args.json:
+        print(json.dumps([report_to_dict(r) for r in reports], indent=2))
+    else:
+        print(format_reports(reports))
+    return EXIT_OK if all(r.as_expected for r in reports) else EXIT_CLAIM_FAILED
+
+
 def _audit(args: argparse.Namespace) -> int:
+    if args.kind == "one-hidden-layer":
+        return _audit_one_hidden(args)
     if args.kind == "theorem1":
         instance = theorem1_instance(args.data, args.widths, args.activation, args.loss, args.name)
         instances = [instance]

@@ -26,6 +26,7 @@ from losscert.encodings.cell_programs import Block
 from losscert.encodings.cells import locate_cell
 from losscert.errors import UnsupportedError
 from losscert.model.dataset import Dataset
+from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.verifier.cell_minimum import interior_realisation, minimise_over_blocks
 from losscert.verifier.global_min import (
@@ -51,6 +52,7 @@ class CellMinimaAudit:
     verdict: str
     detail: str
     minima: dict[tuple[Any, ...], Fraction] = field(default_factory=dict, repr=False)
+    points: dict[tuple[Any, ...], Network] = field(default_factory=dict, repr=False)
 
 
 def audit_cell_minima(
@@ -65,6 +67,7 @@ def audit_cell_minima(
     certified = 0
     counterexamples = 0
     minima: dict[tuple[Any, ...], Fraction] = {}
+    points: dict[tuple[Any, ...], Network] = {}
     spread: dict[tuple[Any, ...], list[Fraction]] = {}
     for theta in ends:
         point = problem.with_network(net.with_parameters(theta))
@@ -86,6 +89,7 @@ def audit_cell_minima(
             if key in minima and minima[key] != risk:
                 counterexamples += 1  # two certified cell minima of one cell with other risks
             minima.setdefault(key, risk)
+            points.setdefault(key, snapped)
         elif verdict.stats.get("cell_minimum_bound") is not None:
             counterexamples += 1  # a snapped (zero-gradient) interior point above its cell minimum
     if net.output_dim > 1:
@@ -107,7 +111,15 @@ def audit_cell_minima(
         f"points of {starts} descents; {counterexamples} counterexamples"
     )
     return CellMinimaAudit(
-        starts, interior, certified, len(minima), counterexamples, verdict_word, detail, minima
+        starts,
+        interior,
+        certified,
+        len(minima),
+        counterexamples,
+        verdict_word,
+        detail,
+        minima,
+        points,
     )
 
 
@@ -196,3 +208,159 @@ def _without_neuron(
         return minimise_over_blocks(rest, inputs, labels, act, problem.loss).bound
     constant = Dataset.from_rows([[Fraction(0)] for _ in inputs], [[y] for y in labels])
     return fit_affine(constant, problem.loss).risk  # only b_2 is left: the best constant
+
+
+# --- instances and reports ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OneHiddenInstance:
+    """A named problem; ``expect_valley`` is the planted reading for its point's cell (or None)."""
+
+    name: str
+    problem: Problem
+    expect_valley: str | None = None
+
+
+def one_hidden_instances() -> list[OneHiddenInstance]:
+    """Built-in instances with planted answers (each worked out by hand in the docstring)."""
+    from losscert.model.activation import hardtanh, leaky_relu, relu
+    from losscert.model.loss import Loss
+
+    def build(xs, ys, w, b, c, b2, act, loss="squared"):  # type: ignore[no-untyped-def]
+        net = Network.from_rationals([[[v] for v in w], [c]], [b, [b2]], act)
+        data = Dataset.from_rows([[Fraction(x)] for x in xs], [[Fraction(y)] for y in ys])
+        return Problem(net, Loss(loss), data)
+
+    half = Fraction(1, 2)
+    return [
+        # One relu neuron active on every sample: c > 0 and c < 0 both fit the least-squares line
+        # (R = 1/2); at c = 0 only a constant is left (R = 2/3): two components.
+        OneHiddenInstance(
+            "relu-all-active-disconnected",
+            build([0, 1, 2], [0, 2, 1], [1], [1], [half], 0, relu()),
+            "disconnected",
+        ),
+        # Active on x = 2 only: c > 0 fits exactly (R = 0), c < 0 cannot (R = 8/9): one component.
+        OneHiddenInstance(
+            "relu-one-sample-connected",
+            build([0, 1, 2], [0, 0, 2], [1], [Fraction(-3, 2)], [2], 0, relu()),
+            "connected",
+        ),
+        OneHiddenInstance(
+            "hardtanh-two-neurons",
+            build(
+                range(6), [0, 2, 1, 3, 1, 2], [1, -1], [half, Fraction(9, 2)], [1, 1], 0, hardtanh()
+            ),
+        ),
+        OneHiddenInstance(
+            "leaky-relu-two-neurons",
+            build(
+                range(6),
+                [0, 2, 1, 3, 1, 2],
+                [1, -1],
+                [half, Fraction(9, 2)],
+                [1, 1],
+                0,
+                leaky_relu(),
+            ),
+        ),
+        OneHiddenInstance(
+            "relu-two-neurons-absolute",
+            build(
+                range(6),
+                [0, 2, 1, 3, 1, 2],
+                [1, -1],
+                [half, Fraction(9, 2)],
+                [1, 1],
+                0,
+                relu(),
+                "absolute",
+            ),
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class OneHiddenReport:
+    name: str
+    cell_minima: CellMinimaAudit
+    valleys: list[ValleyAudit]
+    expected_valley: str | None
+
+    @property
+    def as_expected(self) -> bool:
+        if self.cell_minima.verdict == "refuted":
+            return False
+        return self.expected_valley is None or (
+            bool(self.valleys) and self.valleys[0].reading == self.expected_valley
+        )
+
+
+def audit_one_hidden(
+    instance: OneHiddenInstance, *, starts: int = 12, seed: int = 0, max_cells: int = 4
+) -> OneHiddenReport:
+    """Both audits: (i) on the instance's data; (ii) on its point's cell and on the cells of up
+    to ``max_cells`` certified minima found by (i)."""
+    problem = instance.problem
+    minima = audit_cell_minima(problem, starts=starts, seed=seed)
+    valleys = []
+    if problem.network.output_dim == 1:
+        cells = [] if locate_cell(problem).on_boundary else [problem]
+        cells += [problem.with_network(n) for n in list(minima.points.values())[:max_cells]]
+        for point in cells:
+            valleys.append(audit_cell_valley(point))
+    return OneHiddenReport(instance.name, minima, valleys, instance.expect_valley)
+
+
+def report_to_dict(report: OneHiddenReport) -> dict[str, Any]:
+    m = report.cell_minima
+    return {
+        "instance": report.name,
+        "cell_minima": {
+            "verdict": m.verdict,
+            "starts": m.starts,
+            "interior_end_points": m.interior,
+            "certified_cell_minima": m.certified,
+            "cells": m.cells,
+            "counterexamples": m.counterexamples,
+            "detail": m.detail,
+        },
+        "valleys": [
+            {
+                "reading": v.reading,
+                "minimum": str(v.minimum),
+                "by_signs": {",".join(map(str, s)): str(b) for s, b in v.by_signs.items()},
+                "attained_inside": [list(s) for s in v.attained_inside],
+                "barriers": {str(r): str(b) for r, b in v.barriers.items()},
+                "detail": v.detail,
+            }
+            for v in report.valleys
+        ],
+        "expected_valley": report.expected_valley,
+        "as_expected": report.as_expected,
+    }
+
+
+def format_reports(reports: list[OneHiddenReport]) -> str:
+    header = (
+        "instance                        (i) local minima of a cell = cell minima    "
+        "(ii) valley of the point's cell"
+    )
+    lines = [header, "-" * len(header)]
+    for r in reports:
+        m = r.cell_minima
+        first = r.valleys[0] if r.valleys else None
+        if first is None:
+            why = "d_Y > 1" if r.cell_minima.verdict == "open" else "no interior cell to audit"
+            valley = f"n/a ({why})"
+        else:
+            valley = f"{first.reading} (min {first.minimum})"
+        if first is not None and first.barriers:
+            valley += f", barriers {', '.join(str(b) for b in first.barriers.values())}"
+        mark = "" if r.as_expected else "   << NOT AS PLANTED"
+        lines.append(
+            f"{r.name:<32}{m.verdict:<7} {m.certified:>3} certified in {m.cells:>2} cells, "
+            f"{m.counterexamples} counterexamples   {valley}{mark}"
+        )
+    return "\n".join(lines)
