@@ -56,7 +56,7 @@ class CellMinimaAudit:
 
 
 def audit_cell_minima(
-    problem: Problem, *, starts: int = 12, steps: int = 600, seed: int = 0
+    problem: Problem, *, starts: int = 12, steps: int = 2000, seed: int = 0
 ) -> CellMinimaAudit:
     """Audit (i) on ``problem``'s data, architecture and loss (its point is ignored)."""
     net = problem.network
@@ -105,7 +105,7 @@ def audit_cell_minima(
             f"in {len(spread)} cells, largest risk spread within one cell {float(widest):.3g} "
             "(end points of descent, not certified minima)",
         )
-    verdict_word = "refuted" if counterexamples else "holds"
+    verdict_word = "refuted" if counterexamples else "holds" if certified else "undecided"
     detail = (
         f"{certified} certified cell minima in {len(minima)} cells from {interior} interior end "
         f"points of {starts} descents; {counterexamples} counterexamples"
