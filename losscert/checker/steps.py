@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import boxes, paths, smt_query
+from .arrangement import check_neuron_regions
 from .calculus import (
     dense_hessian,
     ldl_pivots,
@@ -606,5 +607,6 @@ STEP_KINDS: dict[str, StepKind] = {
         check_smt_no_lower_point,
         frozenset({"cell", "box_in_cell"}),
     ),
+    "neuron_regions": StepKind(frozenset({"regions", "pruned"}), frozenset(), check_neuron_regions),
 }
 """Step kind -> its fields, verifier and the kinds it may cite: the table of section 3."""
