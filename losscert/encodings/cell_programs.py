@@ -27,8 +27,9 @@ from losscert.model.activation import Activation
 from losscert.model.loss import Loss
 
 PROXIMAL = 1e-7
-"""Search only: (1/2) PROXIMAL |z|^2 is added to the quadratic programs (the cones' flat
-directions make HiGHS's active-set QP cycle without it); exact rounding removes its bias."""
+"""Search only: (1/2) proximal |z|^2 is added to the quadratic programs (the cones' flat
+directions make HiGHS's active-set QP cycle without it); exact rounding removes its bias. Callers
+may retry with a larger one when HiGHS still stalls."""
 
 
 @dataclass(frozen=True, order=True)
@@ -101,6 +102,7 @@ def block_program(
     labels: Sequence[Fraction],
     act: Activation,
     loss: Loss,
+    proximal: float = PROXIMAL,
 ) -> BlockProgram:
     """min (1/n) sum_i l(y_i, o_i) over o = sum_b M_b z_b + b_2, G_b z_b >= 0 (floats)."""
     n, width = len(xs), len(xs[0]) + 1
@@ -173,6 +175,6 @@ def block_program(
     else:
         raise InputError(f"no convex block program for the {loss.kind} loss")
     if quadratic:  # a tiny proximal term: HiGHS's QP solver stalls on the flat directions
-        quadratic.extend((j, PROXIMAL) for j in range(first_output))
+        quadratic.extend((j, proximal) for j in range(first_output))
     program = LinearProgram(cost, rows, lower, upper, col_lower, col_upper, tuple(quadratic))
     return BlockProgram(program, width, len(blocks), n, tuple(output_rows))

@@ -45,6 +45,9 @@ from losscert.model.network import Network
 from losscert.model.rationals import rational_string
 
 SOLVE_SECONDS = 60.0
+PROXIMAL_ATTEMPTS = ((1e-7, 1.0), (1e-5, 5.0), (1e-3, SOLVE_SECONDS))
+"""Search only: (proximal weight, HiGHS seconds) tried in turn for the quadratic programs; a
+stalled QP (HiGHS's active set can cycle on the cones' flat directions) gets a stronger one."""
 TOLERANCES = (1e-9, 1e-7, 1e-5, 1e-11)
 """Search only: what counts as zero in the float solution; each is one rounding attempt."""
 DENOMINATOR_LIMIT = 10**6
@@ -97,20 +100,25 @@ def minimise_over_blocks(
         raise UnsupportedError("no blocks: the program has no neuron to place")
     xs = augmented(inputs)
     ys = [Fraction(y) for y in labels]
-    program = block_program(blocks, xs, ys, act, loss)
-    answer = HighsAdapter().solve_lp(program.program, SOLVE_SECONDS)
-    if answer.x is None or not all(math.isfinite(v) for v in answer.x):
-        raise UnsupportedError(f"HiGHS gave no solution to round ({answer.status})")
     rows = [block_rows(b, xs, act) for b in blocks]
     outs = [block_outputs(b, xs, act) for b in blocks]
-    duals = answer.row_duals or [0.0] * len(program.program.rows)
-    for tol in TOLERANCES:
-        found = _round(program, answer.x, duals, rows, outs, ys, loss, tol)
-        if found is not None:
-            return BlockBound(tuple(blocks), *found)
+    status = "not run"
+    for proximal, seconds in PROXIMAL_ATTEMPTS:
+        program = block_program(blocks, xs, ys, act, loss, proximal)
+        answer = HighsAdapter().solve_lp(program.program, seconds)
+        status = answer.status
+        if answer.x is None or not all(math.isfinite(v) for v in answer.x):
+            continue
+        duals = answer.row_duals or [0.0] * len(program.program.rows)
+        for tol in TOLERANCES:
+            found = _round(program, answer.x, duals, rows, outs, ys, loss, tol)
+            if found is not None:
+                return BlockBound(tuple(blocks), *found)
+        if not program.program.quadratic:
+            break  # an LP has no proximal term to change
     raise UnsupportedError(
         f"could not round the {loss.kind} program over {len(blocks)} blocks to an exact "
-        f"certificate (HiGHS status {answer.status})"
+        f"certificate (last HiGHS status {status})"
     )
 
 

@@ -27,6 +27,7 @@ from fractions import Fraction
 from itertools import combinations, product
 from typing import Any
 
+from losscert.encodings.arrangement import arrangement_step, neuron_regions
 from losscert.encodings.cell_programs import Block, augmented, block_outputs
 from losscert.encodings.cells import locate_cell
 from losscert.encodings.exact_linear import solve_with_free
@@ -261,8 +262,6 @@ def certify_global_min(
     progress: Callable[[str], None] | None = None,
 ) -> GlobalResult:
     """The certified global minimum (or a bound) and the verdict for the problem's point."""
-    from losscert.encodings.arrangement import arrangement_step, neuron_regions  # TEMP until merge
-
     say = progress or (lambda _message: None)
     claim = "global_min"
     try:
