@@ -31,7 +31,11 @@ from losscert.theorems.one_hidden import (
 from losscert.theorems.user_instance import theorem1_instance, user_one_hidden_instance
 from losscert.verifier.candidate import certify_local_min, certify_spurious
 from losscert.verifier.certificate import write_certificate
-from losscert.verifier.global_min import certify_global_min
+from losscert.verifier.global_min import (
+    certify_cell_global_min,
+    certify_global_min,
+    require_one_hidden_layer,
+)
 from losscert.verifier.smt_route import SmtOptions
 from losscert.verifier.verdict import Status
 
@@ -270,12 +274,14 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _global(args: argparse.Namespace) -> int:
     problem = read_problem(args.problem)
+    require_one_hidden_layer(problem)  # UnsupportedError: exit 2 with the reason
     stem = Path(args.problem).name.removesuffix(".json")
     result = certify_global_min(problem, max_subsets=args.max_programs, progress=stderr_progress)
     verdict = result.verdict
+    cell = certify_cell_global_min(problem)
     written = []
     if args.out is not None:
-        for certificate in (verdict.certificate, result.bound_certificate):
+        for certificate in (verdict.certificate, result.bound_certificate, cell.certificate):
             if certificate is not None:
                 args.out.mkdir(parents=True, exist_ok=True)
                 path = args.out / f"{stem}.{certificate['claim']['kind']}.cert.json"
@@ -293,6 +299,8 @@ def _global(args: argparse.Namespace) -> int:
         "status": verdict.status.value,
         "reason": verdict.reason,
         "detail": verdict.detail,
+        "cell_global_min": cell.status.value,
+        "cell_detail": cell.detail,
         "written": written,
     }
     if args.json:
@@ -311,6 +319,8 @@ def _global(args: argparse.Namespace) -> int:
         f"  the point: R = {record['risk']}: {record['claim']}: "
         f"{verdict.status.value.upper()}{reason}  {verdict.detail}".rstrip()
     )
+    cell_reason = f" ({cell.reason})" if cell.reason else ""
+    print(f"  its cell: cell_global_min: {cell.status.value.upper()}{cell_reason}  {cell.detail}")
     for path in written:
         print(f"  certificate: {path}")
     return EXIT_OK

@@ -32,6 +32,7 @@ from losscert.encodings.cell_programs import Block, augmented, block_outputs
 from losscert.encodings.cells import locate_cell
 from losscert.encodings.exact_linear import solve_with_free
 from losscert.errors import UnsupportedError
+from losscert.model.activation import Activation
 from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
@@ -233,11 +234,35 @@ def snap_to_cell_minimum(problem: Problem) -> Network | None:
     columns.append([Fraction(1)] * len(xs))
     free.append(net.biases(2)[0])
     matrix = [list(row) for row in zip(*columns, strict=True)]
-    z = solve_with_free(matrix, list(found.outputs), free)
+    for limit in (10, 1000, 10**6, None):  # simple numbers first, when they stay in the cell
+        start = free if limit is None else [v.limit_denominator(limit) for v in free]
+        snapped = _network_with_outputs(matrix, list(found.outputs), start, len(patterns), act)
+        if snapped is None:
+            continue
+        moved = problem.with_network(snapped)
+        new_cell = locate_cell(moved)
+        signs = snapped.weights(2)[0]
+        same_signs = all((a > 0) == (b > 0) for a, b in zip(signs, c, strict=True))
+        inside = not new_cell.on_boundary and new_cell.pieces == cell.pieces and same_signs
+        if inside and moved.risk() == found.bound:
+            return snapped
+    return None
+
+
+def _network_with_outputs(
+    matrix: list[list[Fraction]],
+    outputs: list[Fraction],
+    free: list[Fraction],
+    hidden: int,
+    act: Activation,
+) -> Network | None:
+    """Solve (c_r w~_r, c_r, b_2) from the outputs (free coordinates given); None if some c_r = 0."""
+    z = solve_with_free(matrix, outputs, free)
     if z is None:
         return None
+    width = (len(z) - 1) // hidden
     weights, biases, outs = [], [], []
-    for r in range(len(patterns)):
+    for r in range(hidden):
         part = z[r * width : (r + 1) * width]
         if part[-1] == 0:
             return None
@@ -245,13 +270,7 @@ def snap_to_cell_minimum(problem: Problem) -> Network | None:
         weights.append(w[:-1])
         biases.append(w[-1])
         outs.append(part[-1])
-    snapped = Network.from_rationals([weights, [outs]], [biases, [z[-1]]], act)
-    moved = problem.with_network(snapped)
-    new_cell = locate_cell(moved)
-    same_signs = all((a > 0) == (b > 0) for a, b in zip(outs, c, strict=True))
-    if new_cell.on_boundary or new_cell.pieces != cell.pieces or not same_signs:
-        return None
-    return snapped if moved.risk() == found.bound else None
+    return Network.from_rationals([weights, [outs]], [biases, [z[-1]]], act)
 
 
 def certify_global_min(

@@ -8,7 +8,9 @@ from losscert.model.problem import Problem
 
 def smt_rational(value: Fraction) -> str:
     v = Fraction(value)
-    body = str(abs(v.numerator)) if v.denominator == 1 else f"(/ {abs(v.numerator)} {v.denominator})"
+    body = (
+        str(abs(v.numerator)) if v.denominator == 1 else f"(/ {abs(v.numerator)} {v.denominator})"
+    )
     return f"(- {body})" if v < 0 else body
 
 

@@ -18,7 +18,10 @@ F = Fraction
 
 def test_hand_worked_feasible_and_infeasible():
     # x1 + x2 = 1, x1 - x2 = 1/2  ->  x = (3/4, 1/4)
-    assert nonnegative_solution([[F(1), F(1)], [F(1), F(-1)]], [F(1), F(1, 2)]) == [F(3, 4), F(1, 4)]
+    assert nonnegative_solution([[F(1), F(1)], [F(1), F(-1)]], [F(1), F(1, 2)]) == [
+        F(3, 4),
+        F(1, 4),
+    ]
     # x1 + x2 = -1 has no nonnegative solution
     assert nonnegative_solution([[F(1), F(1)]], [F(-1)]) is None
     # no equations: x = 0 (no unknowns to fill)
@@ -90,4 +93,6 @@ def test_nullspace_basis_spans_the_kernel(matrix):
     rank = fmpq_mat(len(matrix), width, [to_fmpq(v) for row in matrix for v in row]).rank()
     assert len(basis) == width - rank
     if basis:
-        assert fmpq_mat(len(basis), width, [to_fmpq(v) for z in basis for v in z]).rank() == len(basis)
+        assert fmpq_mat(len(basis), width, [to_fmpq(v) for z in basis for v in z]).rank() == len(
+            basis
+        )
