@@ -72,7 +72,7 @@ def test_agrees_with_the_basis_oracle(system):
     x = nonnegative_solution(matrix, rhs)
     if x is not None:
         assert all(v >= 0 for v in x)
-        assert [sum(a * b for a, b in zip(row, x)) for row in matrix] == rhs
+        assert [sum(a * b for a, b in zip(row, x, strict=True)) for row in matrix] == rhs
     assert (x is not None) == _feasible_by_bases(matrix, rhs)
 
 
@@ -88,7 +88,7 @@ def test_nullspace_basis_spans_the_kernel(matrix):
     width = len(matrix[0])
     basis = nullspace_basis(matrix, width)
     for z in basis:
-        assert all(sum(a * b for a, b in zip(row, z)) == 0 for row in matrix)
+        assert all(sum(a * b for a, b in zip(row, z, strict=True)) == 0 for row in matrix)
     # rank-nullity, with flint's rank as the oracle; the basis vectors are independent
     rank = fmpq_mat(len(matrix), width, [to_fmpq(v) for row in matrix for v in row]).rank()
     assert len(basis) == width - rank

@@ -15,8 +15,8 @@ from losscert.verifier.verdict import Status
 F = Fraction
 
 
-def _problem(w=F(1), b=F(1, 2), c=F(1), d=F(0)):
-    net = Network.from_rationals([[[w]], [[c]]], [[b], [d]], relu())
+def _problem():
+    net = Network.from_rationals([[[1]], [[1]]], [[F(1, 2)], [0]], relu())
     data = Dataset.from_rows([[0], [1], [2], [3]], [[0], [2], [1], [3]])
     return Problem(net, Loss("squared"), data)
 
