@@ -20,6 +20,7 @@ Every PROVED / REFUTED verdict goes through :func:`certified`.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from losscert.encodings.arrangement import arrangement_step, neuron_regions
 from losscert.encodings.cell_programs import Block, augmented, block_outputs
 from losscert.encodings.cells import locate_cell
 from losscert.encodings.exact_linear import solve_with_free
-from losscert.errors import UnsupportedError
+from losscert.errors import InputError, UnsupportedError
 from losscert.model.activation import Activation
 from losscert.model.network import Network
 from losscert.model.problem import Problem
@@ -279,8 +280,17 @@ def certify_global_min(
     max_subsets: int = MAX_SUBSETS,
     executor: Executor | None = None,
     progress: Callable[[str], None] | None = None,
+    route: str = "auto",
+    deadline: float | None = None,
 ) -> GlobalResult:
-    """The certified global minimum (or a bound) and the verdict for the problem's point."""
+    """The certified global minimum (or a bound) and the verdict for the problem's point.
+
+    ``route`` "subsets" skips the relaxation's shortcut and solves one program per choice of d_1
+    blocks (the brute-force baseline of the benchmark); ``deadline`` (time.perf_counter()) stops
+    the per-subset enumeration with UNKNOWN("timeout").
+    """
+    if route not in ("auto", "subsets"):
+        raise InputError(f"route must be 'auto' or 'subsets', got {route!r}")
     say = progress or (lambda _message: None)
     claim = "global_min"
     try:
@@ -307,7 +317,7 @@ def certify_global_min(
     )
     bound_certificate["claim"]["bound"] = rational_string(relaxation.bound)
     witness = _attaining(problem, relaxation, hidden, d_x)
-    if witness is not None or risk <= relaxation.bound:
+    if route == "auto" and (witness is not None or risk <= relaxation.bound):
         minimum = relaxation.bound if witness is not None else risk
         verdict = _point_verdict(
             problem,
@@ -355,6 +365,23 @@ def certify_global_min(
     lowest: Fraction | None = None
     failed = 0
     for index, subset in enumerate(combinations(blocks, size)):
+        if deadline is not None and time.perf_counter() > deadline:
+            verdict = Verdict(
+                Status.UNKNOWN,
+                claim,
+                reason="timeout",
+                detail=f"stopped after {index} of {count} programs",
+            )
+            return GlobalResult(
+                verdict,
+                None,
+                relaxation.bound,
+                None,
+                len(arrangement.regions),
+                1 + index,
+                "subsets",
+                bound_certificate,
+            )
         try:
             found = _minimise(problem, list(subset))
         except UnsupportedError:
