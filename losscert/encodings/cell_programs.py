@@ -87,6 +87,7 @@ class BlockProgram:
     num_blocks: int
     n: int
     output_rows: tuple[int, ...]
+    cone_rows: tuple[int, ...] = ()  # the index of each block's first cone row
 
     @property
     def bias_column(self) -> int:
@@ -111,8 +112,10 @@ def block_program(
     lower: list[float] = []
     upper: list[float] = []
     outputs: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    cone_rows = []
     for b, block in enumerate(blocks):
         base = b * width
+        cone_rows.append(len(rows))
         for g in block_rows(block, xs, act):
             rows.append([(base + j, float(v)) for j, v in enumerate(g) if v != 0])
             lower.append(0.0)
@@ -177,4 +180,4 @@ def block_program(
     if quadratic:  # a tiny proximal term: HiGHS's QP solver stalls on the flat directions
         quadratic.extend((j, proximal) for j in range(first_output))
     program = LinearProgram(cost, rows, lower, upper, col_lower, col_upper, tuple(quadratic))
-    return BlockProgram(program, width, len(blocks), n, tuple(output_rows))
+    return BlockProgram(program, width, len(blocks), n, tuple(output_rows), tuple(cone_rows))

@@ -59,3 +59,8 @@ def nullspace_basis(matrix: Sequence[Sequence[Fraction]], width: int) -> list[li
             z[pivot] = -to_fraction(row[free])
         basis.append(z)
     return basis
+
+
+def independent_columns(matrix: Sequence[Sequence[Fraction]], width: int) -> list[int]:
+    """Indices of a maximal set of linearly independent columns (the pivots, left to right)."""
+    return [pivot for pivot, _ in _reduced(matrix, width)]

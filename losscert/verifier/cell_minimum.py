@@ -26,6 +26,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from flint import fmpq_mat
 
 from losscert.backends.exact_lp import nonnegative_solution
 from losscert.backends.highs_adapter import HighsAdapter, LinearProgram
@@ -37,12 +38,12 @@ from losscert.encodings.cell_programs import (
     block_program,
     block_rows,
 )
-from losscert.encodings.exact_linear import nullspace_basis, solve_with_free
+from losscert.encodings.exact_linear import independent_columns, nullspace_basis, solve_with_free
 from losscert.errors import UnsupportedError
 from losscert.model.activation import Activation
 from losscert.model.loss import Loss
 from losscert.model.network import Network
-from losscert.model.rationals import rational_string
+from losscert.model.rationals import rational_string, to_fmpq, to_fraction
 
 SOLVE_SECONDS = 60.0
 PROXIMAL_ATTEMPTS = ((1e-7, 1.0), (1e-5, 5.0), (1e-3, SOLVE_SECONDS))
@@ -109,6 +110,9 @@ def minimise_over_blocks(
         status = answer.status
         if answer.x is None or not all(math.isfinite(v) for v in answer.x):
             continue
+        stalled = answer.status != "optimal" and proximal != PROXIMAL_ATTEMPTS[-1][0]
+        if stalled and program.program.quadratic:
+            continue  # a stalled QP's iterate rarely rounds: a stronger proximal term first
         duals = answer.row_duals or [0.0] * len(program.program.rows)
         for tol in TOLERANCES:
             found = _round(program, answer.x, duals, rows, outs, ys, loss, tol)
@@ -170,7 +174,9 @@ def _round(
     for b in range(program.num_blocks):
         rhs = [_dot([m[j] for m in outs[b]], subgradients) for j in range(width)]
         transposed = [[g[j] for g in rows[b]] for j in range(width)]
-        lam = nonnegative_solution(transposed, rhs)
+        start = program.cone_rows[b]
+        guess = [abs(d) * n for d in duals[start : start + len(rows[b])]]
+        lam = _multipliers_near(transposed, rhs, guess) or nonnegative_solution(transposed, rhs)
         if lam is None:
             return None
         multipliers.append(tuple(lam))
@@ -273,26 +279,53 @@ def _stationary(
         Fraction(0) if q or residual is None else delta * (1 if r > 0 else -1)
         for q, r in zip(quadratic, residual or [0.0] * n, strict=True)
     ]
-    gram = [
-        [
-            sum((basis[i][p] * basis[i][q] for i in range(n) if quadratic[i]), Fraction(0))
-            for q in range(k)
-        ]
-        for p in range(k)
-    ]
-    rhs = [
-        sum(((ys[i] if quadratic[i] else -linear[i]) * basis[i][p] for i in range(n)), Fraction(0))
-        for p in range(k)
-    ]
-    a = solve_with_free(gram, rhs, free)
-    if a is None:
+    # The outputs depend only on the span of the columns: keep an independent set of them.
+    keep = independent_columns(basis, k)
+    reduced = fmpq_mat(n, len(keep), [to_fmpq(basis[i][c]) for i in range(n) for c in keep])
+    weighted = fmpq_mat(
+        n, len(keep), [to_fmpq(basis[i][c]) if quadratic[i] else 0 for i in range(n) for c in keep]
+    )
+    target = fmpq_mat(n, 1, [to_fmpq(ys[i] if quadratic[i] else -linear[i]) for i in range(n)])
+    gram = weighted.transpose() * reduced
+    rhs = reduced.transpose() * target
+    a_kept = solve_with_free(
+        [[to_fraction(gram[p, q]) for q in range(len(keep))] for p in range(len(keep))],
+        [to_fraction(rhs[p, 0]) for p in range(len(keep))],
+        [free[c] for c in keep],
+    )
+    if a_kept is None:
         return None
+    a = [Fraction(0)] * k
+    for c, v in zip(keep, a_kept, strict=True):
+        a[c] = v
     outputs = [_dot(row, a) for row in basis]
     derivatives = [_derivative(loss, y, o) for y, o in zip(ys, outputs, strict=True)]
     g = [v for v in derivatives if v is not None]  # the exact derivative decides the region
     if len(g) != n or any(_dot(col, g) != 0 for col in transposed):
         return None
     return outputs, g
+
+
+def _multipliers_near(
+    transposed: list[list[Fraction]], rhs: list[Fraction], guess: list[float]
+) -> list[Fraction] | None:
+    """lambda >= 0 with transposed lambda = rhs, solved exactly on the rows the float duals use
+    (the others 0); None when that support does not give one (the exact simplex then decides)."""
+    scale = max([1.0, *guess])
+    support = [r for r, v in enumerate(guess) if v > 1e-9 * scale]
+    if not support:
+        return [Fraction(0)] * len(guess) if all(v == 0 for v in rhs) else None
+    solved = solve_with_free(
+        [[row[r] for r in support] for row in transposed],
+        rhs,
+        [_rational(guess[r]) for r in support],
+    )
+    if solved is None or any(v < 0 for v in solved):
+        return None
+    lam = [Fraction(0)] * len(guess)
+    for r, v in zip(support, solved, strict=True):
+        lam[r] = v
+    return lam
 
 
 def _decompose(
