@@ -22,9 +22,20 @@ from losscert.info import format_summary, summarize
 from losscert.io.problem_file import read_problem
 from losscert.theorems.audit import format_table, outcome_to_dict, run_audits, stderr_progress
 from losscert.theorems.instances import builtin_instances
-from losscert.theorems.user_instance import theorem1_instance
+from losscert.theorems.one_hidden import (
+    audit_one_hidden,
+    format_reports,
+    one_hidden_instances,
+    report_to_dict,
+)
+from losscert.theorems.user_instance import theorem1_instance, user_one_hidden_instance
 from losscert.verifier.candidate import certify_local_min, certify_spurious
 from losscert.verifier.certificate import write_certificate
+from losscert.verifier.global_min import (
+    certify_cell_global_min,
+    certify_global_min,
+    require_one_hidden_layer,
+)
 from losscert.verifier.smt_route import SmtOptions
 from losscert.verifier.verdict import Status
 
@@ -98,6 +109,25 @@ def _parser() -> argparse.ArgumentParser:
         default=30.0,
         help="seconds per SMT query and solver (default 30)",
     )
+    global_ = commands.add_parser(
+        "global",
+        help="one hidden layer, one output: the certified global minimum, and is the point one?",
+        description="Enumerates the realisable neuron patterns, solves the convex program over "
+        "every (pattern, output-weight sign) block and certifies its optimum exactly; when the "
+        "optimum needs more neurons than the network has, one program per choice of d_1 blocks.",
+    )
+    global_.add_argument("problem", metavar="PROBLEM.json")
+    global_.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="write certificates here"
+    )
+    global_.add_argument("--json", action="store_true", help="print JSON instead of text")
+    global_.add_argument(
+        "--max-programs",
+        type=int,
+        default=5000,
+        metavar="N",
+        help="the most per-subset programs the exact route may solve (default 5000)",
+    )
     audit = commands.add_parser(
         "audit",
         help="construct and certify the paper's spurious local minima (built-in instances by default)",
@@ -126,6 +156,19 @@ def _parser() -> argparse.ArgumentParser:
         "--name", default=None, help="instance name (default: the data file's stem)"
     )
     _audit_options(theorem1)
+    one_hidden = audit_kinds.add_parser(
+        "one-hidden-layer",
+        help="local minima of a cell are cell minima; is the valley of a cell connected?",
+        description="Without --data: built-in instances with planted answers (one where the "
+        "minima of a cell are disconnected inside it, one where they are connected).",
+    )
+    one_hidden.add_argument("--data", default=None, metavar="FILE", help="CSV, NPZ or problem JSON")
+    one_hidden.add_argument("--widths", default=None, metavar="D_X,D_1,D_Y")
+    one_hidden.add_argument("--activation", default="relu", metavar="SPEC")
+    one_hidden.add_argument("--loss", default="squared", metavar="SPEC")
+    one_hidden.add_argument("--starts", type=int, default=12, metavar="N", help="descents (12)")
+    one_hidden.add_argument("--seed", type=int, default=0)
+    one_hidden.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _import_parser(commands)
     _plot_parser(commands)
     return parser
@@ -189,7 +232,27 @@ def _certify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _audit_one_hidden(args: argparse.Namespace) -> int:
+    if args.data is None:
+        instances = one_hidden_instances()
+    else:
+        if args.widths is None:
+            raise InputError("--widths is required with --data (e.g. --widths 1,2,1)")
+        instances = [user_one_hidden_instance(args.data, args.widths, args.activation, args.loss)]
+    reports = []
+    for instance in instances:
+        stderr_progress(f"auditing {instance.name}")
+        reports.append(audit_one_hidden(instance, starts=args.starts, seed=args.seed))
+    if args.json:
+        print(json.dumps([report_to_dict(r) for r in reports], indent=2))
+    else:
+        print(format_reports(reports))
+    return EXIT_OK if all(r.as_expected for r in reports) else EXIT_CLAIM_FAILED
+
+
 def _audit(args: argparse.Namespace) -> int:
+    if args.kind == "one-hidden-layer":
+        return _audit_one_hidden(args)
     if args.kind == "theorem1":
         instance = theorem1_instance(args.data, args.widths, args.activation, args.loss, args.name)
         instances = [instance]
@@ -209,6 +272,60 @@ def _audit(args: argparse.Namespace) -> int:
                 f"certificates written to {args.out}/ (re-check: losscert check {args.out}/*.cert.json)"
             )
     return EXIT_OK if all(o.as_expected for o in outcomes) else EXIT_CLAIM_FAILED
+
+
+def _global(args: argparse.Namespace) -> int:
+    problem = read_problem(args.problem)
+    require_one_hidden_layer(problem)  # UnsupportedError: exit 2 with the reason
+    stem = Path(args.problem).name.removesuffix(".json")
+    result = certify_global_min(problem, max_subsets=args.max_programs, progress=stderr_progress)
+    verdict = result.verdict
+    cell = certify_cell_global_min(problem)
+    written = []
+    if args.out is not None:
+        for certificate in (verdict.certificate, result.bound_certificate, cell.certificate):
+            if certificate is not None:
+                args.out.mkdir(parents=True, exist_ok=True)
+                path = args.out / f"{stem}.{certificate['claim']['kind']}.cert.json"
+                write_certificate(certificate, path)
+                written.append(str(path))
+    record = {
+        "problem": args.problem,
+        "patterns": result.patterns,
+        "programs": result.programs,
+        "route": result.route,
+        "global_minimum": None if result.minimum is None else str(result.minimum),
+        "lower_bound": None if result.lower_bound is None else str(result.lower_bound),
+        "risk": str(problem.risk()),
+        "claim": verdict.certificate["claim"]["kind"] if verdict.certificate else verdict.claim,
+        "status": verdict.status.value,
+        "reason": verdict.reason,
+        "detail": verdict.detail,
+        "cell_global_min": cell.status.value,
+        "cell_detail": cell.detail,
+        "written": written,
+    }
+    if args.json:
+        print(json.dumps(record, indent=2))
+        return EXIT_OK
+    print(
+        f"{args.problem}: {result.patterns} realisable neuron patterns, route {result.route} "
+        f"({result.programs} convex programs)"
+    )
+    if result.minimum is not None:
+        print(f"  global minimum: {result.minimum} (~{float(result.minimum):.6g}), attained")
+    elif result.lower_bound is not None:
+        print(f"  certified lower bound: {result.lower_bound} (~{float(result.lower_bound):.6g})")
+    reason = f" ({verdict.reason})" if verdict.reason else ""
+    print(
+        f"  the point: R = {record['risk']}: {record['claim']}: "
+        f"{verdict.status.value.upper()}{reason}  {verdict.detail}".rstrip()
+    )
+    cell_reason = f" ({cell.reason})" if cell.reason else ""
+    print(f"  its cell: cell_global_min: {cell.status.value.upper()}{cell_reason}  {cell.detail}")
+    for path in written:
+        print(f"  certificate: {path}")
+    return EXIT_OK
 
 
 # --- losscert import -----------------------------------------------------------------------------
@@ -421,6 +538,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(args)
         if args.command == "plot":
             return _plot(args)
+        if args.command == "global":
+            return _global(args)
     except (InputError, UnsupportedError) as exc:
         print(f"losscert {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -12,6 +12,7 @@ single ``(check-sat)``. A timeout, a kill, an exception or an unreadable reply i
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -139,6 +140,15 @@ def script_logic(text: str) -> str | None:
 # --- the adapter ----------------------------------------------------------------------------------
 
 
+@functools.cache
+def _installed_version(distribution: str) -> str:
+    """Read once per process: parsing the package metadata costs about 1 ms, more than a small LP."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
 class InstalledBackend:
     """What every backend declares and how it finds out whether its module is installed."""
 
@@ -154,10 +164,7 @@ class InstalledBackend:
 
     def version(self) -> str:
         """The installed distribution's version without importing the solver ("" if none)."""
-        try:
-            return importlib.metadata.version(self.distribution)
-        except importlib.metadata.PackageNotFoundError:
-            return ""
+        return _installed_version(self.distribution)
 
     def unavailable_reason(self) -> str | None:
         """Why the solver module cannot be imported, or None if it can be found."""

@@ -48,10 +48,12 @@ LP_STATUSES = frozenset(
 
 @dataclass(frozen=True)
 class LinearProgram:
-    """min cost . x  s.t.  row_lower <= A x <= row_upper,  col_lower <= x <= col_upper.
+    """min cost . x + (1/2) sum_j q_j x_j^2  s.t.  row_lower <= A x <= row_upper,
+    col_lower <= x <= col_upper.
 
     ``rows[r]`` lists the nonzero entries (column, value) of row r of A. Infinite bounds are
-    ``math.inf`` / ``-math.inf``. Everything is float: an LP here only searches.
+    ``math.inf`` / ``-math.inf``. ``quadratic`` lists (column, q_j >= 0), a diagonal convex
+    quadratic term (empty: an LP). Everything is float: a program here only searches.
     """
 
     cost: Sequence[float]
@@ -60,6 +62,7 @@ class LinearProgram:
     row_upper: Sequence[float]
     col_lower: Sequence[float]
     col_upper: Sequence[float]
+    quadratic: Sequence[tuple[int, float]] = ()
 
     def __post_init__(self) -> None:
         n_col, n_row = len(self.cost), len(self.rows)
@@ -75,6 +78,11 @@ class LinearProgram:
             for c, _ in row:
                 if not 0 <= c < n_col:
                     raise InputError(f"LinearProgram.rows[{r}]: column {c} outside 0..{n_col - 1}")
+        columns = [c for c, _ in self.quadratic]
+        if any(not 0 <= c < n_col for c in columns) or len(set(columns)) != len(columns):
+            raise InputError("LinearProgram.quadratic: columns must be distinct and in range")
+        if any(not q >= 0 for _, q in self.quadratic):
+            raise InputError("LinearProgram.quadratic: diagonal entries must be >= 0 (convex)")
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,7 @@ class HighsAdapter(InstalledBackend):
     name: ClassVar[str] = "highs"
     module: ClassVar[str] = "highspy"
     distribution: ClassVar[str] = "highspy"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"LP"})
+    capabilities: ClassVar[frozenset[str]] = frozenset({"LP", "QP"})
     options: ClassVar[dict[str, Any]] = {"solver": "simplex", "output_flag": False}
     status_map: ClassVar[dict[str, str]] = {
         "Optimal": "optimal",
@@ -115,7 +123,8 @@ class HighsAdapter(InstalledBackend):
     }
 
     def solve_lp(self, program: LinearProgram, time_limit: float = 60.0) -> LpAnswer:
-        """Solve ``program`` in this process; never raises for the solver's sake.
+        """Solve ``program`` (an LP, or a QP when it has a quadratic term) in this process; never
+        raises for the solver's sake.
 
         Raises :class:`InputError` only for a time limit that is not a positive finite number.
         """
@@ -144,7 +153,10 @@ class HighsAdapter(InstalledBackend):
     def _build(self, highspy: Any, program: LinearProgram, time_limit: float) -> Any:
         with _quiet_stdout():  # HiGHS prints a banner on the first construction in a process
             highs = highspy.Highs()
-        for key, value in {**self.options, "time_limit": float(time_limit)}.items():
+        options = {**self.options, "time_limit": float(time_limit)}
+        if program.quadratic:  # the simplex option does not apply to HiGHS's QP solver
+            options.pop("solver")
+        for key, value in options.items():
             highs.setOptionValue(key, value)
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = len(program.cost), len(program.rows)
@@ -165,7 +177,24 @@ class HighsAdapter(InstalledBackend):
         matrix.num_col_, matrix.num_row_ = lp.num_col_, lp.num_row_
         matrix.start_, matrix.index_, matrix.value_ = starts, index, value
         lp.a_matrix_ = matrix
-        status = highs.passModel(lp)
+        model: Any = lp
+        if program.quadratic:
+            model = highspy.HighsModel()
+            model.lp_ = lp
+            diagonal = dict(program.quadratic)
+            hessian = highspy.HighsHessian()
+            hessian.dim_ = lp.num_col_
+            hessian.format_ = highspy.HessianFormat.kTriangular
+            entries = [(c, float(diagonal[c])) for c in range(lp.num_col_) if diagonal.get(c)]
+            hessian.index_ = [c for c, _ in entries]
+            hessian.value_ = [q for _, q in entries]
+            starts_h, k = [], 0
+            for c in range(lp.num_col_):
+                starts_h.append(k)
+                k += 1 if diagonal.get(c) else 0
+            hessian.start_ = [*starts_h, k]
+            model.hessian_ = hessian
+        status = highs.passModel(model)
         if status == highspy.HighsStatus.kError:  # kWarning: e.g. tiny entries dropped; solve on
             raise RuntimeError(f"HiGHS refused the model: {status}")
         return highs

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from fractions import Fraction
+from itertools import product
+from typing import Any
 
+from .convex import covers_every_network
+from .numbers import exact_keys, rational
 from .result import Invalid
 from .steps import Steps, Verified
+
+MAX_SIGN_NEURONS = 16
+"""cell_global_min enumerates the 2^{d_1} sign vectors; wider layers are not accepted."""
 
 
 def _of_kind(steps: Steps, kind: str) -> list[Verified]:
@@ -95,13 +103,92 @@ def spurious_valley(steps: Steps) -> str | None:
 
 
 def global_min(steps: Steps) -> str | None:
-    """Linear networks: every network computes an affine map, so R >= R_lin* = R(theta*)."""
+    """Linear networks: every network computes an affine map, so R >= R_lin* = R(theta*).
+    One hidden layer, one output: the realisable neuron patterns and convex lower bounds that
+    cover every choice of d_1 blocks, each at least R(theta*)."""
     if any(s.facts["linear_network"] for s in _of_kind(steps, "affine_regression_optimal")):
         return None
+    missing = _all_blocks_bounded(steps, None)
+    if missing is None:
+        return None
     return (
-        "an affine_regression_optimal step on a network without breakpoints (other routes to "
-        "global_min are not in version 1)"
+        "an affine_regression_optimal step on a network without breakpoints, or (one hidden "
+        f"layer) {missing}"
     )
+
+
+def _risk_of_point(steps: Steps) -> Fraction | None:
+    risks = _of_kind(steps, "risk")
+    return risks[0].facts["value"] if risks else None
+
+
+def _all_blocks_bounded(steps: Steps, level: Fraction | None) -> str | None:
+    """Every network (of the problem's hidden width; of any width when level is given) has
+    R >= level (default: R(theta*) from a risk step)."""
+    regions = _of_kind(steps, "neuron_regions")
+    bounds = _of_kind(steps, "convex_lower_bound")
+    if not regions or not bounds:
+        return "a neuron_regions step and convex_lower_bound steps"
+    if level is None:
+        level = _risk_of_point(steps)
+        if level is None:
+            return "a risk step of the point"
+    blocks = frozenset((tuple(p), s) for p in regions[0].facts["patterns"] for s in (1, -1))
+    hidden = bounds[0].facts["hidden"]
+    return covers_every_network(
+        blocks, [(b.facts["blocks"], b.facts["bound"]) for b in bounds], hidden, level
+    )
+
+
+def global_lower_bound(steps: Steps, bound: Fraction) -> str | None:
+    """Every network of this architecture, of any hidden width: R >= bound."""
+    regions = _of_kind(steps, "neuron_regions")
+    if not regions:
+        return "a neuron_regions step"
+    blocks = frozenset((tuple(p), s) for p in regions[0].facts["patterns"] for s in (1, -1))
+    if any(
+        blocks <= b.facts["blocks"] and b.facts["bound"] >= bound
+        for b in _of_kind(steps, "convex_lower_bound")
+    ):
+        return None
+    return "a convex_lower_bound step over every realisable block with bound >= the claimed bound"
+
+
+def cell_global_min(steps: Steps) -> str | None:
+    """One hidden layer, one output: R(theta*) is the minimum of R over the closure of its cell.
+
+    Every sign vector of the output weights puts the neurons into the blocks (pi_r, s_r); each
+    such set must lie inside one convex_lower_bound step whose bound is at least R(theta*).
+    """
+    level = _risk_of_point(steps)
+    if level is None:
+        return "a risk step of the point"
+    strong = [
+        b.facts["blocks"]
+        for b in _of_kind(steps, "convex_lower_bound")
+        if b.facts["bound"] >= level
+    ]
+    for cell in _of_kind(steps, "cell"):
+        if len(cell.facts["pattern"]) != 1 or len(cell.facts["pattern"][0]) > MAX_SIGN_NEURONS:
+            continue
+        patterns = [tuple(p) for p in cell.facts["pattern"][0]]
+        if all(
+            any(
+                {(p, s) for p, s in zip(patterns, signs, strict=True)} <= blocks
+                for blocks in strong
+            )
+            for signs in product((1, -1), repeat=len(patterns))
+        ):
+            return None
+    return (
+        "a cell step (one hidden layer, at most "
+        f"{MAX_SIGN_NEURONS} neurons) and, for every sign vector of the output weights, a "
+        "convex_lower_bound step over the blocks (pattern_r, sign_r) with bound >= the risk"
+    )
+
+
+def not_global_min(steps: Steps) -> str | None:
+    return lower_point(steps)
 
 
 CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
@@ -112,16 +199,37 @@ CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
     "valley": valley,
     "spurious_valley": spurious_valley,
     "global_min": global_min,
+    "cell_global_min": cell_global_min,
+    "not_global_min": not_global_min,
 }
 """Claim kind -> a rule returning None when the steps conclude it, else what is missing."""
 
 
-def conclude(kind: str, steps: Steps) -> None:
+CLAIM_FIELDS: dict[str, frozenset[str]] = {"global_lower_bound": frozenset({"bound"})}
+"""Claim kinds with fields besides ``kind``."""
+
+
+def read_claim(value: Any) -> tuple[str, dict[str, Any]]:
+    """The claim's kind and its other fields (section 4)."""
+    if not isinstance(value, dict) or not isinstance(value.get("kind"), str):
+        raise Invalid("claim: expected an object with a string kind")
+    kind = value["kind"]
+    exact_keys(value, "claim", {"kind", *CLAIM_FIELDS.get(kind, frozenset())})
+    return kind, {k: v for k, v in value.items() if k != "kind"}
+
+
+def conclude(kind: str, steps: Steps, fields: dict[str, Any] | None = None) -> None:
+    if kind == "global_lower_bound":
+        bound = rational((fields or {}).get("bound"), "claim.bound")
+        missing = global_lower_bound(steps, bound)
+        if missing is not None:
+            raise Invalid(f"the evidence does not conclude {kind}: it needs {missing}")
+        return
     rule = CLAIM_RULES.get(kind)
     if rule is None:
         raise Invalid(
             f"claim kind {kind!r} is not supported by certificate version 1 "
-            f"(supported: {', '.join(CLAIM_RULES)})"
+            f"(supported: {', '.join([*CLAIM_RULES, 'global_lower_bound'])})"
         )
     missing = rule(steps)
     if missing is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .claims import conclude
+from .claims import conclude, read_claim
 from .numbers import brief, exact_keys, load_json, reject_floats
 from .problem import Problem, read_problem
 from .result import CheckResult, Invalid, Unreadable
@@ -42,10 +42,10 @@ def check_document(document: Any, base_dir: Path = Path(".")) -> CheckResult:
     done: Steps = {}
     try:
         _layout(document)  # section 1
-        claim = _claim(document["claim"])
+        claim, fields = read_claim(document["claim"])
         problem = read_problem(document["problem"], base_dir)  # section 2
         done = _evidence(problem, document["evidence"])  # section 3
-        conclude(claim, done)  # section 4
+        conclude(claim, done, fields)  # section 4
     except Unreadable as exc:
         return CheckResult("unreadable", claim, str(exc), steps_checked=len(done))
     except Invalid as exc:
@@ -94,13 +94,6 @@ def _layout(document: Any) -> None:
     )
     if not isinstance(document["provenance"], dict):
         raise Invalid("provenance: expected an object")
-
-
-def _claim(value: Any) -> str:
-    obj = exact_keys(value, "claim", {"kind"})
-    if not isinstance(obj["kind"], str):
-        raise Invalid("claim.kind: expected a string")
-    return obj["kind"]
 
 
 def _evidence(problem: Problem, steps: Any) -> Steps:

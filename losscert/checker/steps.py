@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import boxes, paths, smt_query
+from .arrangement import check_neuron_regions
 from .calculus import (
     dense_hessian,
     ldl_pivots,
@@ -21,6 +22,7 @@ from .calculus import (
     risk_on_line,
     sign_near_zero,
 )
+from .convex import check_convex_lower_bound
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
@@ -588,6 +590,11 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"smtlib", "solvers", "statement"}), frozenset(), check_delegated_smt
     ),
     "box_near_boundary": StepKind(frozenset({"radius"}), frozenset(), check_box_near_boundary),
+    "convex_lower_bound": StepKind(
+        frozenset({"blocks", "outputs", "subgradients", "bound"}),
+        frozenset(),
+        check_convex_lower_bound,
+    ),
     "smt_boundary_no_lower_point": StepKind(
         frozenset({"uses", "radius", "queries"}),
         frozenset(),
@@ -600,5 +607,6 @@ STEP_KINDS: dict[str, StepKind] = {
         check_smt_no_lower_point,
         frozenset({"cell", "box_in_cell"}),
     ),
+    "neuron_regions": StepKind(frozenset({"regions", "pruned"}), frozenset(), check_neuron_regions),
 }
 """Step kind -> its fields, verifier and the kinds it may cite: the table of section 3."""

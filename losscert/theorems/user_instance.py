@@ -8,8 +8,11 @@ from losscert.errors import InputError
 from losscert.io.data_files import read_dataset
 from losscert.model.activation import PRESETS, Activation
 from losscert.model.loss import Loss, make_loss
+from losscert.model.network import Network
+from losscert.model.problem import Problem
 from losscert.model.rationals import parse_rational
 from losscert.theorems.instances import Instance
+from losscert.theorems.one_hidden import OneHiddenInstance
 
 
 def parse_widths(text: str) -> tuple[int, ...]:
@@ -77,3 +80,26 @@ def theorem1_instance(
         planted=False,
         dataset=dataset,
     )
+
+
+def user_one_hidden_instance(
+    data: str, widths: str, activation: str, loss: str
+) -> OneHiddenInstance:
+    """The one-hidden-layer audit on a user's data; the point (for the valley audit) is the zero
+    network, replaced by the cells of the certified minima the audit finds."""
+    shape = parse_widths(widths)
+    if len(shape) != 3:
+        raise InputError(f"--widths: the one-hidden-layer audit needs D_X,D_1,D_Y, got {widths!r}")
+    dataset = read_dataset(Path(data), shape[-1])
+    if dataset.input_dim != shape[0]:
+        raise InputError(
+            f"--widths: D_X = {shape[0]} but the data in {data} have {dataset.input_dim} inputs"
+        )
+    act = parse_activation(activation)
+    d_x, d_1, d_y = shape
+    zero = Network.from_rationals(
+        [[[0] * d_x for _ in range(d_1)], [[0] * d_1 for _ in range(d_y)]],
+        [[0] * d_1, [0] * d_y],
+        act,
+    )
+    return OneHiddenInstance(Path(data).stem, Problem(zero, parse_loss(loss), dataset))

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from flint import fmpq, fmpq_mat
+from flint import fmpq_mat
 
 from losscert.backends.highs_adapter import HighsAdapter, LinearProgram
+from losscert.encodings.exact_linear import solve_with_free
 from losscert.errors import UnsupportedError
 from losscert.model.dataset import Dataset
 from losscert.model.loss import Loss
@@ -127,43 +128,10 @@ def _sample_loss(loss: Loss, y: list[Fraction], u: list[Fraction]) -> Fraction:
 
 def _solve_any(gram: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction]:
     """A solution of the consistent system gram w = rhs (free variables set to 0)."""
-    solution = _solve_with_free(gram, rhs, [Fraction(0)] * len(rhs))
+    solution = solve_with_free(gram, rhs, [Fraction(0)] * len(rhs))
     if solution is None:
         raise ArithmeticError("inconsistent normal equations")  # cannot happen for X^T X w = X^T y
     return solution
-
-
-def _solve_with_free(
-    matrix: list[list[Fraction]], rhs: list[Fraction], free: list[Fraction]
-) -> list[Fraction] | None:
-    """A solution z of matrix z = rhs whose non-pivot coordinates are ``free``; None if none exists.
-
-    Pivots are chosen left to right (reduced row echelon form), so callers order the unknowns
-    with the ones they would rather solve for first.
-    """
-    size = len(free)
-    if not matrix:
-        return list(free)
-    augmented = fmpq_mat(
-        len(matrix),
-        size + 1,
-        [to_fmpq(v) for row, r in zip(matrix, rhs, strict=True) for v in (*row, r)],
-    )
-    reduced, rank = augmented.rref()
-    pivots: list[tuple[int, list[fmpq]]] = []
-    for i in range(int(rank)):
-        row = [reduced[i, j] for j in range(size + 1)]
-        pivot = next(j for j in range(size + 1) if row[j] != 0)
-        if pivot == size:
-            return None
-        pivots.append((pivot, row))
-    solution = [to_fmpq(v) for v in free]
-    pivot_columns = {p for p, _ in pivots}
-    for pivot, row in pivots:
-        solution[pivot] = row[size] - sum(
-            (row[j] * solution[j] for j in range(size) if j not in pivot_columns), fmpq(0)
-        )
-    return [to_fraction(v) for v in solution]
 
 
 def _least_squares(
@@ -360,7 +328,7 @@ def _interpolate(
     free = [_rational(v) for v in w_float]
     rows = [inputs[i] for i in kinks]
     rhs = [targets[i] for i in kinks]
-    solution = _solve_with_free(rows, rhs, free)
+    solution = solve_with_free(rows, rhs, free)
     if solution is not None:
         return solution
     kept: list[int] = []
@@ -368,7 +336,7 @@ def _interpolate(
         candidate = [*kept, i]
         if fmpq_mat([[to_fmpq(v) for v in inputs[j]] for j in candidate]).rank() == len(candidate):
             kept = candidate
-    return _solve_with_free([inputs[i] for i in kept], [targets[i] for i in kept], free)
+    return solve_with_free([inputs[i] for i in kept], [targets[i] for i in kept], free)
 
 
 def _subdifferential(kind: str, y: Fraction, residual: Fraction) -> tuple[Fraction, Fraction]:
@@ -409,7 +377,7 @@ def _kink_subgradients(
         for c in range(size)
     ]
     matrix = [[inputs[i][c] for i in kinks] for c in range(size)]
-    solved = _solve_with_free(matrix, forced, [g[i] for i in kinks])
+    solved = solve_with_free(matrix, forced, [g[i] for i in kinks])
     if solved is None:
         return None
     for i, v in zip(kinks, solved, strict=True):

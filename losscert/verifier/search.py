@@ -113,3 +113,24 @@ def _gradient(theta, bps, slopes, intercepts, x, y, loss):  # type: ignore[no-un
         if j > 0:
             delta = (delta @ theta[j][0]) * used[j - 1]
     return grads[::-1]
+
+
+def descent_endpoints(
+    problem: Problem, *, starts: int = 8, steps: int = 400, seed: int = 0, scale: float = 1.0
+) -> list[list[Fraction]]:
+    """End points of float gradient descent from random normal starts (standard deviation
+    ``scale``), as the exact rationals the floats hold. Search only: nothing here is a claim."""
+    if problem.loss.kind not in SUPPORTED or not problem.loss.is_rational:
+        return []
+    params, bps, slopes, intercepts = float_view(problem.network)
+    x, y = problem.data.to_numpy()
+    rng = np.random.default_rng(seed)
+    ends = []
+    for _ in range(starts):
+        theta = [
+            (scale * rng.standard_normal(w.shape), scale * rng.standard_normal(b.shape))
+            for w, b in params
+        ]
+        theta = _descend(theta, bps, slopes, intercepts, x, y, problem.loss, steps)
+        ends.append([Fraction(float(v)) for w, b in theta for v in (*w.reshape(-1), *b)])
+    return ends

@@ -161,8 +161,10 @@ def test_claims_need_their_evidence() -> None:
     doc = _load(SPURIOUS)
     doc["claim"]["kind"] = "global_min"  # a ReLU network: the linear-network route does not apply
     _invalid(doc, "does not conclude global_min", "without breakpoints")
-    doc["claim"]["kind"] = "cell_global_min"
-    _invalid(doc, "claim kind 'cell_global_min' is not supported")
+    doc["claim"]["kind"] = "cell_global_min"  # no convex_lower_bound step
+    _invalid(doc, "does not conclude cell_global_min", "convex_lower_bound")
+    doc["claim"]["kind"] = "saddle"
+    _invalid(doc, "claim kind 'saddle' is not supported")
 
 
 def test_steps_may_cite_only_earlier_steps() -> None:

@@ -1,0 +1,518 @@
+"""The activation patterns one hidden neuron can realise on the data (MATH.md section 5).
+
+A neuron has weights w~ = [w; b] (bias last) and sees x~_i = [x_i; 1]. With breakpoints
+p_0 < ... < p_{K-1} (``Activation.breakpoints``), piece k is the open interval (p_{k-1}, p_k)
+(unbounded at the ends), as in :class:`losscert.model.activation.Activation`. The *pattern* of
+w~ is the tuple of pieces of w~ . x~_i over the samples; a pattern is *realisable* when its open
+set of w~ is non-empty: these are the full-dimensional regions of the arrangement of hyperplanes
+{w~ . x~_i = p_k}. Their closures cover the space, so listing them lists every cell a
+one-hidden-layer network can be in, up to boundaries.
+
+Construction: incremental, sample by sample, depth first (so patterns come out in lexicographic
+order, and lazily). A region of the first j samples is split by sample j's hyperplanes. Its
+witness w0 already lies in one child (or on a breakpoint, and then, moved a little along x~_j, in
+the two children next to it); the other children are decided outwards from there by a float LP
+with a margin (HiGHS), made exact: a witness is kept only if its strict inequalities hold
+exactly, an empty child needs an exact Farkas vector (rounded from the LP duals, else found by
+:mod:`losscert.encodings.strict_systems`). The children of a region are contiguous in k (the
+region's image under w~ -> w~ . x~_j is an open interval), so once a child is empty, the next
+ones outward are empty too, with the same Farkas vector moved to their own constraint.
+
+Strict constraints of a prefix (the order of :class:`PrunedPrefix` and the certificate step):
+for each sample i with piece k, first ``w~ . x~_i > p_{k-1}`` if k > 0, then
+``-w~ . x~_i > -p_k`` if k < K.
+"""
+
+from __future__ import annotations
+
+import bisect
+import concurrent.futures
+import itertools
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from flint import fmpq, fmpq_mat
+
+from losscert.backends.highs_adapter import HighsAdapter, LinearProgram
+from losscert.encodings.strict_systems import (
+    decide_strict,
+    farkas_on_support,
+    integral,
+    is_farkas,
+)
+from losscert.errors import InputError
+from losscert.model.rationals import rational_string, to_fmpq
+
+LP_TIME_LIMIT = 60.0
+UNITS = 64
+"""Subtrees handed out as units of work (to an executor, and for progress)."""
+MARGIN_TOLERANCE = 1e-9
+"""Search only: an LP margin above this is rounded to a witness, below it to a Farkas vector."""
+DUAL_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class NeuronRegion:
+    pattern: tuple[int, ...]  # piece index per sample
+    witness: tuple[Fraction, ...]  # w~ (d_X+1 entries, bias last), STRICTLY inside the region
+
+
+@dataclass(frozen=True)
+class PrunedPrefix:
+    prefix: tuple[int, ...]  # piece indices of samples 0..j-1 (j >= 1)
+    farkas: tuple[Fraction, ...]  # multipliers, one per strict constraint of the prefix
+
+
+@dataclass(frozen=True)
+class NeuronArrangement:
+    regions: tuple[NeuronRegion, ...]  # ALL realisable patterns, each once (lexicographic order)
+    pruned: tuple[PrunedPrefix, ...]  # emptiness proofs: every child of a realisable prefix
+    #                                   that is not itself realisable (lexicographic order)
+
+
+# --- the data, prepared once ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Data:
+    points: tuple[tuple[Fraction, ...], ...]  # x~_i
+    breakpoints: tuple[Fraction, ...]
+    float_points: tuple[tuple[float, ...], ...]
+    float_breakpoints: tuple[float, ...]
+
+    @property
+    def dim(self) -> int:
+        return len(self.points[0])
+
+    def constraint(self, c: _Constraint) -> tuple[tuple[Fraction, ...], Fraction]:
+        i, sign, bp = c
+        return tuple(sign * v for v in self.points[i]), sign * self.breakpoints[bp]
+
+
+_Constraint = tuple[int, int, int]
+"""(sample i, sign s, breakpoint index q): the inequality s w~ . x~_i > s p_q."""
+
+
+def sample_constraints(i: int, piece: int, num_breakpoints: int) -> tuple[_Constraint, ...]:
+    """The strict constraints of "sample i in piece ``piece``", in the order of the module doc."""
+    out: list[_Constraint] = []
+    if piece > 0:
+        out.append((i, 1, piece - 1))
+    if piece < num_breakpoints:
+        out.append((i, -1, piece))
+    return tuple(out)
+
+
+def prefix_constraints(
+    inputs: Sequence[Sequence[Fraction]], breakpoints: Sequence[Fraction], prefix: Sequence[int]
+) -> tuple[list[tuple[Fraction, ...]], list[Fraction]]:
+    """(rows a_m, right-hand sides b_m) of the prefix's strict constraints a_m . w~ > b_m."""
+    data = _prepare(inputs, breakpoints)
+    rows, rhs = [], []
+    for i, piece in enumerate(prefix):
+        for c in sample_constraints(i, piece, len(breakpoints)):
+            a, b = data.constraint(c)
+            rows.append(a)
+            rhs.append(b)
+    return rows, rhs
+
+
+def _prepare(inputs: Sequence[Sequence[Fraction]], breakpoints: Sequence[Fraction]) -> _Data:
+    if len(inputs) == 0:
+        raise InputError("neuron_regions: the data set has no samples (n = 0)")
+    d_x = len(inputs[0])
+    if d_x == 0:
+        raise InputError("neuron_regions: inputs[0] has no entries (d_X = 0)")
+    for i, x in enumerate(inputs):
+        if len(x) != d_x:
+            raise InputError(
+                f"neuron_regions: inputs[{i}] has {len(x)} entries, inputs[0] has {d_x}"
+            )
+    bps = tuple(Fraction(p) for p in breakpoints)
+    for k in range(len(bps) - 1):
+        if not bps[k] < bps[k + 1]:
+            raise InputError(
+                f"neuron_regions: breakpoints must be strictly increasing, but breakpoints[{k}] = "
+                f"{bps[k]} is not below breakpoints[{k + 1}] = {bps[k + 1]}"
+            )
+    points = tuple((*(Fraction(v) for v in x), Fraction(1)) for x in inputs)
+    return _Data(
+        points,
+        bps,
+        tuple(tuple(float(v) for v in x) for x in points),
+        tuple(float(p) for p in bps),
+    )
+
+
+# --- one node of the prefix tree ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Node:
+    """A realisable prefix, a witness strictly inside it and its constraints."""
+
+    prefix: tuple[int, ...]
+    witness: tuple[Fraction, ...]
+    constraints: tuple[_Constraint, ...]
+
+
+def _dot(x: Sequence[Fraction], w: Sequence[Fraction]) -> Fraction:
+    return sum((a * b for a, b in zip(x, w, strict=True)), Fraction(0))
+
+
+def _inside(data: _Data, constraints: Iterable[_Constraint], w: Sequence[Fraction]) -> bool:
+    values: dict[int, Fraction] = {}
+    for i, sign, bp in constraints:
+        if i not in values:
+            values[i] = _dot(data.points[i], w)
+        if not sign * values[i] > sign * data.breakpoints[bp]:
+            return False
+    return True
+
+
+def _split(data: _Data, node: _Node, lp: HighsAdapter) -> list[_Node | PrunedPrefix]:
+    """The children of ``node`` for sample j = len(prefix), in order k = 0..K."""
+    j, num_bp = len(node.prefix), len(data.breakpoints)
+    x = data.points[j]
+    v0 = _dot(x, node.witness)
+    children: dict[int, _Node | PrunedPrefix] = {}
+    k0 = bisect.bisect_left(data.breakpoints, v0)
+    if k0 < num_bp and data.breakpoints[k0] == v0:  # on breakpoint k0: pieces k0 and k0 + 1
+        for piece, direction in ((k0, -1), (k0 + 1, 1)):
+            children[piece] = _nudged(data, node, piece, direction)
+        up, down = k0 + 2, k0 - 1
+    else:
+        children[k0] = _child(data, node, k0, node.witness)
+        up, down = k0 + 1, k0 - 1
+    for start, step in ((up, 1), (down, -1)):
+        k = start
+        while 0 <= k <= num_bp:
+            found = _decide_child(data, node, k, lp)
+            children[k] = found
+            k += step
+            if isinstance(found, PrunedPrefix):
+                while 0 <= k <= num_bp:  # farther out is empty too
+                    children[k] = _moved_farkas(data, node, found, k)
+                    k += step
+    return [children[k] for k in range(num_bp + 1)]
+
+
+def _child(data: _Data, node: _Node, piece: int, witness: tuple[Fraction, ...]) -> _Node:
+    j = len(node.prefix)
+    constraints = node.constraints + sample_constraints(j, piece, len(data.breakpoints))
+    return _Node((*node.prefix, piece), witness, constraints)
+
+
+def _nudged(data: _Data, node: _Node, piece: int, direction: int) -> _Node:
+    """The witness moved by +-2^-e x~_j: off the breakpoint, into ``piece``, still inside."""
+    x = data.points[len(node.prefix)]
+    step = Fraction(1)
+    for _ in range(4000):
+        w = tuple(v + direction * step * c for v, c in zip(node.witness, x, strict=True))
+        child = _child(data, node, piece, w)
+        if _inside(data, child.constraints, w):
+            return child
+        step /= 2
+    raise AssertionError("neuron_regions: no nudge off a breakpoint stays in an open region")
+
+
+def _decide_child(data: _Data, node: _Node, piece: int, lp: HighsAdapter) -> _Node | PrunedPrefix:
+    """An exact witness of the child, or an exact Farkas vector proving it empty."""
+    candidate = _child(data, node, piece, node.witness)
+    constraints = candidate.constraints
+    answer = lp.solve_lp(_margin_program(data, constraints), LP_TIME_LIMIT)
+    if answer.status == "optimal" and answer.x is not None:
+        margin = answer.x[data.dim]
+        if margin > MARGIN_TOLERANCE:
+            w = _rounded_witness(data, constraints, answer.x[: data.dim], margin)
+            if w is not None:
+                return _Node(candidate.prefix, w, constraints)
+        elif answer.row_duals is not None:
+            farkas = _rounded_farkas(data, constraints, answer.row_duals)
+            if farkas is not None:
+                return PrunedPrefix(candidate.prefix, farkas)
+    rows, rhs = zip(*(data.constraint(c) for c in constraints), strict=True)
+    exact = decide_strict(rows, rhs)
+    if exact.witness is not None:
+        return _Node(candidate.prefix, exact.witness, constraints)
+    assert exact.farkas is not None
+    return PrunedPrefix(candidate.prefix, exact.farkas)
+
+
+def _margin_program(data: _Data, constraints: Sequence[_Constraint]) -> LinearProgram:
+    """max t  s.t.  s x~_i . w - t >= s p_q for every constraint,  t <= 1  (w free)."""
+    dim = data.dim
+    rows = []
+    lower = []
+    for i, sign, bp in constraints:
+        point = data.float_points[i]
+        rows.append([*((c, sign * point[c]) for c in range(dim)), (dim, -1.0)])
+        lower.append(sign * data.float_breakpoints[bp])
+    return LinearProgram(
+        cost=[0.0] * dim + [-1.0],
+        rows=rows,
+        row_lower=lower,
+        row_upper=[math.inf] * len(rows),
+        col_lower=[-math.inf] * (dim + 1),
+        col_upper=[math.inf] * dim + [1.0],
+    )
+
+
+def _rounded_witness(
+    data: _Data, constraints: Sequence[_Constraint], w: Sequence[float], margin: float
+) -> tuple[Fraction, ...] | None:
+    """A short rational near the LP's point (within margin / 4 on every constraint), checked."""
+    spread = max(sum(abs(v) for v in data.float_points[i]) for i, _, _ in constraints)
+    denominator = 1 << max(0, math.ceil(math.log2(2 * spread / margin)))
+    tries = [tuple(Fraction(round(v * denominator), denominator) for v in w)]
+    tries.append(tuple(Fraction(v) for v in w))
+    for candidate in tries:
+        if _inside(data, constraints, candidate):
+            return candidate
+    return None
+
+
+def _rounded_farkas(
+    data: _Data, constraints: Sequence[_Constraint], duals: Sequence[float]
+) -> tuple[Fraction, ...] | None:
+    """An exact Farkas vector on the support of the LP's duals, if there is one."""
+    scale = max((abs(y) for y in duals), default=0.0)
+    support = [m for m, y in enumerate(duals) if y > DUAL_TOLERANCE * max(scale, 1.0)]
+    if not support:
+        return None
+    rows, rhs = zip(*(data.constraint(c) for c in constraints), strict=True)
+    return farkas_on_support(rows, rhs, support)
+
+
+def _moved_farkas(data: _Data, node: _Node, empty: PrunedPrefix, piece: int) -> PrunedPrefix:
+    """The Farkas vector of an empty child, moved to a child farther out on the same side.
+
+    Child k is empty because the region's values w~ . x~_j stay on one side of it; with weights
+    mu_low, mu_high on its own two constraints, the region alone proves w~ . x~_j < p_{k-1}
+    (upwards) with weight mu_low - mu_high > 0, which also excludes every piece above k.
+    """
+    j = len(node.prefix)
+    num_bp = len(data.breakpoints)
+    base = len(node.constraints)
+    own = empty.farkas[base:]
+    old_piece = empty.prefix[-1]
+    old_low = own[0] if old_piece > 0 else Fraction(0)
+    old_high = own[-1] if old_piece < num_bp else Fraction(0)
+    new_constraints = sample_constraints(j, piece, num_bp)
+    weights = []
+    for _, sign, _ in new_constraints:
+        upwards = piece > old_piece
+        keep = old_low - old_high if upwards else old_high - old_low
+        weights.append(keep if (sign == 1) == upwards else Fraction(0))
+    farkas = integral([*empty.farkas[:base], *weights])
+    prefix = (*node.prefix, piece)
+    rows, rhs = zip(*(data.constraint(c) for c in node.constraints + new_constraints), strict=True)
+    if not is_farkas(rows, rhs, farkas):
+        exact = decide_strict(rows, rhs)
+        if exact.farkas is None:
+            raise AssertionError(f"neuron_regions: prefix {prefix} is not empty after all")
+        farkas = exact.farkas
+    return PrunedPrefix(prefix, farkas)
+
+
+# --- walking the tree -------------------------------------------------------------------------
+
+
+def _walk(
+    data: _Data, roots: Iterable[_Node], depth: int, lp: HighsAdapter
+) -> Iterator[_Node | PrunedPrefix]:
+    """Depth first below ``roots``: nodes of length ``depth`` and the pruned prefixes, in
+    lexicographic (pre-)order."""
+    stack: list[_Node | PrunedPrefix] = list(reversed(list(roots)))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, PrunedPrefix) or len(item.prefix) == depth:
+            yield item
+            continue
+        stack.extend(reversed(_split(data, item, lp)))
+
+
+def _expand_unit(data: _Data, root: _Node) -> tuple[list[NeuronRegion], list[PrunedPrefix]]:
+    """One unit of work (picklable, for an executor): the whole subtree below ``root``."""
+    regions, pruned = [], []
+    for item in _walk(data, [root], len(data.points), HighsAdapter()):
+        if isinstance(item, PrunedPrefix):
+            pruned.append(item)
+        else:
+            regions.append(NeuronRegion(item.prefix, item.witness))
+    return regions, pruned
+
+
+def _units(data: _Data, lp: HighsAdapter, target: int) -> tuple[list[_Node], list[PrunedPrefix]]:
+    """Breadth first from the empty prefix until ``target`` subtrees (or the leaves)."""
+    level = [_Node((), tuple(Fraction(0) for _ in range(data.dim)), ())]
+    pruned: list[PrunedPrefix] = []
+    while len(level) < target and len(level[0].prefix) < len(data.points):
+        following: list[_Node] = []
+        for node in level:
+            for child in _split(data, node, lp):
+                if isinstance(child, PrunedPrefix):
+                    pruned.append(child)
+                else:
+                    following.append(child)
+        level = following
+    return level, pruned
+
+
+def _events(
+    inputs: Sequence[Sequence[Fraction]],
+    breakpoints: Sequence[Fraction],
+    executor: concurrent.futures.Executor | None,
+    progress: Callable[[int, int], None] | None,
+) -> Iterator[NeuronRegion | PrunedPrefix]:
+    data = _prepare(inputs, breakpoints)
+    lp = HighsAdapter()
+    roots, shallow = _units(data, lp, UNITS)
+    yield from shallow
+    total = len(roots)
+    if progress is not None:
+        progress(0, total)
+    if executor is None:
+        for done, root in enumerate(roots, start=1):
+            for item in _walk(data, [root], len(data.points), lp):
+                yield (
+                    item
+                    if isinstance(item, PrunedPrefix)
+                    else NeuronRegion(item.prefix, item.witness)
+                )
+            if progress is not None:
+                progress(done, total)
+        return
+    results = executor.map(_expand_unit, [data] * total, roots)
+    for done, (regions, pruned) in enumerate(results, start=1):
+        yield from pruned
+        yield from regions
+        if progress is not None:
+            progress(done, total)
+
+
+def iter_neuron_patterns(
+    inputs: Sequence[Sequence[Fraction]],
+    breakpoints: Sequence[Fraction],
+    *,
+    executor: concurrent.futures.Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[NeuronRegion]:
+    """Every realisable pattern of one neuron with its exact witness, lazily, in lexicographic
+    order (the order of :func:`neuron_regions`). ``progress(done, total)`` counts units of work
+    (subtrees of the prefix tree); with an ``executor`` the units run there."""
+    for item in _events(inputs, breakpoints, executor, progress):
+        if isinstance(item, NeuronRegion):
+            yield item
+
+
+def neuron_regions(
+    inputs: Sequence[Sequence[Fraction]],
+    breakpoints: Sequence[Fraction],
+    *,
+    executor: concurrent.futures.Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> NeuronArrangement:
+    """All realisable patterns of one neuron on ``inputs`` (n x d_X rationals), with a witness
+    strictly inside each, and the emptiness proofs that make the list provably complete.
+
+    Promise: every witness satisfies its pattern's strict inequalities exactly, every Farkas
+    vector is exact, and every child of a realisable prefix is either a prefix of a listed
+    pattern or pruned (the completeness condition the checker verifies). Floats only guide the
+    search. InputError for no samples, ragged inputs or breakpoints that do not increase.
+    """
+    regions: list[NeuronRegion] = []
+    pruned: list[PrunedPrefix] = []
+    for item in _events(inputs, breakpoints, executor, progress):
+        if isinstance(item, PrunedPrefix):
+            pruned.append(item)
+        else:
+            regions.append(item)
+    pruned.sort(key=lambda p: p.prefix)
+    return NeuronArrangement(tuple(regions), tuple(pruned))
+
+
+# --- counting and the certificate step --------------------------------------------------------
+
+
+def general_position_count(n: int, d_x: int, breakpoints: Sequence[Fraction]) -> int:
+    """The number of realisable patterns on n samples in general position in R^{d_X}.
+
+    With D = d_X + 1 and K breakpoints the hyperplanes {w~ . x~_i = p_k} fall into K central
+    families (family k passes through w~ = (0, ..., 0, p_k)), and the K hyperplanes of one sample
+    are parallel. Zaslavsky / Whitney: regions = sum over subsets with a non-empty intersection
+    of (-1)^(|S| - rank S). In general position a subset of m <= D hyperplanes from distinct
+    samples meets with rank m (C(n, m) K^m of them); more than D meet only when all come from one
+    family, with rank D. Hence sum_{m<=D} C(n, m) K^m + K sum_{m>D} (-1)^(m-D) C(n, m); for K = 1
+    this is Cover's 2 sum_{k<D} C(n-1, k).
+    """
+    if n < 0 or d_x < 0:
+        raise InputError(f"general_position_count: n = {n} and d_X = {d_x} must be >= 0")
+    big_d, k = d_x + 1, len(breakpoints)
+    low = sum(math.comb(n, m) * k**m for m in range(min(n, big_d) + 1))
+    high = sum((-1) ** (m - big_d) * math.comb(n, m) for m in range(big_d + 1, n + 1))
+    return low + k * high
+
+
+def in_general_position(
+    inputs: Sequence[Sequence[Fraction]],
+    breakpoints: Sequence[Fraction],
+    *,
+    max_work: int = 200_000,
+) -> bool | None:
+    """Whether the data are in the general position that :func:`general_position_count` assumes,
+    decided exactly; None when that takes more than ``max_work`` subsets (undecided).
+
+    The conditions (sufficient for the formula): (a) every D = d_X + 1 of the x~_i are linearly
+    independent (all of them if n <= D); (b) with K >= 2 breakpoints, for every D + 1 samples, with
+    lambda their linear dependency (sum lambda_i x~_i = 0, unique up to scale by (a)), no
+    assignment of breakpoints c_i that is not constant has sum lambda_i c_i = 0 (otherwise D + 1
+    hyperplanes from different families would meet in a point).
+    """
+    data = _prepare(inputs, breakpoints)
+    n, big_d, k = len(data.points), data.dim, len(data.breakpoints)
+    if n <= big_d:
+        matrix = fmpq_mat(n, big_d, [to_fmpq(v) for x in data.points for v in x])
+        return int(matrix.rank()) == n
+    work = math.comb(n, big_d) + (math.comb(n, big_d + 1) * k ** (big_d + 1) if k >= 2 else 0)
+    if work > max_work:
+        return None
+    dets: dict[tuple[int, ...], fmpq] = {}
+    for subset in itertools.combinations(range(n), big_d):
+        entries = [to_fmpq(v) for i in subset for v in data.points[i]]
+        dets[subset] = fmpq_mat(big_d, big_d, entries).det()
+        if dets[subset] == 0:
+            return False
+    if k < 2:
+        return True
+    values = [to_fmpq(p) for p in data.breakpoints]
+    for subset in itertools.combinations(range(n), big_d + 1):
+        lam = [
+            (-1) ** position * dets[subset[:position] + subset[position + 1 :]]
+            for position in range(big_d + 1)
+        ]
+        for choice in itertools.product(range(k), repeat=big_d + 1):
+            if (
+                len(set(choice)) > 1
+                and sum(f * values[c] for f, c in zip(lam, choice, strict=True)) == 0
+            ):
+                return False
+    return True
+
+
+def arrangement_step(arr: NeuronArrangement, step_id: str = "regions") -> dict[str, object]:
+    """The certificate step of kind ``neuron_regions`` (docs/certificate.md), rationals as text."""
+    return {
+        "id": step_id,
+        "kind": "neuron_regions",
+        "regions": [
+            {"pattern": list(r.pattern), "witness": [rational_string(v) for v in r.witness]}
+            for r in arr.regions
+        ],
+        "pruned": [
+            {"prefix": list(p.prefix), "farkas": [rational_string(v) for v in p.farkas]}
+            for p in arr.pruned
+        ],
+    }

@@ -1,0 +1,36 @@
+"""``losscert global`` on the example: a certified cell minimum that is not the global minimum."""
+
+import json
+from fractions import Fraction
+
+from losscert.checker import check_certificate
+from losscert.cli import main
+from tests.conftest import EXAMPLES
+
+EXAMPLE = str(EXAMPLES / "one_hidden_relu.json")
+
+
+def test_global_refutes_the_example_point_and_writes_checkable_certificates(tmp_path, capsys):
+    assert main(["global", EXAMPLE, "--json", "--out", str(tmp_path)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["global_minimum"] == "23/60" and record["risk"] == "7/15"
+    assert record["claim"] == "not_global_min" and record["status"] == "refuted"
+    assert record["cell_global_min"] == "proved"
+    kinds = sorted(p.name.split(".")[1] for p in tmp_path.iterdir())
+    assert kinds == ["cell_global_min", "global_lower_bound", "not_global_min"]
+    for path in tmp_path.iterdir():
+        assert check_certificate(path).valid
+    bound = json.loads((tmp_path / "one_hidden_relu.global_lower_bound.cert.json").read_text())
+    assert Fraction(bound["claim"]["bound"]) <= Fraction(23, 60)
+
+
+def test_global_text_output_and_budget(capsys):
+    assert main(["global", EXAMPLE, "--max-programs", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "certified lower bound" in out and "UNKNOWN (budget)" in out
+
+
+def test_global_rejects_deeper_networks_with_a_clear_error(capsys):
+    code = main(["global", str(EXAMPLES / "leaky_relu_deep_huber.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and "one hidden layer" in err
