@@ -5,8 +5,10 @@ The public API is re-exported here; submodules hold the implementation. In the o
 
 - build a problem: :class:`Network`, :class:`Dataset`, :func:`make_loss`, :class:`Problem`, or
   :func:`read_problem`, or import a trained model with :func:`from_torch` / :func:`from_onnx`;
-- certify: :func:`certify_local_min`, :func:`certify_spurious`, :func:`audit_theorem1`, each
-  returning :class:`Verdict` objects (PROVED / REFUTED only with a certificate the checker accepted);
+- certify: :func:`certify_local_min`, :func:`certify_spurious`, :func:`audit_theorem1`, and for
+  one hidden layer :func:`certify_cell_global_min`, :func:`certify_global_min` (the certified
+  global minimum), :func:`neuron_regions` (every realisable neuron pattern), each returning
+  :class:`Verdict` objects (PROVED / REFUTED only with a certificate the checker accepted);
 - check: :func:`check_certificate` (the independent, standard-library-only checker);
 - look: :func:`plot_problem` / :func:`plot_file` (pictures that state what was proved).
 """
@@ -26,6 +28,7 @@ from losscert.encodings import (
     check_multilinear,
     locate_cell,
 )
+from losscert.encodings.arrangement import NeuronArrangement, neuron_regions
 from losscert.errors import InputError, LosscertError, NotMultilinearError, UnsupportedError
 from losscert.io import (
     from_onnx,
@@ -59,6 +62,11 @@ from losscert.plot import plot_file, plot_problem, save_png
 from losscert.theorems import Theorem1Audit, audit_theorem1
 from losscert.verifier import REASONS, Status, Verdict, certified
 from losscert.verifier.candidate import certify_local_min, certify_spurious
+from losscert.verifier.global_min import (
+    GlobalResult,
+    certify_cell_global_min,
+    certify_global_min,
+)
 from losscert.verifier.search import find_lower_witness
 
 __version__ = "0.1.0"
@@ -74,12 +82,14 @@ __all__ = [
     "CheckResult",
     "Dataset",
     "ForwardTrace",
+    "GlobalResult",
     "InputError",
     "Interval",
     "Loss",
     "LosscertError",
     "MultilinearEvidence",
     "Network",
+    "NeuronArrangement",
     "NotMultilinearError",
     "Pattern",
     "Problem",
@@ -94,6 +104,8 @@ __all__ = [
     "cell_polynomials",
     "cell_risk",
     "certified",
+    "certify_cell_global_min",
+    "certify_global_min",
     "certify_local_min",
     "certify_spurious",
     "check_certificate",
@@ -108,6 +120,7 @@ __all__ = [
     "linear",
     "locate_cell",
     "make_loss",
+    "neuron_regions",
     "plot_file",
     "plot_problem",
     "problem_from_dict",

@@ -8,6 +8,8 @@ from typing import Any
 
 
 class Status(Enum):
+    """The three outcomes of a claim: proved, refuted (each with a checked certificate), unknown."""
+
     PROVED = "proved"
     REFUTED = "refuted"
     UNKNOWN = "unknown"

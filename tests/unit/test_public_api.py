@@ -9,8 +9,7 @@ import sys
 
 import losscert
 
-# verifier/ is owned elsewhere; Status is documented by losscert.verifier.verdict's module docstring
-UNDOCUMENTED_ELSEWHERE = {"Status"}
+UNDOCUMENTED_ELSEWHERE: set[str] = set()
 
 
 def test_every_public_callable_has_a_docstring() -> None:
