@@ -27,15 +27,13 @@ from __future__ import annotations
 
 import bisect
 import concurrent.futures
-import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from flint import fmpq, fmpq_mat
-
 from losscert.backends.highs_adapter import HighsAdapter, LinearProgram
+from losscert.encodings.cell_counts import general_position_count
 from losscert.encodings.strict_systems import (
     decide_strict,
     farkas_on_support,
@@ -43,11 +41,22 @@ from losscert.encodings.strict_systems import (
     is_farkas,
 )
 from losscert.errors import InputError
-from losscert.model.rationals import rational_string, to_fmpq
+from losscert.model.rationals import rational_string
 
 LP_TIME_LIMIT = 60.0
 UNITS = 64
 """Subtrees handed out as units of work (to an executor, and for progress)."""
+__all__ = [
+    "NeuronArrangement",
+    "NeuronRegion",
+    "PrunedPrefix",
+    "arrangement_step",
+    "general_position_count",
+    "iter_neuron_patterns",
+    "neuron_regions",
+    "prefix_constraints",
+    "sample_constraints",
+]
 MARGIN_TOLERANCE = 1e-9
 """Search only: an LP margin above this is rounded to a witness, below it to a Farkas vector."""
 DUAL_TOLERANCE = 1e-9
@@ -366,10 +375,11 @@ def _events(
     breakpoints: Sequence[Fraction],
     executor: concurrent.futures.Executor | None,
     progress: Callable[[int, int], None] | None,
+    units: int,
 ) -> Iterator[NeuronRegion | PrunedPrefix]:
     data = _prepare(inputs, breakpoints)
     lp = HighsAdapter()
-    roots, shallow = _units(data, lp, UNITS)
+    roots, shallow = _units(data, lp, units)
     yield from shallow
     total = len(roots)
     if progress is not None:
@@ -399,11 +409,12 @@ def iter_neuron_patterns(
     *,
     executor: concurrent.futures.Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    units: int = UNITS,
 ) -> Iterator[NeuronRegion]:
     """Every realisable pattern of one neuron with its exact witness, lazily, in lexicographic
     order (the order of :func:`neuron_regions`). ``progress(done, total)`` counts units of work
-    (subtrees of the prefix tree); with an ``executor`` the units run there."""
-    for item in _events(inputs, breakpoints, executor, progress):
+    (subtrees of the prefix tree, about ``units`` of them); with an ``executor`` they run there."""
+    for item in _events(inputs, breakpoints, executor, progress, units):
         if isinstance(item, NeuronRegion):
             yield item
 
@@ -414,6 +425,7 @@ def neuron_regions(
     *,
     executor: concurrent.futures.Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    units: int = UNITS,
 ) -> NeuronArrangement:
     """All realisable patterns of one neuron on ``inputs`` (n x d_X rationals), with a witness
     strictly inside each, and the emptiness proofs that make the list provably complete.
@@ -425,7 +437,7 @@ def neuron_regions(
     """
     regions: list[NeuronRegion] = []
     pruned: list[PrunedPrefix] = []
-    for item in _events(inputs, breakpoints, executor, progress):
+    for item in _events(inputs, breakpoints, executor, progress, units):
         if isinstance(item, PrunedPrefix):
             pruned.append(item)
         else:
@@ -434,72 +446,7 @@ def neuron_regions(
     return NeuronArrangement(tuple(regions), tuple(pruned))
 
 
-# --- counting and the certificate step --------------------------------------------------------
-
-
-def general_position_count(n: int, d_x: int, breakpoints: Sequence[Fraction]) -> int:
-    """The number of realisable patterns on n samples in general position in R^{d_X}.
-
-    With D = d_X + 1 and K breakpoints the hyperplanes {w~ . x~_i = p_k} fall into K central
-    families (family k passes through w~ = (0, ..., 0, p_k)), and the K hyperplanes of one sample
-    are parallel. Zaslavsky / Whitney: regions = sum over subsets with a non-empty intersection
-    of (-1)^(|S| - rank S). In general position a subset of m <= D hyperplanes from distinct
-    samples meets with rank m (C(n, m) K^m of them); more than D meet only when all come from one
-    family, with rank D. Hence sum_{m<=D} C(n, m) K^m + K sum_{m>D} (-1)^(m-D) C(n, m); for K = 1
-    this is Cover's 2 sum_{k<D} C(n-1, k).
-    """
-    if n < 0 or d_x < 0:
-        raise InputError(f"general_position_count: n = {n} and d_X = {d_x} must be >= 0")
-    big_d, k = d_x + 1, len(breakpoints)
-    low = sum(math.comb(n, m) * k**m for m in range(min(n, big_d) + 1))
-    high = sum((-1) ** (m - big_d) * math.comb(n, m) for m in range(big_d + 1, n + 1))
-    return low + k * high
-
-
-def in_general_position(
-    inputs: Sequence[Sequence[Fraction]],
-    breakpoints: Sequence[Fraction],
-    *,
-    max_work: int = 200_000,
-) -> bool | None:
-    """Whether the data are in the general position that :func:`general_position_count` assumes,
-    decided exactly; None when that takes more than ``max_work`` subsets (undecided).
-
-    The conditions (sufficient for the formula): (a) every D = d_X + 1 of the x~_i are linearly
-    independent (all of them if n <= D); (b) with K >= 2 breakpoints, for every D + 1 samples, with
-    lambda their linear dependency (sum lambda_i x~_i = 0, unique up to scale by (a)), no
-    assignment of breakpoints c_i that is not constant has sum lambda_i c_i = 0 (otherwise D + 1
-    hyperplanes from different families would meet in a point).
-    """
-    data = _prepare(inputs, breakpoints)
-    n, big_d, k = len(data.points), data.dim, len(data.breakpoints)
-    if n <= big_d:
-        matrix = fmpq_mat(n, big_d, [to_fmpq(v) for x in data.points for v in x])
-        return int(matrix.rank()) == n
-    work = math.comb(n, big_d) + (math.comb(n, big_d + 1) * k ** (big_d + 1) if k >= 2 else 0)
-    if work > max_work:
-        return None
-    dets: dict[tuple[int, ...], fmpq] = {}
-    for subset in itertools.combinations(range(n), big_d):
-        entries = [to_fmpq(v) for i in subset for v in data.points[i]]
-        dets[subset] = fmpq_mat(big_d, big_d, entries).det()
-        if dets[subset] == 0:
-            return False
-    if k < 2:
-        return True
-    values = [to_fmpq(p) for p in data.breakpoints]
-    for subset in itertools.combinations(range(n), big_d + 1):
-        lam = [
-            (-1) ** position * dets[subset[:position] + subset[position + 1 :]]
-            for position in range(big_d + 1)
-        ]
-        for choice in itertools.product(range(k), repeat=big_d + 1):
-            if (
-                len(set(choice)) > 1
-                and sum(f * values[c] for f, c in zip(lam, choice, strict=True)) == 0
-            ):
-                return False
-    return True
+# --- the certificate step ---------------------------------------------------------------------
 
 
 def arrangement_step(arr: NeuronArrangement, step_id: str = "regions") -> dict[str, object]:

@@ -21,9 +21,9 @@ from losscert.checker.steps import STEP_KINDS
 from losscert.encodings.arrangement import (
     arrangement_step,
     general_position_count,
-    in_general_position,
     neuron_regions,
 )
+from losscert.encodings.cell_counts import in_general_position
 
 ACTIVATIONS = {  # name -> breakpoints, slopes, intercepts (as in certificates)
     "relu": (["0"], ["0", "1"], ["0", "0"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from fractions import Fraction as F
 
 import pytest
@@ -13,11 +13,11 @@ import pytest
 from losscert.encodings.arrangement import (
     arrangement_step,
     general_position_count,
-    in_general_position,
     iter_neuron_patterns,
     neuron_regions,
     prefix_constraints,
 )
+from losscert.encodings.cell_counts import in_general_position
 from losscert.encodings.strict_systems import decide_strict, farkas_on_support, is_farkas
 from losscert.errors import InputError
 
@@ -139,11 +139,19 @@ def test_lazy_listing_executor_and_progress_agree() -> None:
     seen: list[tuple[int, int]] = []
     with ThreadPoolExecutor(max_workers=2) as pool:
         pooled = neuron_regions(
-            inputs, bps, executor=pool, progress=lambda d, t: seen.append((d, t))
+            inputs, bps, executor=pool, progress=lambda d, t: seen.append((d, t)), units=4
         )
     assert pooled == plain
+    assert 4 <= seen[-1][1] < len(plain.regions)  # real subtrees, not leaves
     assert list(iter_neuron_patterns(inputs, bps)) == list(plain.regions)
     assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] >= 1
+
+
+def test_a_process_pool_gives_the_same_arrangement() -> None:
+    inputs = [[F(k), F(3 - k * k)] for k in range(6)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = neuron_regions(inputs, [F(0)], executor=pool, units=3)
+    assert pooled == neuron_regions(inputs, [F(0)])
 
 
 def test_step_json() -> None:
