@@ -29,10 +29,10 @@ import bisect
 import concurrent.futures
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
-from losscert.backends.highs_adapter import HighsAdapter, LinearProgram
+from losscert.backends.highs_adapter import HighsAdapter, LinearProgram, LpAnswer
 from losscert.encodings.cell_counts import general_position_count
 from losscert.encodings.strict_systems import (
     decide_strict,
@@ -60,6 +60,8 @@ __all__ = [
 MARGIN_TOLERANCE = 1e-9
 """Search only: an LP margin above this is rounded to a witness, below it to a Farkas vector."""
 DUAL_TOLERANCE = 1e-9
+RECENT = 16
+"""Farkas supports remembered per (sample, piece)."""
 
 
 @dataclass(frozen=True)
@@ -83,25 +85,45 @@ class NeuronArrangement:
 
 # --- the data, prepared once ----------------------------------------------------------------
 
+_Constraint = tuple[int, int, int]
+"""(sample i, sign s, breakpoint index q): the inequality s w~ . x~_i > s p_q."""
+
 
 @dataclass(frozen=True)
 class _Data:
+    """The samples x~_i and breakpoints, exact and in floats, with every constraint's row made
+    once: ``exact[(i, s, q)] = (s x~_i, s p_q)`` and ``lp_rows[(i, s)]`` its margin-LP row."""
+
     points: tuple[tuple[Fraction, ...], ...]  # x~_i
     breakpoints: tuple[Fraction, ...]
     float_points: tuple[tuple[float, ...], ...]
     float_breakpoints: tuple[float, ...]
+    exact: dict[_Constraint, tuple[tuple[Fraction, ...], Fraction]] = field(
+        init=False, repr=False, compare=False
+    )
+    lp_rows: dict[tuple[int, int], list[tuple[int, float]]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        dim = len(self.points[0])
+        exact, lp_rows = {}, {}
+        for i, point in enumerate(self.points):
+            for sign in (1, -1):
+                row = tuple(sign * v for v in point)
+                for q, p in enumerate(self.breakpoints):
+                    exact[(i, sign, q)] = (row, sign * p)
+                floats = self.float_points[i]
+                lp_rows[(i, sign)] = [*((c, sign * floats[c]) for c in range(dim)), (dim, -1.0)]
+        object.__setattr__(self, "exact", exact)
+        object.__setattr__(self, "lp_rows", lp_rows)
 
     @property
     def dim(self) -> int:
         return len(self.points[0])
 
     def constraint(self, c: _Constraint) -> tuple[tuple[Fraction, ...], Fraction]:
-        i, sign, bp = c
-        return tuple(sign * v for v in self.points[i]), sign * self.breakpoints[bp]
-
-
-_Constraint = tuple[int, int, int]
-"""(sample i, sign s, breakpoint index q): the inequality s w~ . x~_i > s p_q."""
+        return self.exact[c]
 
 
 def sample_constraints(i: int, piece: int, num_breakpoints: int) -> tuple[_Constraint, ...]:
@@ -181,7 +203,7 @@ def _inside(data: _Data, constraints: Iterable[_Constraint], w: Sequence[Fractio
     return True
 
 
-def _split(data: _Data, node: _Node, lp: HighsAdapter) -> list[_Node | PrunedPrefix]:
+def _split(data: _Data, node: _Node, lp: _Solver) -> list[_Node | PrunedPrefix]:
     """The children of ``node`` for sample j = len(prefix), in order k = 0..K."""
     j, num_bp = len(node.prefix), len(data.breakpoints)
     x = data.points[j]
@@ -227,11 +249,56 @@ def _nudged(data: _Data, node: _Node, piece: int, direction: int) -> _Node:
     raise AssertionError("neuron_regions: no nudge off a breakpoint stays in an open region")
 
 
-def _decide_child(data: _Data, node: _Node, piece: int, lp: HighsAdapter) -> _Node | PrunedPrefix:
+class _Solver:
+    """The LP solver, and what recent answers teach: the sets of constraints whose Farkas
+    vectors emptied a child for the same sample and piece (a neighbouring region is usually
+    emptied by the same few constraints, and then by the same multipliers, with no LP)."""
+
+    def __init__(self) -> None:
+        self.lp = HighsAdapter()
+        self.recent: dict[tuple[int, int], list[tuple[tuple[_Constraint, Fraction], ...]]] = {}
+        self.lps = 0
+
+    def reuse(self, child: _Node) -> PrunedPrefix | None:
+        """A remembered Farkas vector whose constraints are all among the child's, if any."""
+        remembered = self.recent.get((len(child.prefix) - 1, child.prefix[-1]), [])
+        if not remembered:
+            return None
+        position = {c: m for m, c in enumerate(child.constraints)}
+        for support in remembered:
+            if all(c in position for c, _ in support):
+                farkas = [Fraction(0)] * len(child.constraints)
+                for c, weight in support:
+                    farkas[position[c]] = weight
+                return PrunedPrefix(child.prefix, tuple(farkas))
+        return None
+
+    def remember(self, child: _Node, farkas: Sequence[Fraction]) -> None:
+        support = tuple((c, v) for c, v in zip(child.constraints, farkas, strict=True) if v)
+        remembered = self.recent.setdefault((len(child.prefix) - 1, child.prefix[-1]), [])
+        remembered.insert(0, support)
+        del remembered[RECENT:]
+
+    def solve(self, program: LinearProgram) -> LpAnswer:
+        self.lps += 1
+        return self.lp.solve_lp(program, LP_TIME_LIMIT)
+
+
+def _decide_child(data: _Data, node: _Node, piece: int, lp: _Solver) -> _Node | PrunedPrefix:
     """An exact witness of the child, or an exact Farkas vector proving it empty."""
     candidate = _child(data, node, piece, node.witness)
+    known = lp.reuse(candidate)
+    if known is not None:
+        return known
+    found = _solve_child(data, candidate, lp)
+    if isinstance(found, PrunedPrefix):
+        lp.remember(candidate, found.farkas)
+    return found
+
+
+def _solve_child(data: _Data, candidate: _Node, lp: _Solver) -> _Node | PrunedPrefix:
     constraints = candidate.constraints
-    answer = lp.solve_lp(_margin_program(data, constraints), LP_TIME_LIMIT)
+    answer = lp.solve(_margin_program(data, constraints))
     if answer.status == "optimal" and answer.x is not None:
         margin = answer.x[data.dim]
         if margin > MARGIN_TOLERANCE:
@@ -253,12 +320,8 @@ def _decide_child(data: _Data, node: _Node, piece: int, lp: HighsAdapter) -> _No
 def _margin_program(data: _Data, constraints: Sequence[_Constraint]) -> LinearProgram:
     """max t  s.t.  s x~_i . w - t >= s p_q for every constraint,  t <= 1  (w free)."""
     dim = data.dim
-    rows = []
-    lower = []
-    for i, sign, bp in constraints:
-        point = data.float_points[i]
-        rows.append([*((c, sign * point[c]) for c in range(dim)), (dim, -1.0)])
-        lower.append(sign * data.float_breakpoints[bp])
+    rows = [data.lp_rows[(i, sign)] for i, sign, _ in constraints]
+    lower = [sign * data.float_breakpoints[bp] for _, sign, bp in constraints]
     return LinearProgram(
         cost=[0.0] * dim + [-1.0],
         rows=rows,
@@ -330,7 +393,7 @@ def _moved_farkas(data: _Data, node: _Node, empty: PrunedPrefix, piece: int) -> 
 
 
 def _walk(
-    data: _Data, roots: Iterable[_Node], depth: int, lp: HighsAdapter
+    data: _Data, roots: Iterable[_Node], depth: int, lp: _Solver
 ) -> Iterator[_Node | PrunedPrefix]:
     """Depth first below ``roots``: nodes of length ``depth`` and the pruned prefixes, in
     lexicographic (pre-)order."""
@@ -346,7 +409,7 @@ def _walk(
 def _expand_unit(data: _Data, root: _Node) -> tuple[list[NeuronRegion], list[PrunedPrefix]]:
     """One unit of work (picklable, for an executor): the whole subtree below ``root``."""
     regions, pruned = [], []
-    for item in _walk(data, [root], len(data.points), HighsAdapter()):
+    for item in _walk(data, [root], len(data.points), _Solver()):
         if isinstance(item, PrunedPrefix):
             pruned.append(item)
         else:
@@ -354,7 +417,7 @@ def _expand_unit(data: _Data, root: _Node) -> tuple[list[NeuronRegion], list[Pru
     return regions, pruned
 
 
-def _units(data: _Data, lp: HighsAdapter, target: int) -> tuple[list[_Node], list[PrunedPrefix]]:
+def _units(data: _Data, lp: _Solver, target: int) -> tuple[list[_Node], list[PrunedPrefix]]:
     """Breadth first from the empty prefix until ``target`` subtrees (or the leaves)."""
     level = [_Node((), tuple(Fraction(0) for _ in range(data.dim)), ())]
     pruned: list[PrunedPrefix] = []
@@ -378,7 +441,7 @@ def _events(
     units: int,
 ) -> Iterator[NeuronRegion | PrunedPrefix]:
     data = _prepare(inputs, breakpoints)
-    lp = HighsAdapter()
+    lp = _Solver()
     roots, shallow = _units(data, lp, units)
     yield from shallow
     total = len(roots)
@@ -386,6 +449,7 @@ def _events(
         progress(0, total)
     if executor is None:
         for done, root in enumerate(roots, start=1):
+            lp.recent.clear()  # each unit starts afresh, as in a worker: the same answers either way
             for item in _walk(data, [root], len(data.points), lp):
                 yield (
                     item
@@ -412,7 +476,8 @@ def iter_neuron_patterns(
     units: int = UNITS,
 ) -> Iterator[NeuronRegion]:
     """Every realisable pattern of one neuron with its exact witness, lazily, in lexicographic
-    order (the order of :func:`neuron_regions`). ``progress(done, total)`` counts units of work
+    order (the order of :func:`neuron_regions`). The answer does not depend on the executor; the
+    witnesses and Farkas vectors (not the patterns) may depend on ``units``. ``progress(done, total)`` counts units of work
     (subtrees of the prefix tree, about ``units`` of them); with an ``executor`` they run there."""
     for item in _events(inputs, breakpoints, executor, progress, units):
         if isinstance(item, NeuronRegion):

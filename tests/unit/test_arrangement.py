@@ -135,7 +135,7 @@ def test_witnesses_are_exact_and_prefix_constraints_follow_the_order() -> None:
 def test_lazy_listing_executor_and_progress_agree() -> None:
     inputs = [[F(k), F(k * k % 7)] for k in range(5)]
     bps = [F(-1), F(1)]
-    plain = neuron_regions(inputs, bps)
+    plain = neuron_regions(inputs, bps, units=4)
     seen: list[tuple[int, int]] = []
     with ThreadPoolExecutor(max_workers=2) as pool:
         pooled = neuron_regions(
@@ -144,6 +144,8 @@ def test_lazy_listing_executor_and_progress_agree() -> None:
     assert pooled == plain
     assert 4 <= seen[-1][1] < len(plain.regions)  # real subtrees, not leaves
     assert list(iter_neuron_patterns(inputs, bps)) == list(plain.regions)
+    other = neuron_regions(inputs, bps)  # other units: the same regions (the proofs may differ)
+    assert other.regions == plain.regions
     assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] >= 1
 
 
@@ -151,7 +153,7 @@ def test_a_process_pool_gives_the_same_arrangement() -> None:
     inputs = [[F(k), F(3 - k * k)] for k in range(6)]
     with ProcessPoolExecutor(max_workers=2) as pool:
         pooled = neuron_regions(inputs, [F(0)], executor=pool, units=3)
-    assert pooled == neuron_regions(inputs, [F(0)])
+    assert pooled == neuron_regions(inputs, [F(0)], units=3)
 
 
 def test_step_json() -> None:
