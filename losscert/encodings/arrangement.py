@@ -92,7 +92,8 @@ _Constraint = tuple[int, int, int]
 @dataclass(frozen=True)
 class _Data:
     """The samples x~_i and breakpoints, exact and in floats, with every constraint's row made
-    once: ``exact[(i, s, q)] = (s x~_i, s p_q)`` and ``lp_rows[(i, s)]`` its margin-LP row."""
+    once: ``exact[(i, s, q)] = (s x~_i, s p_q)`` and ``lp_rows[(i, s)]`` its margin-LP row; and
+    ``int_rows[i] = scale x~_i`` in integers (one common denominator) for fast exact checks."""
 
     points: tuple[tuple[Fraction, ...], ...]  # x~_i
     breakpoints: tuple[Fraction, ...]
@@ -104,6 +105,8 @@ class _Data:
     lp_rows: dict[tuple[int, int], list[tuple[int, float]]] = field(
         init=False, repr=False, compare=False
     )
+    int_rows: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
+    scaled_breakpoints: tuple[Fraction, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         dim = len(self.points[0])
@@ -117,6 +120,11 @@ class _Data:
                 lp_rows[(i, sign)] = [*((c, sign * floats[c]) for c in range(dim)), (dim, -1.0)]
         object.__setattr__(self, "exact", exact)
         object.__setattr__(self, "lp_rows", lp_rows)
+        scale = math.lcm(*(v.denominator for x in self.points for v in x))
+        object.__setattr__(
+            self, "int_rows", tuple(tuple(int(v * scale) for v in x) for x in self.points)
+        )
+        object.__setattr__(self, "scaled_breakpoints", tuple(p * scale for p in self.breakpoints))
 
     @property
     def dim(self) -> int:
@@ -194,11 +202,16 @@ def _dot(x: Sequence[Fraction], w: Sequence[Fraction]) -> Fraction:
 
 
 def _inside(data: _Data, constraints: Iterable[_Constraint], w: Sequence[Fraction]) -> bool:
-    values: dict[int, Fraction] = {}
+    """Every constraint holds strictly at w, exactly: with w = W / q and x~_i = rows_i / scale,
+    s x~_i . w > s p  iff  s (rows_i . W) > s p scale q, in integers but for p."""
+    q = math.lcm(*(v.denominator for v in w))
+    big_w = [int(v * q) for v in w]
+    thresholds = [p * q for p in data.scaled_breakpoints]
+    values: dict[int, int] = {}
     for i, sign, bp in constraints:
         if i not in values:
-            values[i] = _dot(data.points[i], w)
-        if not sign * values[i] > sign * data.breakpoints[bp]:
+            values[i] = sum(a * b for a, b in zip(data.int_rows[i], big_w, strict=True))
+        if not (values[i] > thresholds[bp] if sign > 0 else values[i] < thresholds[bp]):
             return False
     return True
 
