@@ -177,12 +177,15 @@ def _prepare(inputs: Sequence[Sequence[Fraction]], breakpoints: Sequence[Fractio
                 f"{bps[k]} is not below breakpoints[{k + 1}] = {bps[k + 1]}"
             )
     points = tuple((*(Fraction(v) for v in x), Fraction(1)) for x in inputs)
-    return _Data(
-        points,
-        bps,
-        tuple(tuple(float(v) for v in x) for x in points),
-        tuple(float(p) for p in bps),
-    )
+    try:
+        float_points = tuple(tuple(float(v) for v in x) for x in points)
+        float_bps = tuple(float(p) for p in bps)
+    except OverflowError as exc:
+        raise InputError(
+            f"neuron_regions: an input or breakpoint is beyond the float range ({exc}); "
+            "rescale the data"
+        ) from exc
+    return _Data(points, bps, float_points, float_bps)
 
 
 # --- one node of the prefix tree ------------------------------------------------------------

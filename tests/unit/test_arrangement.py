@@ -7,9 +7,11 @@ import itertools
 import math
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from fractions import Fraction as F
+from typing import Any
 
 import pytest
 
+from losscert.backends.highs_adapter import HighsAdapter, LpAnswer
 from losscert.encodings.arrangement import (
     arrangement_step,
     general_position_count,
@@ -183,6 +185,41 @@ def test_step_json() -> None:
 def test_bad_input_is_named(inputs: list[list[F]], bps: list[F], fragment: str) -> None:
     with pytest.raises(InputError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
         neuron_regions(inputs, bps)
+
+
+@pytest.mark.parametrize("answer", ["unavailable", "garbage"])
+def test_without_useful_floats_the_exact_route_gives_the_same_patterns(
+    answer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Floats only search: with no LP at all, or with LP answers that are nonsense, every child
+    # is decided by the exact simplex, and the patterns (with valid proofs) are the same.
+    inputs = [[F(1, 3), F(2)], [F(-2), F(1)], [F(5, 7), F(0)], [F(1), F(1)]]
+    bps = [F(-1), F(1, 2)]
+    expected = neuron_regions(inputs, bps)
+
+    calls = []
+
+    def fake(self: HighsAdapter, program: Any, time_limit: float = 60.0) -> LpAnswer:
+        calls.append(1)
+        if answer == "unavailable":
+            return LpAnswer("highs", "", "unavailable", "test", 0.0)
+        width, margin = len(program.cost), 0.25 * (len(calls) % 2)  # both branches, wrongly
+        x = [0.5] * (width - 1) + [margin]
+        return LpAnswer("highs", "", "optimal", "test", 0.0, x, [1.0] * len(program.rows))
+
+    monkeypatch.setattr(HighsAdapter, "solve_lp", fake)
+    exact = neuron_regions(inputs, bps)
+    assert [r.pattern for r in exact.regions] == [r.pattern for r in expected.regions]
+    assert {p.prefix for p in exact.pruned} == {p.prefix for p in expected.pruned}
+    for r in exact.regions:
+        assert _inside(inputs, bps, r.pattern, r.witness)
+    for p in exact.pruned:
+        assert is_farkas(*prefix_constraints(inputs, bps, p.prefix), p.farkas)
+
+
+def test_huge_numbers_are_refused_by_name() -> None:
+    with pytest.raises(InputError, match="beyond the float range"):
+        neuron_regions([[F(10) ** 400]], [F(0)])
 
 
 # --- the exact decider -------------------------------------------------------------------------
