@@ -144,9 +144,9 @@ def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
                 if per_pattern is not None:
                     predicted = per_pattern * general_position_count(n, d_x, bps)
                     if predicted > args.budget:
-                        rows.append(
-                            {"d_x": d_x, "n": n, "activation": activation, "skipped": predicted}
-                        )
+                        skip = {"d_x": d_x, "n": n, "activation": activation, "skipped": predicted}
+                        rows.append(skip)
+                        print(format_row(skip), flush=True)
                         continue
                 row = run_one(d_x, n, activation, args)
                 per_pattern = row["enumerate_s"] / row["patterns"]
