@@ -16,7 +16,10 @@ with a margin (HiGHS), made exact: a witness is kept only if its strict inequali
 exactly, an empty child needs an exact Farkas vector (rounded from the LP duals, else found by
 :mod:`losscert.encodings.strict_systems`). The children of a region are contiguous in k (the
 region's image under w~ -> w~ . x~_j is an open interval), so once a child is empty, the next
-ones outward are empty too, with the same Farkas vector moved to their own constraint.
+ones outward are empty too, with the same Farkas vector moved to their own constraint. And a
+child is often emptied by the same few constraints as a neighbouring region's child for the same
+sample and piece: such remembered Farkas vectors are tried first (their constraints must all be
+the child's own, then the same multipliers prove it), which saves about half the LPs.
 
 Strict constraints of a prefix (the order of :class:`PrunedPrefix` and the certificate step):
 for each sample i with piece k, first ``w~ . x~_i > p_{k-1}`` if k > 0, then
@@ -43,9 +46,6 @@ from losscert.encodings.strict_systems import (
 from losscert.errors import InputError
 from losscert.model.rationals import rational_string
 
-LP_TIME_LIMIT = 60.0
-UNITS = 64
-"""Subtrees handed out as units of work (to an executor, and for progress)."""
 __all__ = [
     "NeuronArrangement",
     "NeuronRegion",
@@ -57,6 +57,10 @@ __all__ = [
     "prefix_constraints",
     "sample_constraints",
 ]
+
+LP_TIME_LIMIT = 60.0
+UNITS = 64
+"""Subtrees handed out as units of work (to an executor, and for progress)."""
 MARGIN_TOLERANCE = 1e-9
 """Search only: an LP margin above this is rounded to a witness, below it to a Farkas vector."""
 DUAL_TOLERANCE = 1e-9
@@ -273,7 +277,6 @@ class _Solver:
     def __init__(self) -> None:
         self.lp = HighsAdapter()
         self.recent: dict[tuple[int, int], list[tuple[tuple[_Constraint, Fraction], ...]]] = {}
-        self.lps = 0
 
     def reuse(self, child: _Node) -> PrunedPrefix | None:
         """A remembered Farkas vector whose constraints are all among the child's, if any."""
@@ -296,7 +299,6 @@ class _Solver:
         del remembered[RECENT:]
 
     def solve(self, program: LinearProgram) -> LpAnswer:
-        self.lps += 1
         return self.lp.solve_lp(program, LP_TIME_LIMIT)
 
 
