@@ -7,19 +7,23 @@ unreadable file or an unsupported construct (the message on stderr, no traceback
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from losscert.backends.smt import rerun_delegated_steps
 from losscert.checker import check_certificate
+from losscert.encodings.arrangement import NeuronRegion, iter_neuron_patterns
+from losscert.encodings.cell_counts import CellCounts, cell_counts, hidden_layer_data
 from losscert.errors import InputError, LosscertError, UnsupportedError
 from losscert.info import format_summary, summarize
 from losscert.io.problem_file import read_problem
+from losscert.model.rationals import rational_string
 from losscert.theorems.audit import format_table, outcome_to_dict, run_audits, stderr_progress
 from losscert.theorems.instances import builtin_instances
 from losscert.theorems.one_hidden import (
@@ -171,6 +175,8 @@ def _parser() -> argparse.ArgumentParser:
     one_hidden.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _import_parser(commands)
     _plot_parser(commands)
+
+    _cells_parser(commands)
     return parser
 
 
@@ -456,6 +462,98 @@ def _plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- losscert cells ---------------------------------------------------------------------------
+
+
+def _cells_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cells = commands.add_parser(
+        "cells",
+        help="count (and list) the cells of a one-hidden-layer problem: realisable neuron patterns",
+        description="Every activation pattern one hidden neuron can realise on the problem's data, "
+        "found exactly (a witness weight vector strictly inside each), their number m, the "
+        "m^d_1 cells of the layer and the general-position count for comparison.",
+    )
+    cells.add_argument("problem", metavar="PROBLEM.json")
+    shown = cells.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--neuron-patterns",
+        action="store_true",
+        help="also list every realisable pattern with its exact witness (streamed as found)",
+    )
+    shown.add_argument(
+        "--count", action="store_true", help="only the counts (skip the general-position test)"
+    )
+    cells.add_argument("--json", action="store_true", help="print JSON instead of text")
+    cells.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
+
+
+def _cells(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        raise InputError(f"--workers: expected a positive number of processes, got {args.workers}")
+    data = hidden_layer_data(read_problem(args.problem), args.problem)
+    progress = _cells_progress if sys.stderr.isatty() else None
+    with contextlib.ExitStack() as stack:
+        pool = (
+            stack.enter_context(ProcessPoolExecutor(max_workers=args.workers))
+            if args.workers > 1
+            else None
+        )
+        regions = iter_neuron_patterns(
+            data.inputs, data.breakpoints, executor=pool, progress=progress
+        )
+        if args.json:
+            print(f'{{"problem": {json.dumps(args.problem)},', flush=True)
+        m = _stream_patterns(regions, args.json, args.neuron_patterns)
+    counts = cell_counts(data, m, decide_general_position=not args.count)
+    if args.json:
+        print(f' "counts": {json.dumps(counts.as_dict())}}}')
+    else:
+        print(_format_cell_counts(args.problem, counts, tested=not args.count))
+    return EXIT_OK
+
+
+def _stream_patterns(regions: Iterator[NeuronRegion], as_json: bool, listed: bool) -> int:
+    """Print each pattern as it comes (when ``listed``); return how many there were."""
+    m = 0
+    if as_json and listed:
+        print(' "neuron_patterns": [')
+    for region in regions:
+        if listed:
+            witness = [rational_string(v) for v in region.witness]
+            if as_json:
+                entry = json.dumps({"pattern": list(region.pattern), "witness": witness})
+                print(f"  {',' if m else ' '}{entry}")
+            else:
+                print(f"pattern {' '.join(map(str, region.pattern))}  witness {' '.join(witness)}")
+        m += 1
+    if as_json and listed:
+        print(" ],")
+    return m
+
+
+def _format_cell_counts(path: str, counts: CellCounts, *, tested: bool) -> str:
+    general = {True: "yes", False: "no", None: "not decided (too many subsets)"}[
+        counts.general_position
+    ]
+    lines = [
+        f"{path}: one hidden layer, d_X = {counts.input_dim}, width {counts.width}, "
+        f"n = {counts.samples}, {counts.breakpoints} breakpoint(s)",
+        f"  realisable neuron patterns m: {counts.neuron_patterns}",
+        f"  cells m^{counts.width}: {counts.cells} "
+        f"(up to neuron permutation: {counts.cells_up_to_permutation})",
+        f"  general-position count: {counts.general_position_patterns}",
+    ]
+    if tested:
+        lines.append(f"  data in general position: {general}")
+    return "\n".join(lines)
+
+
+def _cells_progress(done: int, total: int) -> None:
+    print(
+        f"\rcells: {done}/{total} units of work", end="\n" if done == total else "", file=sys.stderr
+    )
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -540,6 +638,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plot(args)
         if args.command == "global":
             return _global(args)
+
+        if args.command == "cells":
+            return _cells(args)
     except (InputError, UnsupportedError) as exc:
         print(f"losscert {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -8,26 +8,44 @@ constraints of "sample i in piece k" are, in this order, x~_i . w > p_{k-1} (if 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
+from math import lcm
 from typing import Any
 
-from .numbers import brief, exact_keys, integer, show, vector
+from .numbers import brief, exact_keys, integer, rational, show, vector
 from .problem import Problem
 from .result import Invalid
 
-Constraint = tuple[list[Fraction], Fraction]  # a . w > b
+ZERO = Fraction(0)
+Constraint = tuple[int, int, Fraction]  # (i, s, b): s x~_i . w > b with s = +-1
 
 
-def _constraints(
-    points: list[list[Fraction]], bps: list[Fraction], prefix: list[int]
-) -> list[Constraint]:
-    out: list[Constraint] = []
-    for i, k in enumerate(prefix):
-        if k > 0:
-            out.append((points[i], bps[k - 1]))
-        if k < len(bps):
-            out.append(([-v for v in points[i]], -bps[k]))
-    return out
+@dataclass(frozen=True)
+class Samples:
+    """x~_i = rows[i] / scale with integer rows and one positive common denominator: dot
+    products and Farkas sums then run on integers (the checker's hot loops), still exactly."""
+
+    rows: list[list[int]]
+    scale: int
+    breakpoints: list[Fraction]
+
+    @classmethod
+    def of(cls, problem: Problem) -> Samples:
+        points = [[*x, Fraction(1)] for x in problem.inputs]
+        scale = lcm(*(v.denominator for x in points for v in x))
+        rows = [[int(v * scale) for v in x] for x in points]
+        return cls(rows, scale, problem.activation.breakpoints)
+
+    def constraints(self, prefix: tuple[int, ...]) -> list[Constraint]:
+        """The strict constraints of a prefix, in the order of section 3.14."""
+        out: list[Constraint] = []
+        for i, k in enumerate(prefix):
+            if k > 0:
+                out.append((i, 1, self.breakpoints[k - 1]))
+            if k < len(self.breakpoints):
+                out.append((i, -1, -self.breakpoints[k]))
+        return out
 
 
 def _pieces(value: Any, where: str, length: int | None, num_pieces: int) -> tuple[int, ...]:
@@ -38,43 +56,60 @@ def _pieces(value: Any, where: str, length: int | None, num_pieces: int) -> tupl
     return tuple(integer(k, f"{where}[{i}]", 0, num_pieces - 1) for i, k in enumerate(value))
 
 
+def _multipliers(value: Any, where: str, length: int) -> list[Fraction]:
+    """Like ``vector``, with a shortcut for the many zeros of a Farkas vector."""
+    if not isinstance(value, list) or len(value) != length:
+        got = len(value) if isinstance(value, list) else type(value).__name__
+        raise Invalid(f"{where}: expected {length} entries, got {got}")
+    return [ZERO if v == "0" else rational(v, f"{where}[{m}]") for m, v in enumerate(value)]
+
+
 def _witness_inside(
-    points: list[list[Fraction]],
-    bps: list[Fraction],
-    pattern: tuple[int, ...],
-    w: list[Fraction],
-    where: str,
-    sid: str,
+    samples: Samples, pattern: tuple[int, ...], w: list[Fraction], where: str, sid: str
 ) -> None:
-    for i, (x, k) in enumerate(zip(points, pattern, strict=True)):
-        z = sum((a * b for a, b in zip(x, w, strict=True)), Fraction(0))
+    """w~ . x~_i in the open piece pattern[i] for every sample: with w = W / q (integers),
+    w~ . x~_i = (rows[i] . W) / (scale q)."""
+    q = lcm(*(v.denominator for v in w))
+    big_w = [int(v * q) for v in w]
+    bps = samples.breakpoints
+    for i, (row, k) in enumerate(zip(samples.rows, pattern, strict=True)):
+        dot = sum(a * b for a, b in zip(row, big_w, strict=True))
+        z = Fraction(dot, samples.scale * q)
         lower = bps[k - 1] if k > 0 else None
         upper = bps[k] if k < len(bps) else None
         if (lower is not None and not z > lower) or (upper is not None and not z < upper):
-            interval = f"({show(lower) if lower is not None else '-inf'}, {show(upper) if upper is not None else 'inf'})"
+            low = show(lower) if lower is not None else "-inf"
+            high = show(upper) if upper is not None else "inf"
             raise Invalid(
                 f"{where}: the witness is not strictly inside piece {k} on sample {i}",
                 step=sid,
-                expected=f"w~ . x~_{i} in {interval}",
+                expected=f"w~ . x~_{i} in ({low}, {high})",
                 derived=show(z),
             )
 
 
-def _farkas_valid(constraints: list[Constraint], mu: list[Fraction], dim: int) -> str | None:
-    """None if mu proves the strict system empty, else what fails."""
+def _farkas_valid(
+    samples: Samples, constraints: list[Constraint], mu: list[Fraction]
+) -> str | None:
+    """None if mu proves the strict system empty, else what fails. sum mu_j a_j = 0 is checked
+    in integers: mu times the common denominator L of its entries, rows times ``scale``."""
     if any(v < 0 for v in mu):
         return "a multiplier is negative"
     if not any(mu):
         return "every multiplier is zero"
-    total = [Fraction(0)] * dim
-    bound = Fraction(0)
-    for (a, b), weight in zip(constraints, mu, strict=True):
-        if weight:
-            for c in range(dim):
-                total[c] += weight * a[c]
-            bound += weight * b
+    used = [(c, v) for c, v in zip(constraints, mu, strict=True) if v]
+    big_l = lcm(*(v.denominator for _, v in used))
+    total = [0] * len(samples.rows[0])
+    bound = ZERO
+    for (i, sign, b), v in used:
+        weight = sign * int(v * big_l)
+        for c, a in enumerate(samples.rows[i]):
+            total[c] += weight * a
+        bound += v * b
     if any(total):
-        return f"sum mu_j a_j is not zero: {[show(v) for v in total]}"
+        return (
+            f"sum mu_j a_j is not zero: {[show(Fraction(t, big_l * samples.scale)) for t in total]}"
+        )
     if bound < 0:
         return f"sum mu_j b_j = {show(bound)} is negative"
     return None
@@ -88,9 +123,9 @@ def check_neuron_regions(
             f"neuron_regions needs one hidden layer (widths of length 3), got widths {problem.widths}",
             step=sid,
         )
-    points = [[*x, Fraction(1)] for x in problem.inputs]
-    bps = problem.activation.breakpoints
-    n, dim, num_pieces = len(points), len(points[0]), len(bps) + 1
+    samples = Samples.of(problem)
+    n, dim = len(samples.rows), len(samples.rows[0])
+    num_pieces = len(samples.breakpoints) + 1
     regions, pruned_list = step["regions"], step["pruned"]
     if not isinstance(regions, list) or not isinstance(pruned_list, list):
         raise Invalid("regions and pruned must be lists", step=sid)
@@ -102,7 +137,7 @@ def check_neuron_regions(
         w = vector(region["witness"], f"{where}.witness", dim)
         if pattern in witnesses:
             raise Invalid(f"{where}: pattern {list(pattern)} is listed twice", step=sid)
-        _witness_inside(points, bps, pattern, w, where, sid)
+        _witness_inside(samples, pattern, w, where, sid)
         witnesses[pattern] = tuple(w)
     pruned: set[tuple[int, ...]] = set()
     for m, entry in enumerate(pruned_list):
@@ -111,9 +146,9 @@ def check_neuron_regions(
         prefix = _pieces(entry["prefix"], f"{where}.prefix", None, num_pieces)
         if not 1 <= len(prefix) <= n:
             raise Invalid(f"{where}.prefix: length {len(prefix)} is outside [1, {n}]", step=sid)
-        constraints = _constraints(points, bps, list(prefix))
-        mu = vector(entry["farkas"], f"{where}.farkas", len(constraints))
-        failure = _farkas_valid(constraints, mu, dim)
+        constraints = samples.constraints(prefix)
+        mu = _multipliers(entry["farkas"], f"{where}.farkas", len(constraints))
+        failure = _farkas_valid(samples, constraints, mu)
         if failure is not None:
             raise Invalid(
                 f"{where}: not a Farkas proof that prefix {brief(list(prefix))} is empty: {failure}",

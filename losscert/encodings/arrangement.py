@@ -16,7 +16,10 @@ with a margin (HiGHS), made exact: a witness is kept only if its strict inequali
 exactly, an empty child needs an exact Farkas vector (rounded from the LP duals, else found by
 :mod:`losscert.encodings.strict_systems`). The children of a region are contiguous in k (the
 region's image under w~ -> w~ . x~_j is an open interval), so once a child is empty, the next
-ones outward are empty too, with the same Farkas vector moved to their own constraint.
+ones outward are empty too, with the same Farkas vector moved to their own constraint. And a
+child is often emptied by the same few constraints as a neighbouring region's child for the same
+sample and piece: such remembered Farkas vectors are tried first (their constraints must all be
+the child's own, then the same multipliers prove it), which saves about half the LPs.
 
 Strict constraints of a prefix (the order of :class:`PrunedPrefix` and the certificate step):
 for each sample i with piece k, first ``w~ . x~_i > p_{k-1}`` if k > 0, then
@@ -27,15 +30,13 @@ from __future__ import annotations
 
 import bisect
 import concurrent.futures
-import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
-from flint import fmpq, fmpq_mat
-
-from losscert.backends.highs_adapter import HighsAdapter, LinearProgram
+from losscert.backends.highs_adapter import HighsAdapter, LinearProgram, LpAnswer
+from losscert.encodings.cell_counts import general_position_count
 from losscert.encodings.strict_systems import (
     decide_strict,
     farkas_on_support,
@@ -43,7 +44,19 @@ from losscert.encodings.strict_systems import (
     is_farkas,
 )
 from losscert.errors import InputError
-from losscert.model.rationals import rational_string, to_fmpq
+from losscert.model.rationals import rational_string
+
+__all__ = [
+    "NeuronArrangement",
+    "NeuronRegion",
+    "PrunedPrefix",
+    "arrangement_step",
+    "general_position_count",
+    "iter_neuron_patterns",
+    "neuron_regions",
+    "prefix_constraints",
+    "sample_constraints",
+]
 
 LP_TIME_LIMIT = 60.0
 UNITS = 64
@@ -51,6 +64,8 @@ UNITS = 64
 MARGIN_TOLERANCE = 1e-9
 """Search only: an LP margin above this is rounded to a witness, below it to a Farkas vector."""
 DUAL_TOLERANCE = 1e-9
+RECENT = 16
+"""Farkas supports remembered per (sample, piece)."""
 
 
 @dataclass(frozen=True)
@@ -74,25 +89,53 @@ class NeuronArrangement:
 
 # --- the data, prepared once ----------------------------------------------------------------
 
+_Constraint = tuple[int, int, int]
+"""(sample i, sign s, breakpoint index q): the inequality s w~ . x~_i > s p_q."""
+
 
 @dataclass(frozen=True)
 class _Data:
+    """The samples x~_i and breakpoints, exact and in floats, with every constraint's row made
+    once: ``exact[(i, s, q)] = (s x~_i, s p_q)`` and ``lp_rows[(i, s)]`` its margin-LP row; and
+    ``int_rows[i] = scale x~_i`` in integers (one common denominator) for fast exact checks."""
+
     points: tuple[tuple[Fraction, ...], ...]  # x~_i
     breakpoints: tuple[Fraction, ...]
     float_points: tuple[tuple[float, ...], ...]
     float_breakpoints: tuple[float, ...]
+    exact: dict[_Constraint, tuple[tuple[Fraction, ...], Fraction]] = field(
+        init=False, repr=False, compare=False
+    )
+    lp_rows: dict[tuple[int, int], list[tuple[int, float]]] = field(
+        init=False, repr=False, compare=False
+    )
+    int_rows: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
+    scaled_breakpoints: tuple[Fraction, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        dim = len(self.points[0])
+        exact, lp_rows = {}, {}
+        for i, point in enumerate(self.points):
+            for sign in (1, -1):
+                row = tuple(sign * v for v in point)
+                for q, p in enumerate(self.breakpoints):
+                    exact[(i, sign, q)] = (row, sign * p)
+                floats = self.float_points[i]
+                lp_rows[(i, sign)] = [*((c, sign * floats[c]) for c in range(dim)), (dim, -1.0)]
+        object.__setattr__(self, "exact", exact)
+        object.__setattr__(self, "lp_rows", lp_rows)
+        scale = math.lcm(*(v.denominator for x in self.points for v in x))
+        object.__setattr__(
+            self, "int_rows", tuple(tuple(int(v * scale) for v in x) for x in self.points)
+        )
+        object.__setattr__(self, "scaled_breakpoints", tuple(p * scale for p in self.breakpoints))
 
     @property
     def dim(self) -> int:
         return len(self.points[0])
 
     def constraint(self, c: _Constraint) -> tuple[tuple[Fraction, ...], Fraction]:
-        i, sign, bp = c
-        return tuple(sign * v for v in self.points[i]), sign * self.breakpoints[bp]
-
-
-_Constraint = tuple[int, int, int]
-"""(sample i, sign s, breakpoint index q): the inequality s w~ . x~_i > s p_q."""
+        return self.exact[c]
 
 
 def sample_constraints(i: int, piece: int, num_breakpoints: int) -> tuple[_Constraint, ...]:
@@ -138,12 +181,15 @@ def _prepare(inputs: Sequence[Sequence[Fraction]], breakpoints: Sequence[Fractio
                 f"{bps[k]} is not below breakpoints[{k + 1}] = {bps[k + 1]}"
             )
     points = tuple((*(Fraction(v) for v in x), Fraction(1)) for x in inputs)
-    return _Data(
-        points,
-        bps,
-        tuple(tuple(float(v) for v in x) for x in points),
-        tuple(float(p) for p in bps),
-    )
+    try:
+        float_points = tuple(tuple(float(v) for v in x) for x in points)
+        float_bps = tuple(float(p) for p in bps)
+    except OverflowError as exc:
+        raise InputError(
+            f"neuron_regions: an input or breakpoint is beyond the float range ({exc}); "
+            "rescale the data"
+        ) from exc
+    return _Data(points, bps, float_points, float_bps)
 
 
 # --- one node of the prefix tree ------------------------------------------------------------
@@ -163,16 +209,21 @@ def _dot(x: Sequence[Fraction], w: Sequence[Fraction]) -> Fraction:
 
 
 def _inside(data: _Data, constraints: Iterable[_Constraint], w: Sequence[Fraction]) -> bool:
-    values: dict[int, Fraction] = {}
+    """Every constraint holds strictly at w, exactly: with w = W / q and x~_i = rows_i / scale,
+    s x~_i . w > s p  iff  s (rows_i . W) > s p scale q, in integers but for p."""
+    q = math.lcm(*(v.denominator for v in w))
+    big_w = [int(v * q) for v in w]
+    thresholds = [p * q for p in data.scaled_breakpoints]
+    values: dict[int, int] = {}
     for i, sign, bp in constraints:
         if i not in values:
-            values[i] = _dot(data.points[i], w)
-        if not sign * values[i] > sign * data.breakpoints[bp]:
+            values[i] = sum(a * b for a, b in zip(data.int_rows[i], big_w, strict=True))
+        if not (values[i] > thresholds[bp] if sign > 0 else values[i] < thresholds[bp]):
             return False
     return True
 
 
-def _split(data: _Data, node: _Node, lp: HighsAdapter) -> list[_Node | PrunedPrefix]:
+def _split(data: _Data, node: _Node, lp: _Solver) -> list[_Node | PrunedPrefix]:
     """The children of ``node`` for sample j = len(prefix), in order k = 0..K."""
     j, num_bp = len(node.prefix), len(data.breakpoints)
     x = data.points[j]
@@ -218,11 +269,54 @@ def _nudged(data: _Data, node: _Node, piece: int, direction: int) -> _Node:
     raise AssertionError("neuron_regions: no nudge off a breakpoint stays in an open region")
 
 
-def _decide_child(data: _Data, node: _Node, piece: int, lp: HighsAdapter) -> _Node | PrunedPrefix:
+class _Solver:
+    """The LP solver, and what recent answers teach: the sets of constraints whose Farkas
+    vectors emptied a child for the same sample and piece (a neighbouring region is usually
+    emptied by the same few constraints, and then by the same multipliers, with no LP)."""
+
+    def __init__(self) -> None:
+        self.lp = HighsAdapter()
+        self.recent: dict[tuple[int, int], list[tuple[tuple[_Constraint, Fraction], ...]]] = {}
+
+    def reuse(self, child: _Node) -> PrunedPrefix | None:
+        """A remembered Farkas vector whose constraints are all among the child's, if any."""
+        remembered = self.recent.get((len(child.prefix) - 1, child.prefix[-1]), [])
+        if not remembered:
+            return None
+        position = {c: m for m, c in enumerate(child.constraints)}
+        for support in remembered:
+            if all(c in position for c, _ in support):
+                farkas = [Fraction(0)] * len(child.constraints)
+                for c, weight in support:
+                    farkas[position[c]] = weight
+                return PrunedPrefix(child.prefix, tuple(farkas))
+        return None
+
+    def remember(self, child: _Node, farkas: Sequence[Fraction]) -> None:
+        support = tuple((c, v) for c, v in zip(child.constraints, farkas, strict=True) if v)
+        remembered = self.recent.setdefault((len(child.prefix) - 1, child.prefix[-1]), [])
+        remembered.insert(0, support)
+        del remembered[RECENT:]
+
+    def solve(self, program: LinearProgram) -> LpAnswer:
+        return self.lp.solve_lp(program, LP_TIME_LIMIT)
+
+
+def _decide_child(data: _Data, node: _Node, piece: int, lp: _Solver) -> _Node | PrunedPrefix:
     """An exact witness of the child, or an exact Farkas vector proving it empty."""
     candidate = _child(data, node, piece, node.witness)
+    known = lp.reuse(candidate)
+    if known is not None:
+        return known
+    found = _solve_child(data, candidate, lp)
+    if isinstance(found, PrunedPrefix):
+        lp.remember(candidate, found.farkas)
+    return found
+
+
+def _solve_child(data: _Data, candidate: _Node, lp: _Solver) -> _Node | PrunedPrefix:
     constraints = candidate.constraints
-    answer = lp.solve_lp(_margin_program(data, constraints), LP_TIME_LIMIT)
+    answer = lp.solve(_margin_program(data, constraints))
     if answer.status == "optimal" and answer.x is not None:
         margin = answer.x[data.dim]
         if margin > MARGIN_TOLERANCE:
@@ -244,12 +338,8 @@ def _decide_child(data: _Data, node: _Node, piece: int, lp: HighsAdapter) -> _No
 def _margin_program(data: _Data, constraints: Sequence[_Constraint]) -> LinearProgram:
     """max t  s.t.  s x~_i . w - t >= s p_q for every constraint,  t <= 1  (w free)."""
     dim = data.dim
-    rows = []
-    lower = []
-    for i, sign, bp in constraints:
-        point = data.float_points[i]
-        rows.append([*((c, sign * point[c]) for c in range(dim)), (dim, -1.0)])
-        lower.append(sign * data.float_breakpoints[bp])
+    rows = [data.lp_rows[(i, sign)] for i, sign, _ in constraints]
+    lower = [sign * data.float_breakpoints[bp] for _, sign, bp in constraints]
     return LinearProgram(
         cost=[0.0] * dim + [-1.0],
         rows=rows,
@@ -321,7 +411,7 @@ def _moved_farkas(data: _Data, node: _Node, empty: PrunedPrefix, piece: int) -> 
 
 
 def _walk(
-    data: _Data, roots: Iterable[_Node], depth: int, lp: HighsAdapter
+    data: _Data, roots: Iterable[_Node], depth: int, lp: _Solver
 ) -> Iterator[_Node | PrunedPrefix]:
     """Depth first below ``roots``: nodes of length ``depth`` and the pruned prefixes, in
     lexicographic (pre-)order."""
@@ -337,7 +427,7 @@ def _walk(
 def _expand_unit(data: _Data, root: _Node) -> tuple[list[NeuronRegion], list[PrunedPrefix]]:
     """One unit of work (picklable, for an executor): the whole subtree below ``root``."""
     regions, pruned = [], []
-    for item in _walk(data, [root], len(data.points), HighsAdapter()):
+    for item in _walk(data, [root], len(data.points), _Solver()):
         if isinstance(item, PrunedPrefix):
             pruned.append(item)
         else:
@@ -345,7 +435,7 @@ def _expand_unit(data: _Data, root: _Node) -> tuple[list[NeuronRegion], list[Pru
     return regions, pruned
 
 
-def _units(data: _Data, lp: HighsAdapter, target: int) -> tuple[list[_Node], list[PrunedPrefix]]:
+def _units(data: _Data, lp: _Solver, target: int) -> tuple[list[_Node], list[PrunedPrefix]]:
     """Breadth first from the empty prefix until ``target`` subtrees (or the leaves)."""
     level = [_Node((), tuple(Fraction(0) for _ in range(data.dim)), ())]
     pruned: list[PrunedPrefix] = []
@@ -366,16 +456,18 @@ def _events(
     breakpoints: Sequence[Fraction],
     executor: concurrent.futures.Executor | None,
     progress: Callable[[int, int], None] | None,
+    units: int,
 ) -> Iterator[NeuronRegion | PrunedPrefix]:
     data = _prepare(inputs, breakpoints)
-    lp = HighsAdapter()
-    roots, shallow = _units(data, lp, UNITS)
+    lp = _Solver()
+    roots, shallow = _units(data, lp, units)
     yield from shallow
     total = len(roots)
     if progress is not None:
         progress(0, total)
     if executor is None:
         for done, root in enumerate(roots, start=1):
+            lp.recent.clear()  # each unit starts afresh, as in a worker: the same answers either way
             for item in _walk(data, [root], len(data.points), lp):
                 yield (
                     item
@@ -399,11 +491,13 @@ def iter_neuron_patterns(
     *,
     executor: concurrent.futures.Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    units: int = UNITS,
 ) -> Iterator[NeuronRegion]:
     """Every realisable pattern of one neuron with its exact witness, lazily, in lexicographic
-    order (the order of :func:`neuron_regions`). ``progress(done, total)`` counts units of work
-    (subtrees of the prefix tree); with an ``executor`` the units run there."""
-    for item in _events(inputs, breakpoints, executor, progress):
+    order (the order of :func:`neuron_regions`). The answer does not depend on the executor; the
+    witnesses and Farkas vectors (not the patterns) may depend on ``units``. ``progress(done, total)`` counts units of work
+    (subtrees of the prefix tree, about ``units`` of them); with an ``executor`` they run there."""
+    for item in _events(inputs, breakpoints, executor, progress, units):
         if isinstance(item, NeuronRegion):
             yield item
 
@@ -414,6 +508,7 @@ def neuron_regions(
     *,
     executor: concurrent.futures.Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    units: int = UNITS,
 ) -> NeuronArrangement:
     """All realisable patterns of one neuron on ``inputs`` (n x d_X rationals), with a witness
     strictly inside each, and the emptiness proofs that make the list provably complete.
@@ -425,7 +520,7 @@ def neuron_regions(
     """
     regions: list[NeuronRegion] = []
     pruned: list[PrunedPrefix] = []
-    for item in _events(inputs, breakpoints, executor, progress):
+    for item in _events(inputs, breakpoints, executor, progress, units):
         if isinstance(item, PrunedPrefix):
             pruned.append(item)
         else:
@@ -434,72 +529,7 @@ def neuron_regions(
     return NeuronArrangement(tuple(regions), tuple(pruned))
 
 
-# --- counting and the certificate step --------------------------------------------------------
-
-
-def general_position_count(n: int, d_x: int, breakpoints: Sequence[Fraction]) -> int:
-    """The number of realisable patterns on n samples in general position in R^{d_X}.
-
-    With D = d_X + 1 and K breakpoints the hyperplanes {w~ . x~_i = p_k} fall into K central
-    families (family k passes through w~ = (0, ..., 0, p_k)), and the K hyperplanes of one sample
-    are parallel. Zaslavsky / Whitney: regions = sum over subsets with a non-empty intersection
-    of (-1)^(|S| - rank S). In general position a subset of m <= D hyperplanes from distinct
-    samples meets with rank m (C(n, m) K^m of them); more than D meet only when all come from one
-    family, with rank D. Hence sum_{m<=D} C(n, m) K^m + K sum_{m>D} (-1)^(m-D) C(n, m); for K = 1
-    this is Cover's 2 sum_{k<D} C(n-1, k).
-    """
-    if n < 0 or d_x < 0:
-        raise InputError(f"general_position_count: n = {n} and d_X = {d_x} must be >= 0")
-    big_d, k = d_x + 1, len(breakpoints)
-    low = sum(math.comb(n, m) * k**m for m in range(min(n, big_d) + 1))
-    high = sum((-1) ** (m - big_d) * math.comb(n, m) for m in range(big_d + 1, n + 1))
-    return low + k * high
-
-
-def in_general_position(
-    inputs: Sequence[Sequence[Fraction]],
-    breakpoints: Sequence[Fraction],
-    *,
-    max_work: int = 200_000,
-) -> bool | None:
-    """Whether the data are in the general position that :func:`general_position_count` assumes,
-    decided exactly; None when that takes more than ``max_work`` subsets (undecided).
-
-    The conditions (sufficient for the formula): (a) every D = d_X + 1 of the x~_i are linearly
-    independent (all of them if n <= D); (b) with K >= 2 breakpoints, for every D + 1 samples, with
-    lambda their linear dependency (sum lambda_i x~_i = 0, unique up to scale by (a)), no
-    assignment of breakpoints c_i that is not constant has sum lambda_i c_i = 0 (otherwise D + 1
-    hyperplanes from different families would meet in a point).
-    """
-    data = _prepare(inputs, breakpoints)
-    n, big_d, k = len(data.points), data.dim, len(data.breakpoints)
-    if n <= big_d:
-        matrix = fmpq_mat(n, big_d, [to_fmpq(v) for x in data.points for v in x])
-        return int(matrix.rank()) == n
-    work = math.comb(n, big_d) + (math.comb(n, big_d + 1) * k ** (big_d + 1) if k >= 2 else 0)
-    if work > max_work:
-        return None
-    dets: dict[tuple[int, ...], fmpq] = {}
-    for subset in itertools.combinations(range(n), big_d):
-        entries = [to_fmpq(v) for i in subset for v in data.points[i]]
-        dets[subset] = fmpq_mat(big_d, big_d, entries).det()
-        if dets[subset] == 0:
-            return False
-    if k < 2:
-        return True
-    values = [to_fmpq(p) for p in data.breakpoints]
-    for subset in itertools.combinations(range(n), big_d + 1):
-        lam = [
-            (-1) ** position * dets[subset[:position] + subset[position + 1 :]]
-            for position in range(big_d + 1)
-        ]
-        for choice in itertools.product(range(k), repeat=big_d + 1):
-            if (
-                len(set(choice)) > 1
-                and sum(f * values[c] for f, c in zip(lam, choice, strict=True)) == 0
-            ):
-                return False
-    return True
+# --- the certificate step ---------------------------------------------------------------------
 
 
 def arrangement_step(arr: NeuronArrangement, step_id: str = "regions") -> dict[str, object]:

@@ -24,6 +24,7 @@ from math import gcd, lcm
 from flint import fmpz_mat
 
 Vector = tuple[Fraction, ...]
+_ZERO = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -85,16 +86,17 @@ def farkas_on_support(
     scales = [lcm(*(Fraction(v).denominator for v in rows[m])) for m in chosen]
     entries = [int(rows[m][r] * s) for r in range(dim) for m, s in zip(chosen, scales, strict=True)]
     basis, nullity = fmpz_mat(dim, len(chosen), entries).nullspace()
-    if nullity == 1:
-        v = [int(basis[c, 0]) for c in range(len(chosen))]
+    if nullity == 1:  # sum_c v_c (s_c a_m) = 0 exactly: weights v_c s_c on the chosen rows
+        v = [int(basis[c, 0]) * s for c, s in enumerate(scales)]
         if all(e <= 0 for e in v):
             v = [-e for e in v]
-        full = [Fraction(0)] * len(rows)
-        for m, e, s in zip(chosen, v, scales, strict=True):
-            full[m] = Fraction(e * s)
-        farkas = integral(full)
-        if is_farkas(rows, rhs, farkas):
-            return farkas
+        common = gcd(*v)
+        bound = sum((Fraction(e) * rhs[m] for e, m in zip(v, chosen, strict=True)), Fraction(0))
+        if common and min(v) >= 0 and bound >= 0:
+            full = [_ZERO] * len(rows)
+            for m, e in zip(chosen, v, strict=True):
+                full[m] = Fraction(e // common)
+            return tuple(full)
     return decide_strict(rows, rhs, columns=chosen).farkas
 
 
@@ -112,7 +114,7 @@ def is_farkas(
     rows: Sequence[Sequence[Fraction]], rhs: Sequence[Fraction], mu: Sequence[Fraction]
 ) -> bool:
     """mu >= 0, mu != 0, sum mu_m rows[m] = 0 and sum mu_m rhs[m] >= 0, exactly."""
-    if len(mu) != len(rows) or any(v < 0 for v in mu) or not any(mu):
+    if len(mu) != len(rows) or not any(mu) or min(mu) < 0:
         return False
     dim = len(rows[0])
     total = [Fraction(0)] * dim
@@ -127,12 +129,12 @@ def is_farkas(
 
 def integral(vector: Sequence[Fraction]) -> Vector:
     """The positive multiple of ``vector`` with coprime integer entries (zero stays zero)."""
-    scale = lcm(*(Fraction(v).denominator for v in vector)) if vector else 1
-    ints = [int(Fraction(v) * scale) for v in vector]
+    scale = lcm(*(Fraction(v).denominator for v in vector if v)) if any(vector) else 1
+    ints = [int(Fraction(v) * scale) if v else 0 for v in vector]
     common = gcd(*ints) if ints else 0
     if common == 0:
-        return tuple(Fraction(0) for _ in ints)
-    return tuple(Fraction(v // common) for v in ints)
+        return tuple(_ZERO for _ in ints)
+    return tuple(Fraction(v // common) if v else _ZERO for v in ints)
 
 
 def _phase_one(

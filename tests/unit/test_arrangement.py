@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import itertools
 import math
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from fractions import Fraction as F
+from typing import Any
 
 import pytest
 
+from losscert.backends.highs_adapter import HighsAdapter, LpAnswer
 from losscert.encodings.arrangement import (
     arrangement_step,
     general_position_count,
-    in_general_position,
     iter_neuron_patterns,
     neuron_regions,
     prefix_constraints,
 )
+from losscert.encodings.cell_counts import in_general_position
 from losscert.encodings.strict_systems import decide_strict, farkas_on_support, is_farkas
 from losscert.errors import InputError
 
@@ -135,15 +137,25 @@ def test_witnesses_are_exact_and_prefix_constraints_follow_the_order() -> None:
 def test_lazy_listing_executor_and_progress_agree() -> None:
     inputs = [[F(k), F(k * k % 7)] for k in range(5)]
     bps = [F(-1), F(1)]
-    plain = neuron_regions(inputs, bps)
+    plain = neuron_regions(inputs, bps, units=4)
     seen: list[tuple[int, int]] = []
     with ThreadPoolExecutor(max_workers=2) as pool:
         pooled = neuron_regions(
-            inputs, bps, executor=pool, progress=lambda d, t: seen.append((d, t))
+            inputs, bps, executor=pool, progress=lambda d, t: seen.append((d, t)), units=4
         )
     assert pooled == plain
+    assert 4 <= seen[-1][1] < len(plain.regions)  # real subtrees, not leaves
     assert list(iter_neuron_patterns(inputs, bps)) == list(plain.regions)
+    other = neuron_regions(inputs, bps)  # other units: the same regions (the proofs may differ)
+    assert other.regions == plain.regions
     assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] >= 1
+
+
+def test_a_process_pool_gives_the_same_arrangement() -> None:
+    inputs = [[F(k), F(3 - k * k)] for k in range(6)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = neuron_regions(inputs, [F(0)], executor=pool, units=3)
+    assert pooled == neuron_regions(inputs, [F(0)], units=3)
 
 
 def test_step_json() -> None:
@@ -173,6 +185,41 @@ def test_step_json() -> None:
 def test_bad_input_is_named(inputs: list[list[F]], bps: list[F], fragment: str) -> None:
     with pytest.raises(InputError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
         neuron_regions(inputs, bps)
+
+
+@pytest.mark.parametrize("answer", ["unavailable", "garbage"])
+def test_without_useful_floats_the_exact_route_gives_the_same_patterns(
+    answer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Floats only search: with no LP at all, or with LP answers that are nonsense, every child
+    # is decided by the exact simplex, and the patterns (with valid proofs) are the same.
+    inputs = [[F(1, 3), F(2)], [F(-2), F(1)], [F(5, 7), F(0)], [F(1), F(1)]]
+    bps = [F(-1), F(1, 2)]
+    expected = neuron_regions(inputs, bps)
+
+    calls = []
+
+    def fake(self: HighsAdapter, program: Any, time_limit: float = 60.0) -> LpAnswer:
+        calls.append(1)
+        if answer == "unavailable":
+            return LpAnswer("highs", "", "unavailable", "test", 0.0)
+        width, margin = len(program.cost), 0.25 * (len(calls) % 2)  # both branches, wrongly
+        x = [0.5] * (width - 1) + [margin]
+        return LpAnswer("highs", "", "optimal", "test", 0.0, x, [1.0] * len(program.rows))
+
+    monkeypatch.setattr(HighsAdapter, "solve_lp", fake)
+    exact = neuron_regions(inputs, bps)
+    assert [r.pattern for r in exact.regions] == [r.pattern for r in expected.regions]
+    assert {p.prefix for p in exact.pruned} == {p.prefix for p in expected.pruned}
+    for r in exact.regions:
+        assert _inside(inputs, bps, r.pattern, r.witness)
+    for p in exact.pruned:
+        assert is_farkas(*prefix_constraints(inputs, bps, p.prefix), p.farkas)
+
+
+def test_huge_numbers_are_refused_by_name() -> None:
+    with pytest.raises(InputError, match="beyond the float range"):
+        neuron_regions([[F(10) ** 400]], [F(0)])
 
 
 # --- the exact decider -------------------------------------------------------------------------
