@@ -76,9 +76,7 @@ def _budget_spent(history: list[str]) -> Verdict:
 def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: int = 3) -> Verdict:
     """See the module docstring."""
     if problem.loss.kind not in SMT_LOSSES:
-        return _unknown(
-            "unsupported", f"the SMT rung covers squared losses only, not {problem.loss.kind}"
-        )
+        return _unknown("unsupported", f"the SMT rung does not cover the {problem.loss.kind} loss")
     radius = box_radius(problem, cell)
     if radius is None:
         return _unknown("unsupported", "no box inside the cell was found")
@@ -146,13 +144,24 @@ def _replay_models(
     return None
 
 
+MAX_HELD_OUT = 64
+
+
 def _candidate_directions(
     problem: Problem, cell: Cell, direction: list[Fraction]
 ) -> list[tuple[str, list[Fraction]]]:
-    """The model's direction, and the same restricted to the parameters of the tied neurons
-    (their incoming weights and bias, and their outgoing weights): a lower point often moves other
-    parameters too, which adds positive second-order terms along the straight line."""
+    """The model's direction, the same restricted to the parameters of the tied neurons (their
+    incoming weights and bias, and their outgoing weights), and the same with one parameter held
+    at theta* (up to MAX_HELD_OUT parameters): a lower point often moves other parameters too,
+    which adds positive lower-order terms along the straight line (a flat direction of the loss
+    moved by the solver at no gain, say)."""
     out = [("the model's direction", direction)]
+    moved = [a for a, d in enumerate(direction) if d != 0]
+    if 1 < len(moved) <= MAX_HELD_OUT:
+        names = problem.network.parameter_names()
+        for a in moved:
+            held = [Fraction(0) if b == a else d for b, d in enumerate(direction)]
+            out.append((f"the model's direction with {names[a]} held", held))
     ties = cell.ties
     if ties:
         widths = problem.network.widths
@@ -222,9 +231,7 @@ def smt_boundary_local_min(problem: Problem, cell: Cell, options: SmtOptions) ->
     its breakpoint but reach no other, no closed adjacent cell (one per choice of sides) holds
     a point of lower risk: one canonical query per choice, each unsat for z3 AND cvc5."""
     if problem.loss.kind not in SMT_LOSSES:
-        return _unknown(
-            "unsupported", f"the SMT rung covers squared losses only, not {problem.loss.kind}"
-        )
+        return _unknown("unsupported", f"the SMT rung does not cover the {problem.loss.kind} loss")
     if len(cell.ties) > MAX_BOUNDARY_TIES:
         return _unknown(
             "budget", f"{len(cell.ties)} ties would need 2^{len(cell.ties)} SMT queries"
