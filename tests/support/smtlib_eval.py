@@ -8,6 +8,7 @@ that the query text means what docs/certificate.md says.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -84,6 +85,6 @@ def evaluate(term: Term, script: Script, values: dict[str, Fraction]) -> Any:
         assert len(vals) == 2
         return vals[0] / vals[1]
     if op in ("<=", "<"):
-        pairs = zip(vals, vals[1:], strict=False)
+        pairs = itertools.pairwise(vals)
         return all(a <= b if op == "<=" else a < b for a, b in pairs)
     raise AssertionError(f"operator {op!r} is not in the subset")
