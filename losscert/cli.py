@@ -98,6 +98,11 @@ def _parser() -> argparse.ArgumentParser:
         default=30.0,
         help="seconds per SMT query and solver (default 30)",
     )
+    certify.add_argument(
+        "--no-simplify",
+        action="store_true",
+        help="send the plain canonical query (no fixed parameters, no rescaling anchors)",
+    )
     audit = commands.add_parser(
         "audit",
         help="construct and certify the paper's spurious local minima (built-in instances by default)",
@@ -146,6 +151,7 @@ def _certify(args: argparse.Namespace) -> int:
         smt_dir=args.smt_dir,
         name=stem,
         progress=stderr_progress,
+        simplify=not args.no_simplify,
     )
     verdicts = [certify_local_min(problem, options)]
     if not args.no_spurious and verdicts[0].status is Status.PROVED:

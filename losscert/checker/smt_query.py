@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from .problem import Problem, risk
 from .result import Invalid
+from .smt_reduction import Reduction, reduce_parameters
 
 SMT_LOSSES = ("squared", "squared_half", "absolute", "hinge", "huber")
 
@@ -27,14 +28,26 @@ def literal(value: Fraction) -> str:
     return f"(/ {numerator} {value.denominator})"
 
 
-def no_lower_point_query(problem: Problem, pattern: list[list[list[int]]], radius: Fraction) -> str:
+def no_lower_point_query(
+    problem: Problem, pattern: list[list[list[int]]], radius: Fraction, *, simplified: bool = False
+) -> str:
+    """The canonical text; ``simplified`` gives the query of section 3.11.1 (smt_reduction)."""
     if problem.loss not in SMT_LOSSES:
         raise Invalid(f"the SMT query of version 1 does not cover the {problem.loss} loss")
-    names = [f"p{a}" for a in range(problem.num_parameters)]
+    if simplified:
+        reduction = reduce_parameters(problem, pattern, radius)
+    else:
+        box = [(v - radius, v + radius) for v in problem.point]
+        reduction = Reduction(list(box), [[False] * len(layer) for layer in pattern])
+    names = [
+        f"p{a}" if bound is not None else literal(value)
+        for a, (bound, value) in enumerate(zip(reduction.bounds, problem.point, strict=True))
+    ]
     lines = ["(set-logic QF_NRA)"]
-    lines += [f"(declare-fun {name} () Real)" for name in names]
-    for name, value in zip(names, problem.point, strict=True):
-        lines.append(f"(assert (<= {literal(value - radius)} {name} {literal(value + radius)}))")
+    free = [(name, bound) for name, bound in zip(names, reduction.bounds, strict=True) if bound]
+    lines += [f"(declare-fun {name} () Real)" for name, _ in free]
+    for name, (lo, hi) in free:
+        lines.append(f"(assert (<= {literal(lo)} {name} {literal(hi)}))")
     layers = problem.layers(names)
     act = problem.activation
     constraints: list[str] = []
@@ -52,9 +65,12 @@ def no_lower_point_query(problem: Problem, pattern: list[list[list[int]]], radiu
                 break
             a = []
             for r, zr in enumerate(z):
+                k = pattern[j][r][i]
+                if reduction.constant[j][r]:  # slope 0 on every sample: a constant per sample
+                    a.append(literal(act.intercepts[k]))
+                    continue
                 name = f"z{i}_{j + 1}_{r}"
                 bindings.append(f"(define-fun {name} () Real {zr})")
-                k = pattern[j][r][i]
                 lower, upper = act.bounds(k)
                 if lower is not None:
                     constraints.append(f"(<= {literal(lower)} {name})")

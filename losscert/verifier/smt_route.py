@@ -40,6 +40,7 @@ class SmtOptions:
     timeout: float = 30.0  # seconds per query and solver
     deadline: float | None = None  # a time.perf_counter() value: no query is started after it
     smt_dir: Path | None = None  # every query is also written here as <name>.<k>.smt2
+    simplify: bool = True  # interior points: the simplified canonical query (spec 3.11.1)
     name: str = "query"
     progress: Callable[[str], None] | None = None
 
@@ -86,7 +87,7 @@ def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: i
     history: list[str] = []
     reason = "solver_unknown"
     for _ in range(tries):
-        text = no_lower_point_query(cp, pattern, rho)
+        text = no_lower_point_query(cp, pattern, rho, simplified=options.simplify)
         options.export(text, str(len(history)))
         timeout = options.query_timeout()
         if timeout is None:
@@ -98,7 +99,7 @@ def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: i
         statuses = {name: a.status for name, a in answers.items()}
         history.append(f"radius {rational_string(rho)}: {statuses}")
         if all(s == "unsat" for s in statuses.values()) and len(statuses) >= 2:
-            return _proved(problem, cell, radius, rho, text, answers)
+            return _proved(problem, cell, radius, rho, text, answers, options.simplify)
         refuted = _replay_models(problem, cell, cp, answers, history)
         if refuted is not None:
             return refuted
@@ -122,13 +123,15 @@ def _replay_models(
 ) -> Verdict | None:
     """A "sat" model is replayed exactly: a lower point it names gives the direction d = theta' -
     theta*, and if R goes down along d at its lowest order the point is refuted with a
-    descent_direction certificate (decided by exact arithmetic alone, not by the solver)."""
+    descent_direction certificate (decided by exact arithmetic alone, not by the solver).
+    A parameter the model does not name (fixed by the simplified query, or left free) keeps its
+    value at theta*."""
     base = problem.network.parameter_vector()
     for answer in answers.values():
         values = dict(answer.model)
-        if answer.status != "sat" or any(f"p{a}" not in values for a in range(len(base))):
+        if answer.status != "sat" or not any(f"p{a}" in values for a in range(len(base))):
             continue
-        point = [Fraction(values[f"p{a}"]) for a in range(len(base))]
+        point = [Fraction(values[f"p{a}"]) if f"p{a}" in values else v for a, v in enumerate(base)]
         lower = problem.with_network(problem.network.with_parameters(point)).risk()
         history.append(
             f"{answer.solver}'s model replayed: risk {rational_string(lower)} "
@@ -197,6 +200,7 @@ def _proved(
     rho: Fraction,
     text: str,
     answers: dict[str, SmtAnswer],
+    simplified: bool,
 ) -> Verdict:
     cell_step: dict[str, Any] = {
         "id": "cell",
@@ -212,6 +216,7 @@ def _proved(
             "kind": "smt_no_lower_point",
             "uses": ["cell", "box"],
             "radius": rational_string(rho),
+            **({"simplified": True} if simplified else {}),
             "smtlib": text,
             "solvers": [
                 {"name": a.solver, "version": a.version, "answer": a.status}
