@@ -33,7 +33,9 @@ one run), and, for the SMT rung, every call of ``solve_with_all`` with each solv
 time. Side by side, on each SMT-rung instance, it sends the *plain* whole-network query to the same
 two solvers with the same timeout: "is there a theta with |theta - theta*|_inf <= rho and
 R(theta) < R(theta*)?", rho the radius of the ladder's last SMT try (the one it proved with, or
-the smallest it tried), ReLU as ``ite``, no cell constraints, no simplification, in QF_NRA text written here. Two pinned copies
+the smallest it tried), ReLU as ``ite``, no cell constraints, no simplification, in QF_NRA text written here; and the
+*unsimplified* canonical query (spec 3.11, without the reductions of 3.11.1 that the ladder's
+simplified query uses) at the same radius, to show what the simplification changes. Two pinned copies
 (rho = 0, with ``<`` and with ``<=``) must be unsat and sat: they check that the plain text
 computes R(theta*) exactly.
 
@@ -43,7 +45,8 @@ a non-zero gradient) is a bug: the run writes the problem to --failures and prin
 Sizes: for each n in increasing order, widths in increasing order. Routes stop separately: a route
 that took longer than --timeout or gave no answer at (n0, P0) is skipped at every (n, P) with
 n >= n0 and P >= P0. The routes are each rung's ladder, and on the SMT instances "ours z3" and
-"ours cvc5" (the canonical query) and "plain z3" and "plain cvc5". Once the ladder has stopped on
+"ours cvc5" (the simplified canonical query), "unsimplified z3" and "unsimplified cvc5", and
+"plain z3" and "plain cvc5". Once the ladder has stopped on
 the SMT instances, its first query (the canonical text at the box radius, asserted equal to what
 the ladder sent) goes alone to the solvers that have not stopped on it, next to the plain query at
 the same radius; the two run side by side when their solver processes fit the cores. Once one
@@ -708,13 +711,26 @@ class Sweep:
         return any(n >= n0 and w >= w0 for n0, w0 in self.stops.get(route, []))
 
 
-def canonical_query(problem: Problem, radius: Fraction) -> str:
-    """The SMT rung's own query at ``radius`` (what the ladder sends on its first try)."""
+def canonical_query(problem: Problem, radius: Fraction, *, simplified: bool = True) -> str:
+    """The SMT rung's own query at ``radius`` (what the ladder sends on its first try: the
+    simplified one, spec 3.11.1), or with ``simplified=False`` the unsimplified canonical query."""
     cell = locate_cell(problem)
     pattern = [[list(neuron) for neuron in layer] for layer in cell.pattern().pieces]
     return no_lower_point_query(
-        checker_problem(problem_section(problem), Path(".")), pattern, radius
+        checker_problem(problem_section(problem), Path(".")),
+        pattern,
+        radius,
+        simplified=simplified,
     )
+
+
+def query_size(text: str) -> dict[str, int]:
+    """Bytes, declared real variables and assertions of an SMT-LIB text."""
+    return {
+        "bytes": len(text),
+        "variables": text.count("(declare-fun "),
+        "assertions": text.count("(assert "),
+    }
 
 
 def run_smt_size(
@@ -743,10 +759,18 @@ def run_smt_size(
         live = [name for name in ADAPTERS if not sweep.skipped(f"ours {name}", n, w)]
         if live:
             jobs["canonical"] = (canonical_query(problem, radius), live)
+    live = [name for name in ADAPTERS if not sweep.skipped(f"unsimplified {name}", n, w)]
+    if live:
+        jobs["unsimplified"] = (canonical_query(problem, radius, simplified=False), live)
     live = [name for name in ADAPTERS if not sweep.skipped(f"plain {name}", n, w)]
     if live:
         pinned = check_plain_encoding(instance, args, live)
         jobs["plain"] = (plain_query(problem, radius), live)
+    row["sizes"] = {
+        "ours": query_size(canonical_query(problem, radius)),
+        "unsimplified": query_size(canonical_query(problem, radius, simplified=False)),
+        "plain": query_size(plain_query(problem, radius)),
+    }
     if args.smt_dir:
         base = Path(args.smt_dir) / f"n{n}_w{w}"
         base.mkdir(parents=True, exist_ok=True)
@@ -765,6 +789,11 @@ def run_smt_size(
     for name, answer in ours_answers.items():
         if _solver_failed(answer, args.timeout):
             sweep.stop(f"ours {name}", n, w)
+    if "unsimplified" in results:
+        for name, answer in row["unsimplified"]["answers"].items():
+            if _solver_failed(answer, args.timeout):
+                sweep.stop(f"unsimplified {name}", n, w)
+        row["ratios_unsimplified"] = _ratios(ours_answers, row["unsimplified"]["answers"])
     if "plain" in results:
         row["plain"]["pinned"] = pinned
         for name, answer in row["plain"]["answers"].items():
@@ -783,7 +812,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             sweep.skipped(route, n, w)
             for route in [
                 "ladder",
-                *(f"{k} {name}" for k in ("ours", "plain") for name in ADAPTERS),
+                *(f"{k} {name}" for k in ("ours", "unsimplified", "plain") for name in ADAPTERS),
             ]
         )
 
@@ -922,12 +951,23 @@ def _smt_cells(row: dict[str, Any]) -> dict[str, str]:
     else:
         answers = canonical["answers"] if canonical else {}
         head = {"verdict": "ladder stopped before", "method": "-", "wall": "-", "tries": "-"}
-    ratio = row.get("ratios", {})
+    unsimplified = row.get("unsimplified", {})
 
-    def r(name: str) -> str:
+    def r(name: str, key: str = "ratios") -> str:
+        ratio = row.get(key, {})
         if name not in ratio:
             return "-"
         return f"{ratio[name]['bound']}{ratio[name]['ratio']:.1f}x"
+
+    sizes = row.get("sizes")
+    size_cell = (
+        " / ".join(
+            f"{sizes[k]['variables']} v, {sizes[k]['bytes'] / 1000:.0f} kB"
+            for k in ("ours", "unsimplified", "plain")
+        )
+        if sizes
+        else "-"
+    )
 
     radius = (
         plain.get("radius") or (canonical or {}).get("radius") or (ours or {}).get("smt_radius")
@@ -935,8 +975,14 @@ def _smt_cells(row: dict[str, Any]) -> dict[str, str]:
     return {
         **head,
         "radius": str(radius or "-"),
+        "sizes": size_cell,
         **{f"ours {k}": _solver_cell(answers.get(k), None if ours else {}) for k in ADAPTERS},
+        **{
+            f"unsimplified {k}": _solver_cell(unsimplified.get("answers", {}).get(k), {})
+            for k in ADAPTERS
+        },
         **{f"plain {k}": _solver_cell(plain.get("answers", {}).get(k), {}) for k in ADAPTERS},
+        **{f"ratio unsimplified {k}": r(k, "ratios_unsimplified") for k in ADAPTERS},
         **{f"ratio {k}": r(k) for k in ADAPTERS},
     }
 
@@ -958,10 +1004,15 @@ SMT_COLUMNS = (
     ("wall", "ladder wall"),
     ("tries", "SMT tries"),
     ("radius", "radius"),
+    ("sizes", "variables, size: ours / unsimplified / plain"),
     ("ours z3", "ours: z3"),
     ("ours cvc5", "ours: cvc5"),
+    ("unsimplified z3", "unsimplified: z3"),
+    ("unsimplified cvc5", "unsimplified: cvc5"),
     ("plain z3", "plain: z3"),
     ("plain cvc5", "plain: cvc5"),
+    ("ratio unsimplified z3", "unsimplified/ours z3"),
+    ("ratio unsimplified cvc5", "unsimplified/ours cvc5"),
     ("ratio z3", "plain/ours z3"),
     ("ratio cvc5", "plain/ours cvc5"),
 )

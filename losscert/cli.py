@@ -113,6 +113,11 @@ def _parser() -> argparse.ArgumentParser:
         default=30.0,
         help="seconds per SMT query and solver (default 30)",
     )
+    certify.add_argument(
+        "--no-simplify",
+        action="store_true",
+        help="send the plain canonical query (no fixed parameters, no rescaling anchors)",
+    )
     global_ = commands.add_parser(
         "global",
         help="one hidden layer, one output: the certified global minimum, and is the point one?",
@@ -197,6 +202,7 @@ def _certify(args: argparse.Namespace) -> int:
         smt_dir=args.smt_dir,
         name=stem,
         progress=stderr_progress,
+        simplify=not args.no_simplify,
     )
     verdicts = [certify_local_min(problem, options)]
     if not args.no_spurious and verdicts[0].status is Status.PROVED:

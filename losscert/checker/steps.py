@@ -536,7 +536,12 @@ def check_smt_no_lower_point(
             expected=f"(0, {show(box.facts['radius'])}]",
             derived=show(rho),
         )
-    expected = smt_query.no_lower_point_query(problem, cell.facts["pattern"], rho)
+    simplified = step.get("simplified", False)
+    if not isinstance(simplified, bool):
+        raise Invalid(f"simplified must be true or false, got {brief(simplified)}", step=sid)
+    expected = smt_query.no_lower_point_query(
+        problem, cell.facts["pattern"], rho, simplified=simplified
+    )
     if step["smtlib"] != expected:
         raise Invalid(
             "the SMT-LIB text is not the canonical query for this point, cell and radius", step=sid
@@ -603,7 +608,7 @@ STEP_KINDS: dict[str, StepKind] = {
     ),
     "smt_no_lower_point": StepKind(
         frozenset({"uses", "radius", "smtlib", "solvers"}),
-        frozenset(),
+        frozenset({"simplified"}),
         check_smt_no_lower_point,
         frozenset({"cell", "box_in_cell"}),
     ),

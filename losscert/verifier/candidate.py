@@ -55,10 +55,11 @@ def certify_local_min(problem: Problem, options: SmtOptions | None = None) -> Ve
     if cell.on_boundary:
         return _boundary(problem, cell, options)
     try:
-        gradient = risk_gradient(problem)
-    except UnsupportedError as exc:
-        return Verdict(Status.UNKNOWN, CLAIM, reason="unsupported", detail=str(exc))
-    if any(gradient):
+        gradient: list[Fraction] | None = risk_gradient(problem)
+    except UnsupportedError as exc:  # a residual on a kink of the loss, or a loss without one
+        options.say(f"no gradient ({exc}): first and second order skipped")
+        gradient = None
+    if gradient is not None and any(gradient):
         verdict = descent_verdict(
             problem, [-g for g in gradient], "first order: the gradient is not zero"
         )
@@ -75,9 +76,10 @@ def certify_local_min(problem: Problem, options: SmtOptions | None = None) -> Ve
     collapse = _linear_collapse(problem, cell)  # cheap, and a collapse is never strict
     if collapse is not None:
         return collapse
-    second = _second_order(problem, cell)
-    if second is not None:
-        return second
+    if gradient is not None:
+        second = _second_order(problem, cell)
+        if second is not None:
+            return second
     return smt_local_min(problem, cell, options)
 
 

@@ -1,9 +1,12 @@
 """Untrusted search for a point of lower risk (floats), replayed exactly before it counts.
 
-Multi-start gradient descent on the float fast path, from the point itself and from small random
-perturbations of it; every end point (and the best iterate) is converted to the exact rationals
-the floats hold, its risk is recomputed exactly, and only an exactly lower risk is returned.
-Nothing here decides a verdict.
+Multi-start gradient descent on the float fast path, from the point itself, from small random
+perturbations of it, and from the neighbouring cells: for the hidden pre-activations nearest to a
+breakpoint, the point with that neuron's bias moved just far enough to send that sample across
+the breakpoint (gradient descent inside one cell never leaves it when the gradient there is zero,
+as for a dead neuron). Every end point is converted to the exact rationals the floats hold, its
+risk is recomputed exactly, and only an exactly lower risk is returned. Nothing here decides a
+verdict.
 """
 
 from __future__ import annotations
@@ -26,9 +29,18 @@ class LowerPoint:
 
 
 def find_lower_witness(
-    problem: Problem, *, starts: int = 8, steps: int = 400, seed: int = 0
+    problem: Problem,
+    *,
+    starts: int = 8,
+    neighbours: int = 8,
+    steps: int = 400,
+    seed: int = 0,
 ) -> LowerPoint | None:
-    """A point with exactly lower risk than ``problem``'s point, or None if the search finds none."""
+    """A point with exactly lower risk than ``problem``'s point, or None if the search finds none.
+
+    ``starts`` descents from the point and random perturbations of it, then ``neighbours``
+    descents from the nearest neighbouring cells (:func:`neighbour_starts`).
+    """
     if problem.loss.kind not in SUPPORTED or not problem.loss.is_rational:
         return None
     base_risk = problem.risk()
@@ -37,18 +49,68 @@ def find_lower_witness(
     rng = np.random.default_rng(seed)
     best: LowerPoint | None = None
     scale = max(1.0, max(float(np.abs(w).max()) for w, _ in params))
+    initial = []
     for start in range(starts):
         noise = 0.0 if start == 0 else scale * 10.0 ** rng.uniform(-3, 0)
-        theta = [
-            (w + noise * rng.standard_normal(w.shape), b + noise * rng.standard_normal(b.shape))
-            for w, b in params
-        ]
+        initial.append(
+            [
+                (w + noise * rng.standard_normal(w.shape), b + noise * rng.standard_normal(b.shape))
+                for w, b in params
+            ]
+        )
+    initial += neighbour_starts(params, (bps, slopes, intercepts), x, neighbours)
+    for theta in initial:
         theta = _descend(theta, bps, slopes, intercepts, x, y, problem.loss, steps)
         exact = [Fraction(float(v)) for w, b in theta for v in (*w.reshape(-1), *b)]
         risk = problem.with_network(problem.network.with_parameters(exact)).risk()
         if risk < base_risk and (best is None or risk < best.risk):
             best = LowerPoint(exact, risk)
     return best
+
+
+def neighbour_starts(
+    params: list[tuple[np.ndarray, np.ndarray]],
+    activation: tuple[np.ndarray, np.ndarray, np.ndarray],
+    x: np.ndarray,
+    count: int,
+) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+    """Up to ``count`` points of neighbouring cells, nearest first.
+
+    For each hidden pre-activation z (layer, neuron, sample) at distance d from its nearest
+    breakpoint p, in increasing d: the parameters with that neuron's bias moved by (p - z) and a
+    tenth of d further, so that this sample (and any other of that neuron between z and p) crosses
+    into the neighbouring piece; the other neurons of its layer keep their pieces. One start per
+    (layer, neuron, direction of the move) at most. ``activation`` is (breakpoints, slopes,
+    intercepts) as floats.
+    """
+    bps, slopes, intercepts = activation
+    if count <= 0 or bps.size == 0:
+        return []
+    moves = []
+    a = x
+    for j, (w, b) in enumerate(params[:-1]):
+        z = a @ w.T + b  # n x d_j
+        nearest = np.abs(z[..., None] - bps).argmin(axis=-1)
+        gap = bps[nearest] - z  # move that puts z on its nearest breakpoint
+        for i, r in zip(
+            *np.unravel_index(np.argsort(np.abs(gap), axis=None), gap.shape), strict=True
+        ):
+            moves.append((float(abs(gap[i, r])), j, int(r), float(gap[i, r])))
+        piece = np.searchsorted(bps, z, side="left")
+        a = slopes[piece] * z + intercepts[piece]  # the next layer's input at the point
+    out, seen = [], set()
+    for distance, j, r, shift in sorted(moves):
+        side = 1.0 if shift > 0 else -1.0
+        if (j, r, side) in seen:
+            continue
+        seen.add((j, r, side))
+        push = max(distance, 1e-6) * 0.1 + 1e-9
+        theta = [(w.copy(), b.copy()) for w, b in params]
+        theta[j][1][r] += shift + side * push
+        out.append(theta)
+        if len(out) == count:
+            break
+    return out
 
 
 def _descend(theta, bps, slopes, intercepts, x, y, loss, steps):  # type: ignore[no-untyped-def]

@@ -40,6 +40,7 @@ class SmtOptions:
     timeout: float = 30.0  # seconds per query and solver
     deadline: float | None = None  # a time.perf_counter() value: no query is started after it
     smt_dir: Path | None = None  # every query is also written here as <name>.<k>.smt2
+    simplify: bool = True  # interior points: the simplified canonical query (spec 3.11.1)
     name: str = "query"
     progress: Callable[[str], None] | None = None
 
@@ -76,9 +77,7 @@ def _budget_spent(history: list[str]) -> Verdict:
 def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: int = 3) -> Verdict:
     """See the module docstring."""
     if problem.loss.kind not in SMT_LOSSES:
-        return _unknown(
-            "unsupported", f"the SMT rung covers squared losses only, not {problem.loss.kind}"
-        )
+        return _unknown("unsupported", f"the SMT rung does not cover the {problem.loss.kind} loss")
     radius = box_radius(problem, cell)
     if radius is None:
         return _unknown("unsupported", "no box inside the cell was found")
@@ -88,7 +87,7 @@ def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: i
     history: list[str] = []
     reason = "solver_unknown"
     for _ in range(tries):
-        text = no_lower_point_query(cp, pattern, rho)
+        text = no_lower_point_query(cp, pattern, rho, simplified=options.simplify)
         options.export(text, str(len(history)))
         timeout = options.query_timeout()
         if timeout is None:
@@ -100,7 +99,7 @@ def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: i
         statuses = {name: a.status for name, a in answers.items()}
         history.append(f"radius {rational_string(rho)}: {statuses}")
         if all(s == "unsat" for s in statuses.values()) and len(statuses) >= 2:
-            return _proved(problem, cell, radius, rho, text, answers)
+            return _proved(problem, cell, radius, rho, text, answers, options.simplify)
         refuted = _replay_models(problem, cell, cp, answers, history)
         if refuted is not None:
             return refuted
@@ -124,13 +123,15 @@ def _replay_models(
 ) -> Verdict | None:
     """A "sat" model is replayed exactly: a lower point it names gives the direction d = theta' -
     theta*, and if R goes down along d at its lowest order the point is refuted with a
-    descent_direction certificate (decided by exact arithmetic alone, not by the solver)."""
+    descent_direction certificate (decided by exact arithmetic alone, not by the solver).
+    A parameter the model does not name (fixed by the simplified query, or left free) keeps its
+    value at theta*."""
     base = problem.network.parameter_vector()
     for answer in answers.values():
         values = dict(answer.model)
-        if answer.status != "sat" or any(f"p{a}" not in values for a in range(len(base))):
+        if answer.status != "sat" or not any(f"p{a}" in values for a in range(len(base))):
             continue
-        point = [Fraction(values[f"p{a}"]) for a in range(len(base))]
+        point = [Fraction(values[f"p{a}"]) if f"p{a}" in values else v for a, v in enumerate(base)]
         lower = problem.with_network(problem.network.with_parameters(point)).risk()
         history.append(
             f"{answer.solver}'s model replayed: risk {rational_string(lower)} "
@@ -146,13 +147,24 @@ def _replay_models(
     return None
 
 
+MAX_HELD_OUT = 64
+
+
 def _candidate_directions(
     problem: Problem, cell: Cell, direction: list[Fraction]
 ) -> list[tuple[str, list[Fraction]]]:
-    """The model's direction, and the same restricted to the parameters of the tied neurons
-    (their incoming weights and bias, and their outgoing weights): a lower point often moves other
-    parameters too, which adds positive second-order terms along the straight line."""
+    """The model's direction, the same restricted to the parameters of the tied neurons (their
+    incoming weights and bias, and their outgoing weights), and the same with one parameter held
+    at theta* (up to MAX_HELD_OUT parameters): a lower point often moves other parameters too,
+    which adds positive lower-order terms along the straight line (a flat direction of the loss
+    moved by the solver at no gain, say)."""
     out = [("the model's direction", direction)]
+    moved = [a for a, d in enumerate(direction) if d != 0]
+    if 1 < len(moved) <= MAX_HELD_OUT:
+        names = problem.network.parameter_names()
+        for a in moved:
+            held = [Fraction(0) if b == a else d for b, d in enumerate(direction)]
+            out.append((f"the model's direction with {names[a]} held", held))
     ties = cell.ties
     if ties:
         widths = problem.network.widths
@@ -188,6 +200,7 @@ def _proved(
     rho: Fraction,
     text: str,
     answers: dict[str, SmtAnswer],
+    simplified: bool,
 ) -> Verdict:
     cell_step: dict[str, Any] = {
         "id": "cell",
@@ -203,6 +216,7 @@ def _proved(
             "kind": "smt_no_lower_point",
             "uses": ["cell", "box"],
             "radius": rational_string(rho),
+            **({"simplified": True} if simplified else {}),
             "smtlib": text,
             "solvers": [
                 {"name": a.solver, "version": a.version, "answer": a.status}
@@ -222,9 +236,7 @@ def smt_boundary_local_min(problem: Problem, cell: Cell, options: SmtOptions) ->
     its breakpoint but reach no other, no closed adjacent cell (one per choice of sides) holds
     a point of lower risk: one canonical query per choice, each unsat for z3 AND cvc5."""
     if problem.loss.kind not in SMT_LOSSES:
-        return _unknown(
-            "unsupported", f"the SMT rung covers squared losses only, not {problem.loss.kind}"
-        )
+        return _unknown("unsupported", f"the SMT rung does not cover the {problem.loss.kind} loss")
     if len(cell.ties) > MAX_BOUNDARY_TIES:
         return _unknown(
             "budget", f"{len(cell.ties)} ties would need 2^{len(cell.ties)} SMT queries"

@@ -217,3 +217,31 @@ def test_progress_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
         smt_route.solve_with_all = original  # type: ignore[assignment]
     assert messages[0] == "locating the cell: inside a cell"
     assert any(m.startswith("SMT: box of radius") for m in messages)
+
+
+def test_the_simplified_query_is_marked_and_checked() -> None:
+    problem = _flat_minimum((1, 2))
+    fake = {n: SmtAnswer(n, "1", "unsat", "", 0.0) for n in ("z3", "cvc5")}
+    doc = json.loads(json.dumps(_with_answers(problem, fake).certificate))
+    smt = next(s for s in doc["evidence"] if s["kind"] == "smt_no_lower_point")
+    # ReLU: each hidden neuron's weight (1 and -1, both > rho) is an anchor, so 2 of 7 are fixed
+    assert smt["simplified"] is True and smt["smtlib"].count("declare-fun") == 5
+    assert check_document(doc).valid
+    for wrong in (False, "true", 1):
+        smt["simplified"] = wrong
+        assert (
+            "canonical" in check_document(doc).message
+            or "true or false" in check_document(doc).message
+        )
+    del smt["simplified"]  # the default is the plain canonical query: this text is not it
+    assert "not the canonical query" in check_document(doc).message
+    original = smt_route.solve_with_all
+    smt_route.solve_with_all = lambda text, timeout: fake  # type: ignore[assignment]
+    try:
+        plain = certify_local_min(problem, SmtOptions(simplify=False))
+    finally:
+        smt_route.solve_with_all = original  # type: ignore[assignment]
+    assert plain.certificate is not None
+    step = next(s for s in plain.certificate["evidence"] if s["kind"] == "smt_no_lower_point")
+    assert "simplified" not in step and step["smtlib"].count("declare-fun") == 7
+    assert check_document(json.loads(json.dumps(plain.certificate))).valid
