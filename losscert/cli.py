@@ -527,7 +527,7 @@ def _info(args: argparse.Namespace) -> int:
 
 # --- losscert bench ------------------------------------------------------------------------------
 
-BENCH_LIMITS = {"tiny": (30.0, 1.0), "quick": (60.0, 3.0), "full": (600.0, 60.0)}
+BENCH_LIMITS = {"tiny": (30.0, 1.0), "quick": (60.0, 3.0), "full": (600.0, 20.0)}
 """Per tier: seconds for losscert on one instance, seconds for one baseline run."""
 
 

@@ -74,7 +74,11 @@ def _baseline_cells(records: list[dict[str, Any]]) -> tuple[str, str, str]:
         for r in ran
         if not r["baseline"]["finished"] and (r["verdict"] or "") in ("proved", "refuted")
     )
-    median = f"{statistics.median(ratios):.3g}x" if ratios else "-"
+    if ratios:
+        median = f"{statistics.median(ratios):.3g}x"
+    else:  # nothing finished: the baseline's time at its limit bounds the ratio from below
+        bounds = [r["baseline"]["seconds"] / r["seconds"] for r in ran if r["seconds"]]
+        median = f">= {statistics.median(bounds):.3g}x (lower bound)" if bounds else "-"
     return f"{method}: {len(ratios)}/{len(ran)} finished", median, str(only)
 
 
