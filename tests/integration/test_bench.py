@@ -9,7 +9,7 @@ import pytest
 
 from losscert.bench.instances import FAMILIES, bench_instances
 from losscert.bench.report import failures, format_table
-from losscert.bench.runner import RunOptions, run_unit
+from losscert.bench.runner import RunOptions, run_instances, run_unit
 from losscert.cli import main
 from losscert.encodings.naive_smt import naive_query
 from losscert.io.problem_file import problem_from_dict
@@ -86,3 +86,26 @@ def test_naive_query_text_is_exact() -> None:
     assert "(ite (< z1_0 0) 0 z1_0)" in text
     assert "(r0 (- (+ (* W2_0_0 h1_0) b2_0) (- (/ 3 4))))" in text
     assert text.endswith("(check-sat)\n(exit)\n")
+
+
+def test_an_interrupt_keeps_the_finished_records() -> None:
+    instances = [i for i in bench_instances("tiny") if i.family == "general_engine"]
+    seen: list[str] = []
+
+    def progress(message: str) -> None:
+        seen.append(message)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        run_instances(instances, None, RunOptions(limit=30, baselines=False), progress)
+    kept = caught.value.records  # type: ignore[attr-defined]
+    assert [r["instance"] for r in kept] == [i.name for i in instances[:2]]
+
+
+def test_bad_worker_count_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bench", "--tier", "tiny", "--workers", "0", "--out", str(tmp_path)]) == 2
+    assert "--workers: expected at least 1 process, got 0" in capsys.readouterr().err
+    assert not (tmp_path / "results.json").exists()

@@ -37,10 +37,8 @@ def test_local_cluster_matches_the_process_pool(tmp_path: Path) -> None:
         got = run_instances(instances, client.get_executor(), options)
         address = cluster.scheduler_address
         out = tmp_path / "cli"
-        code = main(
-            ["bench", "--tier", "tiny", "--dask", address, "--no-baselines", "--no-plots"]
-            + ["--out", str(out)]
-        )
+        flags = ["--tier", "tiny", "--dask", address, "--no-baselines", "--no-plots"]
+        code = main(["bench", *flags, "--out", str(out)])
     assert code == 0
     through_cli = json.loads((out / "results.json").read_text())["records"]
     assert [r["verdict"] for r in through_cli] == [r["verdict"] for r in expected]
