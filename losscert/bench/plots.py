@@ -27,13 +27,13 @@ def write_plots(records: list[dict[str, Any]], out_dir: Path) -> list[Path]:
     written = []
     for key, label in (("parameters", "parameters"), ("n", "samples n")):
         path = out_dir / f"time_vs_{'parameters' if key == 'parameters' else 'samples'}.png"
-        figure, axes = plt.subplots(figsize=(7, 4.5))
+        figure, axes = plt.subplots(figsize=(10, 4.8))
         _time_series(axes, records, key)
         axes.set_xlabel(label)
         axes.set_ylabel("seconds per instance")
         axes.set_xscale("log")
         axes.set_yscale("log")
-        axes.legend(fontsize=7, loc="best")
+        axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         figure.tight_layout()
         figure.savefig(path, dpi=110)
         plt.close(figure)
@@ -63,18 +63,20 @@ def _time_series(axes: Any, records: list[dict[str, Any]], key: str) -> None:
     for family in families:
         rows = [r for r in records if r["family"] == family and r["status"] == "done"]
         rows = [r for r in rows if r["size"].get(key) is not None and r["seconds"]]
-        if rows:
-            axes.scatter(
-                [r["size"][key] for r in rows],
-                [r["seconds"] for r in rows],
-                s=14,
-                label=f"losscert: {family}",
-            )
+        if not rows:
+            continue
+        points = axes.scatter(
+            [r["size"][key] for r in rows],
+            [r["seconds"] for r in rows],
+            s=14,
+            label=f"losscert: {family}",
+        )
+        colour = points.get_facecolor()[0]
         based = [r for r in rows if r.get("baseline")]
         if not based:
             continue
         method = based[0]["baseline"]["method"]
-        for finished, fill in ((True, None), (False, "none")):
+        for finished, fill in ((True, colour), (False, "none")):
             part = [r for r in based if bool(r["baseline"]["finished"]) is finished]
             if part:
                 axes.scatter(
@@ -83,6 +85,6 @@ def _time_series(axes: Any, records: list[dict[str, Any]], key: str) -> None:
                     s=22,
                     marker="^",
                     facecolors=fill,
-                    edgecolors="black" if fill else None,
+                    edgecolors=colour,
                     label=f"baseline {method} ({family}){'' if finished else ', did not finish'}",
                 )

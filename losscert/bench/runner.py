@@ -41,8 +41,9 @@ class RunOptions:
     baselines: bool = True
 
 
-class UnitTimeout(Exception):
-    """Raised by the timer inside a unit that ran past its limit."""
+class UnitTimeout(BaseException):
+    """Raised by the timer inside a unit that ran past its limit (a BaseException, so that no
+    ``except Exception`` inside the library turns it into a verdict)."""
 
 
 @contextmanager
