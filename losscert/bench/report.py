@@ -63,6 +63,10 @@ def _seconds(value: float | None) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
+def _times(ratio: float) -> str:
+    return f"{ratio:.0f}x" if ratio >= 100 else f"{ratio:.3g}x"
+
+
 def _baseline_cells(records: list[dict[str, Any]]) -> tuple[str, str, str]:
     ran = [r for r in records if r.get("baseline")]
     if not ran:
@@ -75,10 +79,10 @@ def _baseline_cells(records: list[dict[str, Any]]) -> tuple[str, str, str]:
         if not r["baseline"]["finished"] and (r["verdict"] or "") in ("proved", "refuted")
     )
     if ratios:
-        median = f"{statistics.median(ratios):.3g}x"
+        median = _times(statistics.median(ratios))
     else:  # nothing finished: the baseline's time at its limit bounds the ratio from below
         bounds = [r["baseline"]["seconds"] / r["seconds"] for r in ran if r["seconds"]]
-        median = f">= {statistics.median(bounds):.3g}x (lower bound)" if bounds else "-"
+        median = f">= {_times(statistics.median(bounds))} (lower bound)" if bounds else "-"
     return f"{method}: {len(ratios)}/{len(ran)} finished", median, str(only)
 
 
@@ -117,7 +121,7 @@ def format_details(records: list[dict[str, Any]]) -> str:
         size = r["size"]
         base = r.get("baseline") or {}
         answer = f"{base['answer']} in {_seconds(base['seconds'])}" if base else "-"
-        ratio = f"{r['ratio']:.3g}x" if r["ratio"] is not None else "-"
+        ratio = _times(r["ratio"]) if r["ratio"] is not None else "-"
         verdict = r["verdict"] if r["status"] == "done" else "timeout"
         rss = f"{r['peak_rss_kib'] / 1024:.0f} MiB" if r["peak_rss_kib"] else "-"
         lines.append(
@@ -140,7 +144,14 @@ def write_reports(
     write_json_atomic(results_document(records, meta, complete=complete), results)
     table = out_dir / TABLE
     title = f"# losscert bench, tier {meta.get('tier')}" + ("" if complete else " (interrupted)")
+    host = machine()
+    about = (
+        f"Started {meta.get('started')}; seed {meta.get('seed')}; limits {meta.get('limit')} s "
+        f"per instance, {meta.get('baseline_limit')} s per baseline run; {host['cpus']} CPUs, "
+        f"{host['processor']}, {host['platform']}, Python {host['python']}."
+    )
     write_text_atomic(
-        f"{title}\n\n{format_table(records)}\n## Instances\n\n{format_details(records)}", table
+        f"{title}\n\n{about}\n\n{format_table(records)}\n## Instances\n\n{format_details(records)}",
+        table,
     )
     return [results, table]
