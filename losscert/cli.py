@@ -529,6 +529,7 @@ def _info(args: argparse.Namespace) -> int:
 
 BENCH_LIMITS = {"tiny": (30.0, 1.0), "quick": (60.0, 3.0), "full": (600.0, 20.0)}
 """Per tier: seconds for losscert on one instance, seconds for one baseline run."""
+DASK_CONNECT_SECONDS = 10
 
 
 def _bench_parser(commands: argparse._SubParsersAction) -> None:
@@ -620,7 +621,11 @@ def _bench_executor(args: argparse.Namespace) -> Iterator[Executor | None]:
             raise InputError(
                 "--dask needs the distributed package: pip install 'losscert[dask]'"
             ) from None
-        with Client(args.dask) as client:
+        try:
+            client = Client(args.dask, timeout=DASK_CONNECT_SECONDS)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"--dask: cannot reach the scheduler {args.dask!r}: {exc}") from None
+        with client:
             yield client.get_executor()
         return
     workers = args.workers or os.cpu_count() or 1

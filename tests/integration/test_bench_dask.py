@@ -45,3 +45,12 @@ def test_local_cluster_matches_the_process_pool(tmp_path: Path) -> None:
     assert [{k: r[k] for k in KEYS} for r in got] == [{k: r[k] for k in KEYS} for r in expected]
     assert not any(r["wrong"] for r in got) and all(r["certificates_valid"] for r in got)
     assert {r["status"] for r in got} == {"done"}
+
+
+def test_an_unreachable_scheduler_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["bench", "--tier", "tiny", "--dask", "tcp://127.0.0.1:9", "--out", str(tmp_path)])
+    assert code == 2
+    assert "--dask: cannot reach the scheduler 'tcp://127.0.0.1:9'" in capsys.readouterr().err
+    assert not (tmp_path / "results.json").exists()
