@@ -45,7 +45,8 @@ def results_document(
 
 
 def failures(records: list[dict[str, Any]]) -> tuple[int, int]:
-    """(wrong verdicts, rejected certificates) over all records."""
+    """(wrong verdicts, rejected certificates) over all records; a unit that raised counts as
+    a wrong verdict."""
     wrong = sum(1 for r in records if r["wrong"])
     rejected = sum(len(r["rejected"]) for r in records)
     return wrong, rejected
@@ -122,7 +123,7 @@ def format_details(records: list[dict[str, Any]]) -> str:
         base = r.get("baseline") or {}
         answer = f"{base['answer']} in {_seconds(base['seconds'])}" if base else "-"
         ratio = _times(r["ratio"]) if r["ratio"] is not None else "-"
-        verdict = r["verdict"] if r["status"] == "done" else "timeout"
+        verdict = r["verdict"] if r["status"] == "done" else r["status"]
         rss = f"{r['peak_rss_kib'] / 1024:.0f} MiB" if r["peak_rss_kib"] else "-"
         lines.append(
             f"| {r['family']} | {r['instance']} | {size.get('parameters', '-')} "

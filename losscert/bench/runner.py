@@ -74,6 +74,12 @@ def run_unit(instance: BenchInstance, options: RunOptions) -> dict[str, Any]:
             verdicts, extra = FAMILY_RUNS[instance.family](problem, instance)
     except UnitTimeout:
         verdicts, extra = None, {}
+    except Exception as exc:  # a crash is a bug: recorded, and counted with the wrong verdicts
+        record["status"] = "error"
+        record["seconds"] = time.perf_counter() - start
+        record["wrong"] = True
+        record["wrong_detail"].append(f"the unit raised {type(exc).__name__}: {exc}")
+        return record
     seconds = time.perf_counter() - start
     record["seconds"] = seconds
     record["peak_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -98,7 +104,7 @@ def new_record(instance: BenchInstance) -> dict[str, Any]:
         "planted": dict(instance.planted),
         "verdict": None,  # of the headline claim: proved, refuted, unknown(reason)
         "verdicts": {},
-        "status": "done",  # or timeout
+        "status": "done",  # or timeout, or error (counted as wrong)
         "wrong": False,
         "wrong_detail": [],
         "certificates": 0,
@@ -263,7 +269,7 @@ def run_instances(
 
 
 def _progress_line(done: int, total: int, record: dict[str, Any]) -> str:
-    verdict = record["verdict"] if record["status"] == "done" else "TIMEOUT"
+    verdict = record["verdict"] if record["status"] == "done" else record["status"].upper()
     flag = "  << WRONG" if record["wrong"] else ""
     flag += "  << CERTIFICATE REJECTED" if not record["certificates_valid"] else ""
     return (

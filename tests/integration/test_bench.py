@@ -109,3 +109,12 @@ def test_bad_worker_count_is_an_input_error(
     assert main(["bench", "--tier", "tiny", "--workers", "0", "--out", str(tmp_path)]) == 2
     assert "--workers: expected at least 1 process, got 0" in capsys.readouterr().err
     assert not (tmp_path / "results.json").exists()
+
+
+def test_a_unit_that_raises_is_recorded_and_counted_wrong() -> None:
+    inst = next(i for i in bench_instances("tiny") if i.family == "theorem1")
+    broken = type(inst)("no_such_family", inst.name, inst.document, {"local_min": "proved"})
+    record = run_unit(broken, RunOptions(limit=30, baselines=False))
+    assert record["status"] == "error" and record["verdict"] is None
+    assert record["wrong_detail"] == ["the unit raised KeyError: 'no_such_family'"]
+    assert failures([record]) == (1, 0)
