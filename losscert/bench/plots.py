@@ -50,6 +50,7 @@ def write_plots(records: list[dict[str, Any]], out_dir: Path) -> list[Path]:
         )
     axes.set_xlabel("parameters")
     axes.set_ylabel("count")
+    axes.set_yscale("log")
     axes.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -19,8 +19,10 @@ pytestmark = pytest.mark.solver
 
 
 def test_tiny_tier_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["bench", "--tier", "tiny", "--workers", "1", "--out", str(tmp_path), "--no-plots"])
+    code = main(["bench", "--tier", "tiny", "--workers", "1", "--out", str(tmp_path)])
     assert code == 0
+    for png in ("time_vs_parameters.png", "time_vs_samples.png", "cells_vs_size.png"):
+        assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     document = json.loads((tmp_path / "results.json").read_text())
     records = document["records"]
     assert document["complete"] is True and document["tier"] == "tiny"
