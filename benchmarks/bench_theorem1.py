@@ -61,6 +61,7 @@ import losscert.checker
 import losscert.theorems.theorem1 as theorem1
 from losscert import __version__ as losscert_version
 from losscert.backends.z3_adapter import Z3Adapter
+from losscert.encodings.naive_smt import naive_query
 from losscert.model import (
     Activation,
     Dataset,
@@ -261,106 +262,6 @@ def instance_record(
 
 
 # --- (b) the naive query ------------------------------------------------------------------------
-
-
-def smt_rational(value: Fraction) -> str:
-    """An exact SMT-LIB real: ``3``, ``(/ 3 4)``, ``(- (/ 3 4))``."""
-    v = Fraction(value)
-    body = (
-        str(abs(v.numerator)) if v.denominator == 1 else f"(/ {abs(v.numerator)} {v.denominator})"
-    )
-    return f"(- {body})" if v < 0 else body
-
-
-def smt_sum(terms: Sequence[str]) -> str:
-    if not terms:
-        return "0"
-    return terms[0] if len(terms) == 1 else f"(+ {' '.join(terms)})"
-
-
-def piece_term(slope: Fraction, intercept: Fraction, z: str) -> str:
-    linear = "0" if slope == 0 else z if slope == 1 else f"(* {smt_rational(slope)} {z})"
-    if intercept == 0:
-        return linear
-    return smt_rational(intercept) if slope == 0 else f"(+ {linear} {smt_rational(intercept)})"
-
-
-def activation_term(activation: Activation, z: str) -> str:
-    """The activation as nested ``ite`` over its breakpoints; ReLU is ``(ite (< z 0) 0 z)``."""
-    pieces = [
-        piece_term(s, t, z) for s, t in zip(activation.slopes, activation.intercepts, strict=True)
-    ]
-    term = pieces[-1]
-    for point, piece in zip(reversed(activation.breakpoints), reversed(pieces[:-1]), strict=True):
-        term = f"(ite (< {z} {smt_rational(point)}) {piece} {term})"
-    return term
-
-
-def naive_query(
-    widths: tuple[int, ...],
-    activation: Activation,
-    data: Dataset,
-    centre: Sequence[Fraction],
-    rho: Fraction,
-    risk: Fraction,
-    comment: str,
-) -> str:
-    """Exists theta, |theta - centre|_inf <= rho, with (1/n) sum_i ||f_theta(x_i) - y_i||^2 < risk.
-
-    One ``declare-fun`` per parameter (the names of ``losscert.model.parameter_names``), one
-    box assertion per parameter, and one risk assertion whose summand for sample i is a chain of
-    ``let`` bindings: z{j}_{r} (pre-activation), h{j}_{r} (activation), r{k} (residual).
-    """
-    names = parameter_names(widths)
-    assert len(names) == len(centre), "centre and architecture disagree"
-    lines = [f"; {comment}", "(set-logic QF_NRA)"]
-    lines += [f"(declare-fun {a} () Real)" for a in names]
-    lines += [
-        f"(assert (and (<= {smt_rational(t - rho)} {a}) (<= {a} {smt_rational(t + rho)})))"
-        for a, t in zip(names, centre, strict=True)
-    ]
-    depth = len(widths) - 1
-    act_terms = {
-        (j, r): activation_term(activation, f"z{j}_{r}")
-        for j in range(1, depth)
-        for r in range(widths[j])
-    }
-    summands = []
-    for x, y in zip(data.input_rows(), data.label_rows(), strict=True):
-        parts: list[str] = []
-        for j in range(1, depth + 1):
-            pre = []
-            for r in range(widths[j]):
-                if j == 1:
-                    products = [
-                        f"(* {smt_rational(v)} W1_{r}_{c})" for c, v in enumerate(x) if v != 0
-                    ]
-                else:
-                    products = [f"(* W{j}_{r}_{c} h{j - 1}_{c})" for c in range(widths[j - 1])]
-                pre.append(smt_sum([*products, f"b{j}_{r}"]))
-            if j < depth:
-                parts.append(
-                    "(let (" + " ".join(f"(z{j}_{r} {e})" for r, e in enumerate(pre)) + ")"
-                )
-                parts.append(
-                    "(let ("
-                    + " ".join(f"(h{j}_{r} {act_terms[j, r]})" for r in range(widths[j]))
-                    + ")"
-                )
-            else:
-                parts.append(
-                    "(let ("
-                    + " ".join(f"(r{k} (- {e} {smt_rational(y[k])}))" for k, e in enumerate(pre))
-                    + ")"
-                )
-        body = smt_sum([f"(* r{k} r{k})" for k in range(widths[-1])])
-        summands.append("".join(parts) + body + ")" * len(parts))
-    lines.append(
-        f"(assert (< (* {smt_rational(Fraction(1, data.n))} {smt_sum(summands)}) "
-        f"{smt_rational(risk)}))"
-    )
-    lines += ["(check-sat)", "(exit)"]
-    return "\n".join(lines) + "\n"
 
 
 def classify(status: str, reason: str) -> str:

@@ -115,5 +115,5 @@ def test_naive_smt_never_contradicts_the_certified_minimum(activation, loss):
     """z3 on the naive query: unsat, or no answer in time; never sat below the minimum."""
     problem = _problem(activation, loss, n=3, seed=1)
     result = certify_global_min(problem)
-    answer = Z3Adapter().solve_smtlib(lower_risk_query(problem, result.minimum), 60)
+    answer = Z3Adapter().solve_smtlib(lower_risk_query(problem, result.minimum), 20)
     assert answer.status in ("unsat", "unknown", "timeout"), answer.reason
