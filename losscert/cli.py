@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import sys
@@ -38,6 +39,7 @@ from losscert.verifier.certificate import write_certificate
 from losscert.verifier.global_min import (
     certify_cell_global_min,
     certify_global_min,
+    pattern_cell_minimum,
     require_one_hidden_layer,
 )
 from losscert.verifier.smt_route import SmtOptions
@@ -492,6 +494,14 @@ def _cells_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     cells.add_argument("--json", action="store_true", help="print JSON instead of text")
     cells.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
+    cells.add_argument(
+        "--solve",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also the exact minimum of the risk over the first K cells (up to neuron "
+        "permutation), each from its certified convex programs",
+    )
 
 
 def _cells(args: argparse.Namespace) -> int:
@@ -512,11 +522,30 @@ def _cells(args: argparse.Namespace) -> int:
             print(f'{{"problem": {json.dumps(args.problem)},', flush=True)
         m = _stream_patterns(regions, args.json, args.neuron_patterns)
     counts = cell_counts(data, m, decide_general_position=not args.count)
+    minima = _cell_minima(args) if args.solve > 0 else []
     if args.json:
-        print(f' "counts": {json.dumps(counts.as_dict())}}}')
+        solved = f', "cell_minima": {json.dumps(minima)}' if minima else ""
+        print(f' "counts": {json.dumps(counts.as_dict())}{solved}}}')
     else:
         print(_format_cell_counts(args.problem, counts, tested=not args.count))
+        for entry in minima:
+            print(f"  cell {entry['patterns']}: minimum {entry['minimum']}")
     return EXIT_OK
+
+
+def _cell_minima(args: argparse.Namespace) -> list[dict[str, object]]:
+    """The exact minima of the first ``--solve`` cells (multisets of neuron patterns)."""
+    problem = read_problem(args.problem)
+    data = hidden_layer_data(problem, args.problem)
+    patterns = [r.pattern for r in iter_neuron_patterns(data.inputs, data.breakpoints)]
+    width = problem.network.widths[1]
+    out: list[dict[str, object]] = []
+    for cell in itertools.islice(
+        itertools.combinations_with_replacement(patterns, width), args.solve
+    ):
+        minimum, _ = pattern_cell_minimum(problem, list(cell))
+        out.append({"patterns": [list(p) for p in cell], "minimum": str(minimum)})
+    return out
 
 
 def _stream_patterns(regions: Iterator[NeuronRegion], as_json: bool, listed: bool) -> int:

@@ -187,6 +187,15 @@ def cell_minimum(problem: Problem, max_sign_vectors: int = 1024) -> tuple[Fracti
     if cell.on_boundary:
         raise UnsupportedError("the point is on a cell boundary")
     patterns = [tuple(int(k or 0) for k in neuron) for neuron in cell.pieces[0]]
+    return pattern_cell_minimum(problem, patterns, max_sign_vectors)
+
+
+def pattern_cell_minimum(
+    problem: Problem, patterns: list[tuple[int, ...]], max_sign_vectors: int = 1024
+) -> tuple[Fraction, Network | None]:
+    """The exact minimum of R over the closed cell where neuron r has pattern ``patterns[r]``
+    (the problem's point is not used), and a network attaining it or None."""
+    require_one_hidden_layer(problem)
     if 2 ** len(patterns) > max_sign_vectors:
         raise UnsupportedError(f"2^{len(patterns)} sign vectors exceed {max_sign_vectors}")
     best: tuple[Fraction, Network | None] | None = None

@@ -34,3 +34,12 @@ def test_global_rejects_deeper_networks_with_a_clear_error(capsys):
     code = main(["global", str(EXAMPLES / "leaky_relu_deep_huber.json")])
     err = capsys.readouterr().err
     assert code == 2 and "one hidden layer" in err
+
+
+def test_cells_solve_gives_exact_cell_minima_above_the_global_minimum(capsys):
+    assert main(["cells", EXAMPLE, "--solve", "5", "--json", "--count"]) == 0
+    minima = json.loads(capsys.readouterr().out)["cell_minima"]
+    assert len(minima) == 5
+    # both neurons dead on every sample: only b_2 is left, the best constant: the variance 11/12
+    assert minima[0] == {"patterns": [[0] * 6, [0] * 6], "minimum": "11/12"}
+    assert all(Fraction(m["minimum"]) >= Fraction(23, 60) for m in minima)
