@@ -58,7 +58,8 @@ def _grid_minimum(problem):
 
 
 @pytest.mark.parametrize(
-    ("activation", "loss"), itertools.product(sorted(ACTIVATIONS), ["squared", "absolute"])
+    ("activation", "loss"),
+    list(itertools.product(sorted(ACTIVATIONS), ["squared", "absolute"])),
 )
 def test_certified_minimum_agrees_with_the_grid(activation, loss):
     problem = _problem(activation, loss)
@@ -109,7 +110,8 @@ def test_naive_smt_finds_nothing_below_the_certified_minimum(loss):
 @pytest.mark.slow
 @pytest.mark.solver
 @pytest.mark.parametrize(
-    ("activation", "loss"), itertools.product(sorted(ACTIVATIONS), ["squared", "absolute"])
+    ("activation", "loss"),
+    list(itertools.product(sorted(ACTIVATIONS), ["squared", "absolute"])),
 )
 def test_naive_smt_never_contradicts_the_certified_minimum(activation, loss):
     """z3 on the naive query: unsat, or no answer in time; never sat below the minimum."""
