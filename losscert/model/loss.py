@@ -125,6 +125,32 @@ class Loss:
             ) from None
         return evaluate(self, y, f)
 
+    def coordinate_subdifferential(self, y: Fraction, f: Fraction) -> tuple[Fraction, Fraction]:
+        """The subdifferential [low, high] of l(y, .) at f, for one output coordinate (low = high
+        where l is differentiable). UnsupportedError for logistic / softmax."""
+        r = f - y
+        if self.kind == "squared":
+            return 2 * r, 2 * r
+        if self.kind == "squared_half":
+            return r, r
+        if self.kind == "huber":
+            assert self.delta is not None
+            g = r if abs(r) <= self.delta else self.delta * (1 if r > 0 else -1)
+            return g, g
+        if self.kind == "absolute":
+            if r == 0:
+                return Fraction(-1), Fraction(1)
+            sign = Fraction(1 if r > 0 else -1)
+            return sign, sign
+        if self.kind == "hinge":
+            margin = 1 - y * f
+            if margin > 0:
+                return -y, -y
+            if margin < 0:
+                return Fraction(0), Fraction(0)
+            return min(-y, Fraction(0)), max(-y, Fraction(0))
+        raise UnsupportedError(f"no exact subdifferential for the {self.kind} loss")
+
     def sample_loss_ball(self, y: Sequence[fmpq], f: Sequence[fmpq]) -> arb:
         """l(y, f) as a python-flint ball that is guaranteed to contain the true value."""
         if self.is_rational:

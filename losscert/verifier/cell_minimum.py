@@ -232,7 +232,7 @@ def _outputs_and_subgradients(
     if a is None:
         return None
     outputs = [_dot(row, a) for row in basis]
-    boxes = [_subdifferential(loss.kind, y, o) for y, o in zip(ys, outputs, strict=True)]
+    boxes = [loss.coordinate_subdifferential(y, o) for y, o in zip(ys, outputs, strict=True)]
     n = len(ys)
     on_kink = [i for i, (low, high) in enumerate(boxes) if low != high]
     forced = [
@@ -475,43 +475,13 @@ def block_bound_step(bound: BlockBound, step_id: str = "bound") -> dict[str, Any
 
 
 def _loss(loss: Loss, y: Fraction, o: Fraction) -> Fraction:
-    r = o - y
-    if loss.kind == "squared":
-        return r * r
-    if loss.kind == "squared_half":
-        return r * r / 2
-    if loss.kind == "absolute":
-        return abs(r)
-    if loss.kind == "hinge":
-        return max(Fraction(0), 1 - y * o)
-    assert loss.delta is not None
-    return r * r / 2 if abs(r) <= loss.delta else loss.delta * (abs(r) - loss.delta / 2)
+    return to_fraction(loss.sample_loss([to_fmpq(y)], [to_fmpq(o)]))
 
 
 def _derivative(loss: Loss, y: Fraction, o: Fraction) -> Fraction | None:
-    r = o - y
-    if loss.kind == "squared":
-        return 2 * r
-    if loss.kind == "squared_half":
-        return r
-    if loss.kind == "huber":
-        assert loss.delta is not None
-        return r if abs(r) <= loss.delta else loss.delta * (1 if r > 0 else -1)
-    return None
-
-
-def _subdifferential(kind: str, y: Fraction, o: Fraction) -> tuple[Fraction, Fraction]:
-    if kind == "absolute":
-        if o == y:
-            return Fraction(-1), Fraction(1)
-        sign = Fraction(1 if o > y else -1)
-        return sign, sign
-    margin = 1 - y * o
-    if margin > 0:
-        return -y, -y
-    if margin < 0:
-        return Fraction(0), Fraction(0)
-    return min(-y, Fraction(0)), max(-y, Fraction(0))
+    """l'(y, o), or None where l has a kink."""
+    low, high = loss.coordinate_subdifferential(y, o)
+    return low if low == high else None
 
 
 def _least_squares_float(basis: list[list[Fraction]], target: list[float]) -> list[float]:

@@ -113,13 +113,7 @@ def fit_affine(data: Dataset, loss: Loss) -> AffineFit:
 
 
 def _gradient(loss: Loss, y: Fraction, u: Fraction) -> Fraction:
-    r = u - y
-    if loss.kind == "squared":
-        return 2 * r
-    if loss.kind == "squared_half":
-        return r
-    assert loss.kind == "huber" and loss.delta is not None
-    return r if abs(r) <= loss.delta else loss.delta * (1 if r > 0 else -1)
+    return loss.coordinate_subdifferential(y, u)[0]  # a differentiable loss: one point
 
 
 def _sample_loss(loss: Loss, y: list[Fraction], u: list[Fraction]) -> Fraction:
@@ -311,7 +305,10 @@ def _certify(
     if w is None:
         return None
     residuals = [_dot(w, x) - y for x, y in zip(inputs, targets, strict=True)]
-    boxes = [_subdifferential(kind, y, r) for y, r in zip(targets, residuals, strict=True)]
+    loss = Loss(kind)
+    boxes = [
+        loss.coordinate_subdifferential(y, y + r) for y, r in zip(targets, residuals, strict=True)
+    ]
     g = _kink_subgradients(inputs, boxes, start)
     if g is None or not _first_order_holds(inputs, boxes, g):
         return None
@@ -337,21 +334,6 @@ def _interpolate(
         if fmpq_mat([[to_fmpq(v) for v in inputs[j]] for j in candidate]).rank() == len(candidate):
             kept = candidate
     return solve_with_free([inputs[i] for i in kept], [targets[i] for i in kept], free)
-
-
-def _subdifferential(kind: str, y: Fraction, residual: Fraction) -> tuple[Fraction, Fraction]:
-    """The subdifferential [low, high] of l(y, .) at u = y + residual (one point off the kink)."""
-    if kind == "absolute":
-        if residual == 0:
-            return Fraction(-1), Fraction(1)
-        sign = Fraction(1 if residual > 0 else -1)
-        return sign, sign
-    margin = -y * residual  # 1 - y u with u = y + residual and y^2 = 1
-    if margin > 0:
-        return -y, -y
-    if margin < 0:
-        return Fraction(0), Fraction(0)
-    return min(-y, Fraction(0)), max(-y, Fraction(0))
 
 
 def _kink_subgradients(

@@ -176,3 +176,21 @@ def test_problem_checks_dimensions() -> None:
         Problem(_small_net(), make_loss("squared"), data)
     with pytest.raises(InputError, match="2 inputs but 1 labels"):
         Dataset(fmpq_mat(1, 2, [1, 2]), fmpq_mat(1, 1, [1]))
+
+
+def test_coordinate_subdifferentials_by_hand():
+    from fractions import Fraction as F
+
+    from losscert.model.loss import Loss
+
+    assert Loss("squared").coordinate_subdifferential(F(1), F(3)) == (F(4), F(4))
+    assert Loss("squared_half").coordinate_subdifferential(F(1), F(3)) == (F(2), F(2))
+    huber = Loss("huber", F(1, 2))
+    assert huber.coordinate_subdifferential(F(0), F(1, 4)) == (F(1, 4), F(1, 4))
+    assert huber.coordinate_subdifferential(F(0), F(-3)) == (F(-1, 2), F(-1, 2))
+    assert Loss("absolute").coordinate_subdifferential(F(2), F(2)) == (F(-1), F(1))
+    assert Loss("absolute").coordinate_subdifferential(F(2), F(1)) == (F(-1), F(-1))
+    hinge = Loss("hinge")
+    assert hinge.coordinate_subdifferential(F(1), F(0)) == (F(-1), F(-1))  # margin 1 > 0
+    assert hinge.coordinate_subdifferential(F(1), F(2)) == (F(0), F(0))  # margin < 0
+    assert hinge.coordinate_subdifferential(F(-1), F(-1)) == (F(0), F(1))  # on the kink
