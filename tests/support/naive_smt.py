@@ -1,29 +1,12 @@
 """Test oracle: the naive SMT query "exists theta with R(theta) < bound" for a one-hidden-layer,
-one-output network, with the activation as nested ite and no cells (unbounded parameters)."""
+one-output network, with the activation as nested ite and no cells. Unlike
+``losscert.encodings.naive_smt.naive_query`` the parameters are unbounded (a global question)
+and absolute loss is allowed; the terms come from that module."""
 
 from fractions import Fraction
 
+from losscert.encodings.naive_smt import activation_term, smt_rational
 from losscert.model.problem import Problem
-
-
-def smt_rational(value: Fraction) -> str:
-    v = Fraction(value)
-    body = (
-        str(abs(v.numerator)) if v.denominator == 1 else f"(/ {abs(v.numerator)} {v.denominator})"
-    )
-    return f"(- {body})" if v < 0 else body
-
-
-def _activation(problem: Problem, z: str) -> str:
-    act = problem.network.activation
-
-    def piece(k: int) -> str:
-        return f"(+ (* {smt_rational(act.slopes[k])} {z}) {smt_rational(act.intercepts[k])})"
-
-    term = piece(act.num_pieces - 1)
-    for k in range(act.num_pieces - 2, -1, -1):
-        term = f"(ite (<= {z} {smt_rational(act.breakpoints[k])}) {piece(k)} {term})"
-    return term
 
 
 def lower_risk_query(problem: Problem, bound: Fraction) -> str:
@@ -39,7 +22,7 @@ def lower_risk_query(problem: Problem, bound: Fraction) -> str:
         for r in range(hidden):
             dot = " ".join(f"(* w{r}_{j} {smt_rational(x[j])})" for j in range(d_x))
             lines.append(f"(define-fun z{i}_{r} () Real (+ b{r} {dot}))")
-            outs.append(f"(* c{r} {_activation(problem, f'z{i}_{r}')})")
+            outs.append(f"(* c{r} {activation_term(problem.network.activation, f'z{i}_{r}')})")
         lines.append(f"(define-fun r{i} () Real (- (+ d {' '.join(outs)}) {smt_rational(y[0])}))")
         kind = problem.loss.kind
         terms.append(f"(* r{i} r{i})" if kind == "squared" else f"(ite (>= r{i} 0) r{i} (- r{i}))")
