@@ -25,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from itertools import combinations, product
 from typing import Any
 
@@ -325,6 +326,9 @@ def certify_global_min(
         {"method": "relaxation over every realisable block"},
     )
     bound_certificate["claim"]["bound"] = rational_string(relaxation.bound)
+    report = partial(
+        GlobalResult, patterns=len(arrangement.regions), bound_certificate=bound_certificate
+    )
     witness = _attaining(problem, relaxation, hidden, d_x)
     if route == "auto" and (witness is not None or risk <= relaxation.bound):
         minimum = relaxation.bound if witness is not None else risk
@@ -335,15 +339,13 @@ def certify_global_min(
             witness,
             "relaxation",
         )
-        return GlobalResult(
-            verdict,
-            minimum,
-            relaxation.bound,
-            witness,
-            len(arrangement.regions),
-            1,
-            "relaxation",
-            bound_certificate,
+        return report(
+            verdict=verdict,
+            minimum=minimum,
+            lower_bound=relaxation.bound,
+            witness=witness,
+            programs=1,
+            route="relaxation",
         )
     # The relaxation uses more than d_1 blocks: one program per choice of d_1 blocks.
     size = min(hidden, len(blocks))
@@ -358,15 +360,13 @@ def certify_global_min(
                 f"exact route would solve {count} programs (limit {max_subsets})"
             ),
         )
-        return GlobalResult(
-            verdict,
-            None,
-            relaxation.bound,
-            None,
-            len(arrangement.regions),
-            1,
-            "relaxation",
-            bound_certificate,
+        return report(
+            verdict=verdict,
+            minimum=None,
+            lower_bound=relaxation.bound,
+            witness=None,
+            programs=1,
+            route="relaxation",
         )
     say(f"the relaxation needs more than {hidden} neurons: solving {count} programs")
     steps: list[dict[str, Any]] = []
@@ -381,15 +381,13 @@ def certify_global_min(
                 reason="timeout",
                 detail=f"stopped after {index} of {count} programs",
             )
-            return GlobalResult(
-                verdict,
-                None,
-                relaxation.bound,
-                None,
-                len(arrangement.regions),
-                1 + index,
-                "subsets",
-                bound_certificate,
+            return report(
+                verdict=verdict,
+                minimum=None,
+                lower_bound=relaxation.bound,
+                witness=None,
+                programs=1 + index,
+                route="subsets",
             )
         try:
             found = _minimise(problem, list(subset))
@@ -416,15 +414,13 @@ def certify_global_min(
             reason="unsupported",
             detail=f"{failed} of {count} programs could not be certified exactly",
         )
-    return GlobalResult(
-        verdict,
-        exact,
-        lower,
-        None if best is None else best[1],
-        len(arrangement.regions),
-        1 + count,
-        "subsets",
-        bound_certificate,
+    return report(
+        verdict=verdict,
+        minimum=exact,
+        lower_bound=lower,
+        witness=None if best is None else best[1],
+        programs=1 + count,
+        route="subsets",
     )
 
 
