@@ -247,37 +247,19 @@ def one_hidden_instances() -> list[OneHiddenInstance]:
             build([0, 1, 2], [0, 0, 2], [1], [Fraction(-3, 2)], [2], 0, relu()),
             "connected",
         ),
+    ] + [
+        # two neurons, one fitted by descent in the audit: no planted valley reading
         OneHiddenInstance(
-            "hardtanh-two-neurons",
+            name,
             build(
-                range(6), [0, 2, 1, 3, 1, 2], [1, -1], [half, Fraction(9, 2)], [1, 1], 0, hardtanh()
+                range(6), [0, 2, 1, 3, 1, 2], [1, -1], [half, Fraction(9, 2)], [1, 1], 0, act, loss
             ),
-        ),
-        OneHiddenInstance(
-            "leaky-relu-two-neurons",
-            build(
-                range(6),
-                [0, 2, 1, 3, 1, 2],
-                [1, -1],
-                [half, Fraction(9, 2)],
-                [1, 1],
-                0,
-                leaky_relu(),
-            ),
-        ),
-        OneHiddenInstance(
-            "relu-two-neurons-absolute",
-            build(
-                range(6),
-                [0, 2, 1, 3, 1, 2],
-                [1, -1],
-                [half, Fraction(9, 2)],
-                [1, 1],
-                0,
-                relu(),
-                "absolute",
-            ),
-        ),
+        )
+        for name, act, loss in (
+            ("hardtanh-two-neurons", hardtanh(), "squared"),
+            ("leaky-relu-two-neurons", leaky_relu(), "squared"),
+            ("relu-two-neurons-absolute", relu(), "absolute"),
+        )
     ]
 
 
