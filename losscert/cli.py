@@ -24,6 +24,7 @@ from losscert.encodings.cell_counts import CellCounts, cell_counts, hidden_layer
 from losscert.errors import InputError, LosscertError, UnsupportedError
 from losscert.info import format_summary, summarize
 from losscert.io.problem_file import read_problem
+from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
 from losscert.theorems.audit import format_table, outcome_to_dict, run_audits, stderr_progress
 from losscert.theorems.instances import builtin_instances
@@ -383,7 +384,6 @@ def _import(args: argparse.Namespace) -> int:
     from losscert.io.data_files import read_dataset
     from losscert.io.model_files import read_model_file
     from losscert.io.problem_file import write_problem
-    from losscert.model.problem import Problem
     from losscert.theorems.user_instance import parse_activation, parse_loss, parse_widths
 
     try:
@@ -507,7 +507,8 @@ def _cells_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 def _cells(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise InputError(f"--workers: expected a positive number of processes, got {args.workers}")
-    data = hidden_layer_data(read_problem(args.problem), args.problem)
+    problem = read_problem(args.problem)
+    data = hidden_layer_data(problem, args.problem)
     progress = _cells_progress if sys.stderr.isatty() else None
     with contextlib.ExitStack() as stack:
         pool = (
@@ -520,9 +521,11 @@ def _cells(args: argparse.Namespace) -> int:
         )
         if args.json:
             print(f'{{"problem": {json.dumps(args.problem)},', flush=True)
-        m = _stream_patterns(regions, args.json, args.neuron_patterns)
+        # the first K cells (lexicographic multisets) use only the first K + 1 patterns
+        keep = args.solve + 1 if args.solve > 0 else 0
+        m, first = _stream_patterns(regions, args.json, args.neuron_patterns, keep)
     counts = cell_counts(data, m, decide_general_position=not args.count)
-    minima = _cell_minima(args) if args.solve > 0 else []
+    minima = _cell_minima(problem, first, args.solve) if args.solve > 0 else []
     if args.json:
         solved = f', "cell_minima": {json.dumps(minima)}' if minima else ""
         print(f' "counts": {json.dumps(counts.as_dict())}{solved}}}')
@@ -533,24 +536,25 @@ def _cells(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cell_minima(args: argparse.Namespace) -> list[dict[str, object]]:
-    """The exact minima of the first ``--solve`` cells (multisets of neuron patterns)."""
-    problem = read_problem(args.problem)
-    data = hidden_layer_data(problem, args.problem)
-    patterns = [r.pattern for r in iter_neuron_patterns(data.inputs, data.breakpoints)]
+def _cell_minima(
+    problem: Problem, patterns: list[tuple[int, ...]], count: int
+) -> list[dict[str, object]]:
+    """The exact minima of the first ``count`` cells (multisets of neuron patterns)."""
     width = problem.network.widths[1]
     out: list[dict[str, object]] = []
-    for cell in itertools.islice(
-        itertools.combinations_with_replacement(patterns, width), args.solve
-    ):
+    for cell in itertools.islice(itertools.combinations_with_replacement(patterns, width), count):
         minimum, _ = pattern_cell_minimum(problem, list(cell))
         out.append({"patterns": [list(p) for p in cell], "minimum": str(minimum)})
     return out
 
 
-def _stream_patterns(regions: Iterator[NeuronRegion], as_json: bool, listed: bool) -> int:
-    """Print each pattern as it comes (when ``listed``); return how many there were."""
+def _stream_patterns(
+    regions: Iterator[NeuronRegion], as_json: bool, listed: bool, keep: int = 0
+) -> tuple[int, list[tuple[int, ...]]]:
+    """Print each pattern as it comes (when ``listed``); return how many there were and the
+    first ``keep`` of them."""
     m = 0
+    first: list[tuple[int, ...]] = []
     if as_json and listed:
         print(' "neuron_patterns": [')
     for region in regions:
@@ -561,10 +565,12 @@ def _stream_patterns(regions: Iterator[NeuronRegion], as_json: bool, listed: boo
                 print(f"  {',' if m else ' '}{entry}")
             else:
                 print(f"pattern {' '.join(map(str, region.pattern))}  witness {' '.join(witness)}")
+        if m < keep:
+            first.append(region.pattern)
         m += 1
     if as_json and listed:
         print(" ],")
-    return m
+    return m, first
 
 
 def _format_cell_counts(path: str, counts: CellCounts, *, tested: bool) -> str:
