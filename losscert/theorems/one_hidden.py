@@ -66,6 +66,7 @@ def audit_cell_minima(
     interior = 0
     certified = 0
     counterexamples = 0
+    rejected = 0
     minima: dict[tuple[Any, ...], Fraction] = {}
     points: dict[tuple[Any, ...], Network] = {}
     spread: dict[tuple[Any, ...], list[Fraction]] = {}
@@ -90,7 +91,12 @@ def audit_cell_minima(
                 counterexamples += 1  # two certified cell minima of one cell with other risks
             minima.setdefault(key, risk)
             points.setdefault(key, snapped)
-        elif verdict.stats.get("cell_minimum_bound") is not None:
+        elif verdict.reason == "checker_rejected":
+            rejected += 1  # never read as evidence either way
+        elif (
+            "cell_minimum_bound" in verdict.stats
+            and verdict.stats["cell_minimum_bound"] < verdict.stats["risk"]
+        ):
             counterexamples += 1  # a snapped (zero-gradient) interior point above its cell minimum
     if net.output_dim > 1:
         widest = max((max(r) - min(r) for r in spread.values()), default=Fraction(0))
@@ -106,9 +112,12 @@ def audit_cell_minima(
             "(end points of descent, not certified minima)",
         )
     verdict_word = "refuted" if counterexamples else "holds" if certified else "undecided"
+    if rejected:  # a producer bug: say so rather than report a verdict
+        verdict_word = "undecided"
     detail = (
         f"{certified} certified cell minima in {len(minima)} cells from {interior} interior end "
         f"points of {starts} descents; {counterexamples} counterexamples"
+        + (f"; {rejected} certificates rejected by the checker" if rejected else "")
     )
     return CellMinimaAudit(
         starts,

@@ -70,3 +70,17 @@ def test_cli_user_data_needs_matching_widths(tmp_path, capsys):
         ["audit", "one-hidden-layer", "--data", str(data), "--widths", "1,1,1", "--starts", "3"]
     )
     assert code == 0
+
+
+def test_a_rejected_certificate_is_never_counted_as_a_counterexample(monkeypatch):
+    from losscert.theorems import one_hidden
+    from losscert.verifier.verdict import Status, Verdict
+
+    def rejected(problem):
+        stats = {"cell_minimum_bound": Fraction(0), "risk": problem.risk()}
+        return Verdict(Status.UNKNOWN, "cell_global_min", None, "checker_rejected", "", stats)
+
+    monkeypatch.setattr(one_hidden, "certify_cell_global_min", rejected)
+    audit = audit_cell_minima(INSTANCES["relu-all-active-disconnected"].problem, starts=4, seed=2)
+    assert audit.counterexamples == 0 and audit.verdict == "undecided"
+    assert "rejected by the checker" in audit.detail
