@@ -4,7 +4,7 @@ It re-verifies a certificate (docs/certificate.md) with exact rational arithmeti
 forbids any import outside the standard library and this package.
 """
 
-from .main import check_certificate, check_document, check_text
+from .main import check_certificate, check_document, check_text, minor_needed
 from .result import CheckResult
 
-__all__ = ["CheckResult", "check_certificate", "check_document", "check_text"]
+__all__ = ["CheckResult", "check_certificate", "check_document", "check_text", "minor_needed"]

@@ -209,11 +209,20 @@ CLAIM_FIELDS: dict[str, frozenset[str]] = {"global_lower_bound": frozenset({"bou
 """Claim kinds with fields besides ``kind``."""
 
 
-def read_claim(value: Any) -> tuple[str, dict[str, Any]]:
+CLAIM_SINCE: dict[str, int] = {}
+"""Claim kinds added after version 1.0 -> the minor version that introduced them."""
+
+
+def read_claim(value: Any, minor: int = 0) -> tuple[str, dict[str, Any]]:
     """The claim's kind and its other fields (section 4)."""
     if not isinstance(value, dict) or not isinstance(value.get("kind"), str):
         raise Invalid("claim: expected an object with a string kind")
     kind = value["kind"]
+    if CLAIM_SINCE.get(kind, 0) > minor:
+        raise Invalid(
+            f"claim: the kind {kind} exists from version 1.{CLAIM_SINCE[kind]} on; "
+            f"the file declares 1.{minor}"
+        )
     exact_keys(value, "claim", {"kind", *CLAIM_FIELDS.get(kind, frozenset())})
     return kind, {k: v for k, v in value.items() if k != "kind"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .claims import conclude, read_claim
+from .claims import CLAIM_SINCE, conclude, read_claim
 from .numbers import brief, exact_keys, load_json, reject_floats
 from .problem import Problem, read_problem
 from .result import CheckResult, Invalid, Unreadable
@@ -13,6 +13,9 @@ from .steps import STEP_KINDS, Steps, Verified
 
 FORMAT = "losscert-certificate"
 VERSION = 1
+MINOR = 1
+"""The newest minor version read: a file without "minor" is 1.0; step and claim kinds added in
+1.N are accepted only from files that declare "minor" >= N (section 1)."""
 MAX_BYTES = 64 * 1024 * 1024
 
 
@@ -41,10 +44,10 @@ def check_document(document: Any, base_dir: Path = Path(".")) -> CheckResult:
     claim = None
     done: Steps = {}
     try:
-        _layout(document)  # section 1
-        claim, fields = read_claim(document["claim"])
+        minor = _layout(document)  # section 1
+        claim, fields = read_claim(document["claim"], minor)
         problem = read_problem(document["problem"], base_dir)  # section 2
-        done = _evidence(problem, document["evidence"])  # section 3
+        done = _evidence(problem, document["evidence"], minor)  # section 3
         conclude(claim, done, fields)  # section 4
     except Unreadable as exc:
         return CheckResult("unreadable", claim, str(exc), steps_checked=len(done))
@@ -73,6 +76,12 @@ def check_document(document: Any, base_dir: Path = Path(".")) -> CheckResult:
     return CheckResult("valid", claim, message, gaps, len(done))
 
 
+def minor_needed(claim: str, evidence: list[dict[str, Any]]) -> int:
+    """The least minor version a file needs for this claim kind and these step kinds."""
+    kinds = [STEP_KINDS[s["kind"]].since for s in evidence if s.get("kind") in STEP_KINDS]
+    return max([CLAIM_SINCE.get(claim, 0), *kinds])
+
+
 def _report(exc: Invalid) -> str:
     try:
         return exc.report()
@@ -80,7 +89,8 @@ def _report(exc: Invalid) -> str:
         return f"step {exc.step}: invalid (the details could not be printed)"
 
 
-def _layout(document: Any) -> None:
+def _layout(document: Any) -> int:
+    """Section 1; returns the file's minor version."""
     if not isinstance(document, dict):
         raise Unreadable(f"the top level must be an object, got {type(document).__name__}")
     if document.get("format") != FORMAT:
@@ -90,13 +100,23 @@ def _layout(document: Any) -> None:
         raise Unreadable(f"version: this checker reads version {VERSION}, got {brief(version)}")
     reject_floats(document)
     exact_keys(
-        document, "certificate", {"format", "version", "problem", "claim", "evidence", "provenance"}
+        document,
+        "certificate",
+        {"format", "version", "problem", "claim", "evidence", "provenance"},
+        frozenset({"minor"}),
     )
+    minor = document.get("minor", 0)
+    if not isinstance(minor, int) or isinstance(minor, bool) or not 0 <= minor <= MINOR:
+        raise Unreadable(
+            f"minor: this checker reads minor versions 0 to {MINOR} of version {VERSION}, "
+            f"got {brief(minor)}"
+        )
     if not isinstance(document["provenance"], dict):
         raise Invalid("provenance: expected an object")
+    return minor
 
 
-def _evidence(problem: Problem, steps: Any) -> Steps:
+def _evidence(problem: Problem, steps: Any, minor: int = 0) -> Steps:
     if not isinstance(steps, list) or not steps:
         raise Invalid("evidence: expected a non-empty list of steps")
     done: Steps = {}
@@ -111,6 +131,11 @@ def _evidence(problem: Problem, steps: Any) -> Steps:
         spec = STEP_KINDS.get(kind) if isinstance(kind, str) else None
         if spec is None:
             raise Invalid(f"{where} ({brief(sid)}): unknown step kind {brief(kind)}")
+        if spec.since > minor:
+            raise Invalid(
+                f"{where} ({brief(sid)}): the step kind {kind} exists from version "
+                f"{VERSION}.{spec.since} on; the file declares {VERSION}.{minor}"
+            )
         exact_keys(
             step, f"{where} ({brief(sid)})", {"id", "kind", *spec.fields}, spec.optional | {"uses"}
         )

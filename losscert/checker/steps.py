@@ -558,6 +558,7 @@ class StepKind:
     optional: frozenset[str]
     verify: Callable[[Problem, dict[str, Any], Steps, str], dict[str, Any]]
     cites: frozenset[str] = frozenset()  # the kinds of the earlier steps it may cite in "uses"
+    since: int = 0  # the minor version of format 1 that introduced the kind
 
 
 STEP_KINDS: dict[str, StepKind] = {

@@ -63,9 +63,11 @@ def new_certificate(
 ) -> dict[str, Any]:
     from losscert import __version__
 
+    minor = checker.minor_needed(claim, evidence)
     return {
         "format": FORMAT,
         "version": VERSION,
+        **({"minor": minor} if minor else {}),
         "problem": problem_section(problem),
         "claim": {"kind": claim},
         "evidence": evidence,
