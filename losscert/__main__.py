@@ -1,0 +1,7 @@
+"""``python -m losscert``: the same as the ``losscert`` command."""
+
+import sys
+
+from losscert.cli import main
+
+sys.exit(main())

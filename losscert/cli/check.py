@@ -1,0 +1,72 @@
+"""``losscert check``: re-verify certificate files with exact arithmetic alone (no solver)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from losscert.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_CLAIM_FAILED,
+    EXIT_OK,
+    add_json_option,
+    positive_seconds,
+)
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser(
+        "check", help="re-verify certificate files with exact arithmetic alone (no solver)"
+    )
+    check.add_argument("certificates", nargs="+", metavar="FILE.cert.json")
+    add_json_option(check)
+    check.add_argument(
+        "--solvers",
+        action="store_true",
+        help="also re-run z3 and cvc5 on every delegated SMT step (closes those trust gaps)",
+    )
+    check.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=60.0,
+        help="seconds per solver run with --solvers",
+    )
+    check.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from losscert.checker import check_certificate
+
+    results = []
+    status = EXIT_OK
+    for path in args.certificates:
+        result = check_certificate(path)
+        entry: dict[str, object] = {"file": path, **result.as_dict()}
+        if args.solvers and result.valid:
+            from losscert.backends.smt import rerun_delegated_steps
+
+            reruns = rerun_delegated_steps(path, timeout=args.timeout)
+            entry["solver_reruns"] = reruns
+            if any(answer != "unsat" for step in reruns.values() for answer in step.values()):
+                entry["status"] = "invalid"
+                entry["message"] = f"{result.message}; a solver did not confirm unsat: {reruns}"
+        if entry["status"] != "valid":
+            status = EXIT_CLAIM_FAILED if entry["status"] == "invalid" else EXIT_BAD_INPUT
+        results.append(entry)
+        if not args.json:
+            print(format_check(entry))
+    if args.json:
+        print(json.dumps(results, indent=2))
+    elif len(results) > 1:
+        valid = sum(1 for r in results if r["status"] == "valid")
+        print(f"{valid} of {len(results)} certificates valid")
+    return status
+
+
+def format_check(entry: dict[str, object]) -> str:
+    head = f"{entry['file']}: {str(entry['status']).upper()}"
+    gaps = entry.get("trust_gaps") or []
+    lines = [f"{head}  {entry['message']}".rstrip()]
+    for gap in gaps:  # type: ignore[attr-defined]
+        lines.append(f"  trust gap: {gap}")
+    return "\n".join(lines)
