@@ -8,10 +8,13 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from losscert.cli.common import EXIT_CLAIM_FAILED, EXIT_OK, positive_seconds
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 BENCH_LIMITS = {"tiny": (30.0, 1.0), "quick": (60.0, 3.0), "full": (600.0, 20.0)}
 """Per tier: seconds for losscert on one instance, seconds for one baseline run."""
