@@ -9,8 +9,20 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from losscert.cli.common import EXIT_CLAIM_FAILED, EXIT_OK, add_json_option, add_out_dir_option
+from losscert.cli.common import (
+    EXIT_CLAIM_FAILED,
+    EXIT_OK,
+    add_expect_option,
+    verdict_exit,
+    with_decimals,
+)
+
+if TYPE_CHECKING:
+    from losscert.model.problem import Problem
+    from losscert.theorems.one_hidden import OneHiddenReport
+    from losscert.verifier.verdict import Verdict
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -21,7 +33,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "depths 2-5 and output widths 1-3, with the linear contrast and negative controls.",
     )
     _audit_options(audit)
-    audit.set_defaults(run=run)
+    audit.set_defaults(run=run, out=None, json=False, workers=1)
     audit_kinds = audit.add_subparsers(dest="kind")
     theorem1 = audit_kinds.add_parser("theorem1", help="Theorem 1 on your data and architecture")
     theorem1.add_argument("--data", required=True, metavar="FILE", help="CSV, NPZ or problem JSON")
@@ -42,7 +54,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     theorem1.add_argument(
         "--name", default=None, help="instance name (default: the data file's stem)"
     )
-    _audit_options(theorem1)
+    _audit_options(theorem1, inherited=True)
+    add_expect_option(theorem1)
     one_hidden = audit_kinds.add_parser(
         "one-hidden-layer",
         help="local minima of a cell are cell minima; is the valley of a cell connected?",
@@ -55,13 +68,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     one_hidden.add_argument("--loss", default="squared", metavar="SPEC")
     one_hidden.add_argument("--starts", type=int, default=12, metavar="N", help="descents (12)")
     one_hidden.add_argument("--seed", type=int, default=0)
-    add_json_option(one_hidden, what="a table")
+    _audit_options(one_hidden, inherited=True, workers=False)
 
 
-def _audit_options(parser: argparse.ArgumentParser) -> None:
-    add_out_dir_option(parser)
-    add_json_option(parser, what="a table")
-    parser.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
+def _audit_options(
+    parser: argparse.ArgumentParser, *, inherited: bool = False, workers: bool = True
+) -> None:
+    """--out, --json, --workers. A subcommand's copies default to the parent's values
+    (``audit --out DIR theorem1`` and ``audit theorem1 --out DIR`` mean the same)."""
+    keep = {"default": argparse.SUPPRESS} if inherited else {}
+    parser.add_argument("--out", type=Path, metavar="DIR", help="write certificates here", **keep)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table", **keep)
+    if workers:
+        parser.add_argument(
+            "--workers", type=int, metavar="N", help="processes (default 1)", **keep
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,13 +105,25 @@ def run(args: argparse.Namespace) -> int:
             outcomes = run_audits(instances, pool, out, stderr_progress)
     else:
         outcomes = run_audits(instances, None, out, stderr_progress)
+    code = EXIT_OK if all(o.as_expected for o in outcomes) else EXIT_CLAIM_FAILED
+    if args.kind == "theorem1":
+        status = _theorem1_status(outcomes[0].audit.verdicts)
+        code = code if code != EXIT_OK else verdict_exit(status, args.expect)
     if args.json:
         print(json.dumps([outcome_to_dict(o) for o in outcomes], indent=2))
     else:
         print(format_table(outcomes))
         if out is not None:
             print(f"certificates written to {out}/ (re-check: losscert check {out}/*.cert.json)")
-    return EXIT_OK if all(o.as_expected for o in outcomes) else EXIT_CLAIM_FAILED
+        if args.kind == "theorem1":
+            print(f"{instances[0].name}: verdict {status.upper()} (spurious_local_min)")
+    return code
+
+
+def _theorem1_status(verdicts: dict[str, Verdict]) -> str:
+    """The verdict of ``audit theorem1``: that of the constructed spurious local minimum."""
+    verdict = verdicts.get("spurious_local_min")
+    return "unknown" if verdict is None else verdict.status.value
 
 
 def _one_hidden(args: argparse.Namespace) -> int:
@@ -111,11 +144,59 @@ def _one_hidden(args: argparse.Namespace) -> int:
             raise InputError("--widths is required with --data (e.g. --widths 1,2,1)")
         instances = [user_one_hidden_instance(args.data, args.widths, args.activation, args.loss)]
     reports = []
+    written: list[str] = []
     for instance in instances:
         stderr_progress(f"auditing {instance.name}")
-        reports.append(audit_one_hidden(instance, starts=args.starts, seed=args.seed))
+        report = audit_one_hidden(instance, starts=args.starts, seed=args.seed)
+        reports.append(report)
+        written += _write_cell_minima(instance.problem, report, args.out)
     if args.json:
-        print(json.dumps([report_to_dict(r) for r in reports], indent=2))
+        records = [{**report_to_dict(r), "why_undecided": _why_undecided(r)} for r in reports]
+        if args.out is not None:
+            records.append({"written": written})
+        print(json.dumps(records, indent=2))
     else:
-        print(format_reports(reports))
+        print(with_decimals(format_reports(reports)))
+        for report in reports:
+            for line in _why_undecided(report):
+                print(f"  {report.name}: {with_decimals(line)}")
+        if args.out is not None:
+            print(f"{len(written)} cell_global_min certificates written to {args.out}/")
     return EXIT_OK if all(r.as_expected for r in reports) else EXIT_CLAIM_FAILED
+
+
+def _why_undecided(report: OneHiddenReport) -> list[str]:
+    """One line per audit of ``report`` that reads "undecided": what was missing."""
+    lines = []
+    minima = report.cell_minima
+    if minima.verdict == "undecided":
+        lines.append(
+            f"(i) undecided: no counterexample, but no cell minimum was certified either "
+            f"({minima.detail}); try more --starts or another --seed"
+        )
+    elif minima.verdict == "open":
+        lines.append(f"(i) open: {minima.detail}")
+    for k, valley in enumerate(report.valleys):
+        if valley.reading == "undecided":
+            where = "the point's cell" if k == 0 else f"the cell of certified minimum {k}"
+            lines.append(f"(ii) {where} undecided: {valley.detail}")
+    return lines
+
+
+def _write_cell_minima(problem: Problem, report: OneHiddenReport, out: Path | None) -> list[str]:
+    """With --out: a cell_global_min certificate for each certified cell minimum of audit (i),
+    certified again from its point (the audit keeps the points, not the certificates)."""
+    from losscert.verifier.certificate import write_certificate
+    from losscert.verifier.global_min import certify_cell_global_min
+
+    if out is None:
+        return []
+    written = []
+    for k, network in enumerate(report.cell_minima.points.values(), start=1):
+        verdict = certify_cell_global_min(problem.with_network(network))
+        if verdict.certificate is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            path = out / f"{report.name}.cell{k}.cell_global_min.cert.json"
+            write_certificate(verdict.certificate, path)
+            written.append(str(path))
+    return written

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 import time
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from losscert.cli.common import EXIT_CLAIM_FAILED, EXIT_OK, positive_seconds
+from losscert.cli.common import EXIT_CLAIM_FAILED, EXIT_OK, add_json_option, positive_seconds
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -46,6 +47,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-baselines", action="store_true", help="losscert alone")
     parser.add_argument("--no-plots", action="store_true", help="no PNG files")
+    add_json_option(parser, what="the table (the full records stay in results.json)")
     parser.set_defaults(run=run)
 
 
@@ -87,10 +89,20 @@ def run(args: argparse.Namespace) -> int:
         from losscert.bench.plots import write_plots
 
         written += write_plots(records, args.out)
-    print(format_table(records))
-    for path in written:
-        print(f"wrote {path}")
     wrong, rejected = failures(records)
+    if args.json:
+        summary = {
+            **meta,
+            "instances": len(records),
+            "wrong_verdicts": wrong,
+            "rejected_certificates": rejected,
+            "written": [str(p) for p in written],
+        }
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_table(records))
+        for path in written:
+            print(f"wrote {path}")
     if wrong or rejected:
         print(
             f"losscert bench: {wrong} wrong verdicts, {rejected} rejected certificates",

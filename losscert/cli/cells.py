@@ -8,9 +8,9 @@ import itertools
 import json
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from losscert.cli.common import EXIT_OK, add_json_option
+from losscert.cli.common import EXIT_OK, add_json_option, exact_json, exact_text
 
 if TYPE_CHECKING:
     from losscert.encodings.arrangement import NeuronRegion
@@ -84,21 +84,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_format_cell_counts(args.problem, counts, tested=not args.count))
         for entry in minima:
-            print(f"  cell {entry['patterns']}: minimum {entry['minimum']}")
+            print(f"  cell {entry['patterns']}: minimum {exact_text(minimum_of(entry))}")
     return EXIT_OK
+
+
+def minimum_of(entry: dict[str, Any]) -> str:
+    return str(entry["minimum"]["exact"])
 
 
 def _cell_minima(
     problem: Problem, patterns: list[tuple[int, ...]], count: int
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """The exact minima of the first ``count`` cells (multisets of neuron patterns)."""
     from losscert.verifier.global_min import pattern_cell_minimum
 
     width = problem.network.widths[1]
-    out: list[dict[str, object]] = []
+    out: list[dict[str, Any]] = []
     for cell in itertools.islice(itertools.combinations_with_replacement(patterns, width), count):
         minimum, _ = pattern_cell_minimum(problem, list(cell))
-        out.append({"patterns": [list(p) for p in cell], "minimum": str(minimum)})
+        out.append({"patterns": [list(p) for p in cell], "minimum": exact_json(minimum)})
     return out
 
 

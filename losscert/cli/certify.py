@@ -5,22 +5,38 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from losscert.cli.common import (
-    EXIT_OK,
+    add_expect_option,
     add_json_option,
     add_out_dir_option,
+    combined_status,
+    exact_json,
+    exact_text,
     positive_seconds,
+    problem_name,
     problem_stem,
+    verdict_exit,
+    with_decimals,
     write_certificates,
 )
+
+if TYPE_CHECKING:
+    from losscert.model.problem import Problem
+    from losscert.verifier.verdict import Verdict
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     certify = commands.add_parser(
         "certify",
         help="is the point of a problem file a local minimum? spurious? (with certificates)",
+        description="Decides local_min (is theta* a local minimum?) and, when it is proved, "
+        "spurious_local_min (is there a point of lower risk?). The verdict is that of both "
+        "claims together (of local_min alone with --no-spurious): exit 0 PROVED, 1 REFUTED, "
+        "3 UNKNOWN, 2 bad input.",
     )
     certify.add_argument("problem", metavar="PROBLEM.json")
     add_out_dir_option(certify)
@@ -53,6 +69,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="send the plain canonical query (no fixed parameters, no rescaling anchors)",
     )
+    add_expect_option(certify)
     certify.set_defaults(run=run)
 
 
@@ -77,31 +94,65 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_spurious and verdicts[0].status is Status.PROVED:
         verdicts.append(certify_spurious(problem, verdicts[0], seed=args.seed))
     written = write_certificates([v.certificate for v in verdicts], args.out, stem)
+    paths = iter(written)
+    files = [None if v.certificate is None or args.out is None else next(paths) for v in verdicts]
+    status = combined_status(v.status.value for v in verdicts)
+    risk = _risk(problem)
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "claim": v.claim,
-                        "status": v.status.value,
-                        "reason": v.reason,
-                        "detail": v.detail,
-                        "method": v.stats.get("method"),
-                        "certificate_claim": v.certificate["claim"]["kind"]
-                        if v.certificate
-                        else None,
-                    }
-                    for v in verdicts
-                ]
-                + ([{"written": written}] if written else []),
-                indent=2,
-            )
-        )
+        record = {
+            "problem": args.problem,
+            "name": problem_name(args.problem),
+            "verdict": status,
+            "exit_code": verdict_exit(status, args.expect),
+            "risk": risk,
+            "verdicts": [_verdict_record(v, f) for v, f in zip(verdicts, files, strict=True)],
+            "written": written,
+        }
+        print(json.dumps(record, indent=2))
     else:
-        for v in verdicts:
+        print(f"{args.problem}: R(theta*) = {_risk_text(risk)}")
+        for v, path in zip(verdicts, files, strict=True):
             how = f" [{v.stats['method']}]" if v.stats.get("method") else ""
             reason = f" ({v.reason})" if v.reason else ""
-            print(f"{args.problem}: {v.claim}: {v.status.value.upper()}{reason}{how}  {v.detail}")
-        for path in written:
-            print(f"  certificate: {path}")
-    return EXIT_OK
+            detail = with_decimals(v.detail)
+            print(f"{args.problem}: {v.claim}: {v.status.value.upper()}{reason}{how}  {detail}")
+            if v.stats.get("witness_risk") is not None:
+                print(f"  lower point: R = {exact_text(v.stats['witness_risk'])}")
+            if path is not None:
+                print(f"  certificate: {path}")
+        claims = " and ".join(v.claim for v in verdicts)
+        print(f"{args.problem}: verdict {status.upper()} ({claims})")
+    return verdict_exit(status, args.expect)
+
+
+def _risk(problem: Problem) -> dict[str, str | None]:
+    """The point's risk: exact (with its decimal) for rational losses, else rigorous bounds."""
+    if problem.loss.is_rational:
+        return {**exact_json(problem.risk()), "lower": None, "upper": None}  # type: ignore[dict-item]
+    bounds = problem.risk_bounds()
+    return {
+        "exact": None,
+        "decimal": f"{float(bounds.lo):.12g}",
+        "lower": str(bounds.lo),
+        "upper": str(bounds.hi),
+    }
+
+
+def _risk_text(risk: dict[str, str | None]) -> str:
+    if risk["exact"] is not None:
+        return exact_text(risk["exact"])
+    width = float(Fraction(risk["upper"] or 0) - Fraction(risk["lower"] or 0))
+    return f"~{risk['decimal']} (not rational: in a rigorous interval of width {width:.2g})"
+
+
+def _verdict_record(verdict: Verdict, path: str | None) -> dict[str, Any]:
+    return {
+        "claim": verdict.claim,
+        "status": verdict.status.value,
+        "reason": verdict.reason,
+        "detail": verdict.detail,
+        "method": verdict.stats.get("method"),
+        "certificate_claim": verdict.certificate["claim"]["kind"] if verdict.certificate else None,
+        "certificate": path,
+        "witness_risk": exact_json(verdict.stats.get("witness_risk")),
+    }

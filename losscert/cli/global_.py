@@ -6,10 +6,15 @@ import argparse
 import json
 
 from losscert.cli.common import (
-    EXIT_OK,
+    add_expect_option,
     add_json_option,
     add_out_dir_option,
+    exact_json,
+    exact_text,
+    problem_name,
     problem_stem,
+    verdict_exit,
+    with_decimals,
     write_certificates,
 )
 
@@ -20,7 +25,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="one hidden layer, one output: the certified global minimum, and is the point one?",
         description="Enumerates the realisable neuron patterns, solves the convex program over "
         "every (pattern, output-weight sign) block and certifies its optimum exactly; when the "
-        "optimum needs more neurons than the network has, one program per choice of d_1 blocks.",
+        "optimum needs more neurons than the network has, one program per choice of d_1 blocks. "
+        "The verdict is that of global_min for the point: exit 0 PROVED, 1 REFUTED, 3 UNKNOWN, "
+        "2 bad input.",
     )
     global_.add_argument("problem", metavar="PROBLEM.json")
     add_out_dir_option(global_)
@@ -32,6 +39,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help="the most per-subset programs the exact route may solve (default 5000)",
     )
+    add_expect_option(global_)
     global_.set_defaults(run=run)
 
 
@@ -53,40 +61,49 @@ def run(args: argparse.Namespace) -> int:
     written = write_certificates(
         [verdict.certificate, result.bound_certificate, cell.certificate], args.out, stem
     )
+    status = verdict.status.value
     record = {
         "problem": args.problem,
+        "name": problem_name(args.problem),
+        "verdict": status,
+        "exit_code": verdict_exit(status, args.expect),
         "patterns": result.patterns,
         "programs": result.programs,
         "route": result.route,
-        "global_minimum": None if result.minimum is None else str(result.minimum),
-        "lower_bound": None if result.lower_bound is None else str(result.lower_bound),
-        "risk": str(problem.risk()),
+        "global_minimum": exact_json(result.minimum),
+        "lower_bound": exact_json(result.lower_bound),
+        "risk": exact_json(problem.risk()),
         "claim": verdict.certificate["claim"]["kind"] if verdict.certificate else verdict.claim,
-        "status": verdict.status.value,
+        "status": status,
         "reason": verdict.reason,
         "detail": verdict.detail,
         "cell_global_min": cell.status.value,
+        "cell_reason": cell.reason,
         "cell_detail": cell.detail,
         "written": written,
     }
     if args.json:
         print(json.dumps(record, indent=2))
-        return EXIT_OK
+        return verdict_exit(status, args.expect)
     print(
         f"{args.problem}: {result.patterns} realisable neuron patterns, route {result.route} "
         f"({result.programs} convex programs)"
     )
     if result.minimum is not None:
-        print(f"  global minimum: {result.minimum} (~{float(result.minimum):.6g}), attained")
+        print(f"  global minimum: {exact_text(result.minimum)}, attained")
     elif result.lower_bound is not None:
-        print(f"  certified lower bound: {result.lower_bound} (~{float(result.lower_bound):.6g})")
+        print(f"  certified lower bound: {exact_text(result.lower_bound)}")
     reason = f" ({verdict.reason})" if verdict.reason else ""
     print(
-        f"  the point: R = {record['risk']}: {record['claim']}: "
-        f"{verdict.status.value.upper()}{reason}  {verdict.detail}".rstrip()
+        f"  the point: R = {exact_text(problem.risk())}: {record['claim']}: "
+        f"{status.upper()}{reason}  {with_decimals(verdict.detail)}".rstrip()
     )
     cell_reason = f" ({cell.reason})" if cell.reason else ""
-    print(f"  its cell: cell_global_min: {cell.status.value.upper()}{cell_reason}  {cell.detail}")
+    print(
+        f"  its cell: cell_global_min: {cell.status.value.upper()}{cell_reason}  "
+        f"{with_decimals(cell.detail)}".rstrip()
+    )
     for path in written:
         print(f"  certificate: {path}")
-    return EXIT_OK
+    print(f"{args.problem}: verdict {status.upper()} (global_min)")
+    return verdict_exit(status, args.expect)

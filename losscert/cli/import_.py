@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from losscert.cli.common import EXIT_OK
+from losscert.cli.common import EXIT_OK, add_json_option, exact_json, exact_text
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -39,6 +40,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--name", default=None, help="problem name (default: the model's stem)")
     parser.add_argument("-o", "--out", required=True, type=Path, metavar="PROBLEM.json")
+    add_json_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -61,10 +63,26 @@ def run(args: argparse.Namespace) -> int:
         problem = Problem(network, parse_loss(args.loss), data)
     except InputError as exc:
         raise InputError(f"{args.model} with {args.data}: {exc}") from exc
-    write_problem(problem, args.out, name=args.name or Path(args.model).stem)
+    name = args.name or Path(args.model).stem
+    write_problem(problem, args.out, name=name)
+    risk = problem.risk() if problem.loss.is_rational else None
+    if args.json:
+        record = {
+            "problem": str(args.out),
+            "name": name,
+            "model": args.model,
+            "data": args.data,
+            "widths": list(problem.network.widths),
+            "activation": problem.network.activation.name,
+            "loss": args.loss,
+            "samples": data.n,
+            "risk": exact_json(risk),
+        }
+        print(json.dumps(record, indent=2))
+        return EXIT_OK
     print(
-        f"{args.out}: {problem.network!r}, {data.n} samples, exact risk {float(problem.risk()):.6g}"
-        if problem.loss.is_rational
+        f"{args.out}: {problem.network!r}, {data.n} samples, exact risk {exact_text(risk)}"
+        if risk is not None
         else f"{args.out}: {problem.network!r}, {data.n} samples"
     )
     return EXIT_OK

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from losscert.cli.common import EXIT_OK
+from losscert.cli.common import EXIT_OK, add_json_option
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -49,6 +50,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--resolution", type=int, default=101, metavar="N", help="grid points per axis (10-400)"
     )
+    add_json_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -67,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
         certify=args.certify,
         resolution=args.resolution,
     )
+    if args.json:
+        print(json.dumps({"problem": args.problem, "written": [str(p) for p in written]}, indent=2))
+        return EXIT_OK
     for path in written:
         print(f"wrote {path}")
     return EXIT_OK

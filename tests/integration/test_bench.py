@@ -120,3 +120,18 @@ def test_a_unit_that_raises_is_recorded_and_counted_wrong() -> None:
     assert record["status"] == "error" and record["verdict"] is None
     assert record["wrong_detail"] == ["the unit raised KeyError: 'no_such_family'"]
     assert failures([record]) == (1, 0)
+
+
+def test_json_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from losscert.bench import instances
+
+    first = instances.bench_instances("tiny", 0)[:1]
+    monkeypatch.setattr(instances, "bench_instances", lambda tier, seed: first)
+    argv = ["bench", "--tier", "tiny", "--workers", "1", "--out", str(tmp_path), "--json"]
+    assert main([*argv, "--no-plots", "--no-baselines"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["instances"] == 1 and summary["tier"] == "tiny"
+    assert summary["wrong_verdicts"] == 0 and summary["rejected_certificates"] == 0
+    assert str(tmp_path / "results.json") in summary["written"]

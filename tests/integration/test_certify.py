@@ -152,7 +152,12 @@ def test_certify_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     ]
     assert main(["check", *map(str, tmp_path.glob("*.cert.json"))]) == 0
     capsys.readouterr()
-    assert main(["certify", "--json", str(EXAMPLES / "hardtanh_boundary.json")]) == 0
-    (result,) = json.loads(capsys.readouterr().out)
+    assert "R(theta*) = 9/20 (~0.45)" in out and "lower point: R = 77/180 (~0.427778)" in out
+    assert "verdict PROVED (local_min and spurious_local_min)" in out
+    assert main(["certify", "--json", str(EXAMPLES / "hardtanh_boundary.json")]) == 1  # refuted
+    record = json.loads(capsys.readouterr().out)
+    assert record["verdict"] == "refuted" and record["name"] == "hardtanh-boundary"
+    assert record["risk"]["exact"] == "63/128" and record["risk"]["decimal"] == "0.4921875"
+    (result,) = record["verdicts"]
     assert result["status"] == "refuted" and result["certificate_claim"] == "not_local_min"
     assert main(["certify", str(tmp_path / "missing.json")]) == 2

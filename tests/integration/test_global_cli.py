@@ -11,9 +11,11 @@ EXAMPLE = str(EXAMPLES / "one_hidden_relu.json")
 
 
 def test_global_refutes_the_example_point_and_writes_checkable_certificates(tmp_path, capsys):
-    assert main(["global", EXAMPLE, "--json", "--out", str(tmp_path)]) == 0
+    assert main(["global", EXAMPLE, "--json", "--out", str(tmp_path)]) == 1  # refuted
     record = json.loads(capsys.readouterr().out)
-    assert record["global_minimum"] == "23/60" and record["risk"] == "7/15"
+    assert record["global_minimum"] == {"exact": "23/60", "decimal": "0.383333333333"}
+    assert record["risk"] == {"exact": "7/15", "decimal": "0.466666666667"}
+    assert record["verdict"] == "refuted" and record["exit_code"] == 1
     assert record["claim"] == "not_global_min" and record["status"] == "refuted"
     assert record["cell_global_min"] == "proved"
     kinds = sorted(p.name.split(".")[1] for p in tmp_path.iterdir())
@@ -25,9 +27,17 @@ def test_global_refutes_the_example_point_and_writes_checkable_certificates(tmp_
 
 
 def test_global_text_output_and_budget(capsys):
-    assert main(["global", EXAMPLE, "--max-programs", "10"]) == 0
+    assert main(["global", EXAMPLE, "--max-programs", "10"]) == 3  # unknown
     out = capsys.readouterr().out
     assert "certified lower bound" in out and "UNKNOWN (budget)" in out
+    assert "R = 7/15 (~0.466667)" in out and "verdict UNKNOWN (global_min)" in out
+
+
+def test_global_expect_turns_the_expected_verdict_into_exit_0(capsys):
+    assert main(["global", EXAMPLE, "--expect", "refuted"]) == 0
+    assert main(["global", EXAMPLE, "--expect", "proved"]) == 1
+    assert main(["global", EXAMPLE, "--expect", "proved", "--max-programs", "10"]) == 3
+    capsys.readouterr()
 
 
 def test_global_rejects_deeper_networks_with_a_clear_error(capsys):
@@ -41,5 +51,8 @@ def test_cells_solve_gives_exact_cell_minima_above_the_global_minimum(capsys):
     minima = json.loads(capsys.readouterr().out)["cell_minima"]
     assert len(minima) == 5
     # both neurons dead on every sample: only b_2 is left, the best constant: the variance 11/12
-    assert minima[0] == {"patterns": [[0] * 6, [0] * 6], "minimum": "11/12"}
-    assert all(Fraction(m["minimum"]) >= Fraction(23, 60) for m in minima)
+    assert minima[0] == {
+        "patterns": [[0] * 6, [0] * 6],
+        "minimum": {"exact": "11/12", "decimal": "0.916666666667"},
+    }
+    assert all(Fraction(m["minimum"]["exact"]) >= Fraction(23, 60) for m in minima)

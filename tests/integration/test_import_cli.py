@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import pickle
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,13 @@ def test_state_dict_to_problem_file(tmp_path: Path, data_csv: Path, capsys: Any)
     x = np.array([[0.0], [1.0], [2.0], [3.0]])
     assert problem.network == from_torch(model, (x, np.array([0.0, 2.0, 1.0, 3.0]))).network
     assert "4 samples" in capsys.readouterr().out
-    assert main(["certify", str(out), "--no-spurious"]) == 0
+    assert main(["certify", str(out), "--no-spurious"]) == 1  # refuted: untrained, no minimum
+    capsys.readouterr()
+    assert main([*argv, "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["widths"] == [1, 3, 1] and record["samples"] == 4
+    assert record["problem"] == str(out) and record["name"] == "model"
+    assert Fraction(record["risk"]["exact"]) == problem.risk()
 
 
 def test_onnx_to_problem_file(tmp_path: Path, data_csv: Path) -> None:

@@ -122,6 +122,9 @@ def test_cli_plot_with_certify(tmp_path: Path, capsys: Any) -> None:
     for cert in tmp_path.glob("*.cert.json"):
         assert check_certificate(cert).valid
     assert "wrote" in capsys.readouterr().out
+    assert main([*argv[:-2], "--resolution", "11", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert sorted(record["written"]) == sorted(str(p) for p in tmp_path.iterdir())
 
 
 def test_cli_plot_witness_and_direction_files(tmp_path: Path) -> None:
