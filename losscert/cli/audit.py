@@ -15,6 +15,8 @@ from losscert.cli.common import (
     EXIT_CLAIM_FAILED,
     EXIT_OK,
     add_expect_option,
+    add_label_columns_option,
+    read_labelled_data,
     verdict_exit,
     with_decimals,
 )
@@ -38,6 +40,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     theorem1 = audit_kinds.add_parser("theorem1", help="Theorem 1 on your data and architecture")
     theorem1.add_argument("--data", required=True, metavar="FILE", help="CSV, NPZ or problem JSON")
     theorem1.add_argument("--widths", required=True, metavar="D_X,D_1,...,D_Y")
+    add_label_columns_option(theorem1)
     theorem1.add_argument(
         "--activation",
         default="relu",
@@ -64,6 +67,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     one_hidden.add_argument("--data", default=None, metavar="FILE", help="CSV, NPZ or problem JSON")
     one_hidden.add_argument("--widths", default=None, metavar="D_X,D_1,D_Y")
+    add_label_columns_option(one_hidden)
     one_hidden.add_argument("--activation", default="relu", metavar="SPEC")
     one_hidden.add_argument("--loss", default="squared", metavar="SPEC")
     one_hidden.add_argument("--starts", type=int, default=12, metavar="N", help="descents (12)")
@@ -95,7 +99,10 @@ def run(args: argparse.Namespace) -> int:
     from losscert.theorems.user_instance import theorem1_instance
 
     if args.kind == "theorem1":
-        instance = theorem1_instance(args.data, args.widths, args.activation, args.loss, args.name)
+        spec, _ = read_labelled_data(args.data, args.label_columns)
+        instance = theorem1_instance(
+            args.data, args.widths, args.activation, args.loss, args.name, spec
+        )
         instances = [instance]
     else:
         instances = builtin_instances()
@@ -142,7 +149,10 @@ def _one_hidden(args: argparse.Namespace) -> int:
     else:
         if args.widths is None:
             raise InputError("--widths is required with --data (e.g. --widths 1,2,1)")
-        instances = [user_one_hidden_instance(args.data, args.widths, args.activation, args.loss)]
+        spec, _ = read_labelled_data(args.data, args.label_columns)
+        instances = [
+            user_one_hidden_instance(args.data, args.widths, args.activation, args.loss, spec)
+        ]
     reports = []
     written: list[str] = []
     for instance in instances:

@@ -169,3 +169,28 @@ def write_certificates(
             write_certificate(certificate, path)
             written.append(str(path))
     return written
+
+
+def add_label_columns_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--label-columns",
+        default=None,
+        metavar="COUNT|NAMES",
+        help="CSV data: the label columns, a count of trailing columns (2) or header names "
+        "(y or y1,y2); default: the last column alone. The split is printed on stderr",
+    )
+
+
+def read_labelled_data(path: str, label_columns: str | None) -> tuple[Any, Any]:
+    """Parse ``--label-columns`` and say on stderr which columns of ``path`` are inputs and
+    which labels; the parsed spec and that line."""
+    import sys
+
+    from losscert.io.data_files import describe_columns, parse_label_columns
+
+    spec = None if label_columns is None else parse_label_columns(label_columns)
+    file = Path(path)
+    line = describe_columns(file, spec) if file.is_file() else None
+    if line is not None:
+        print(line, file=sys.stderr)
+    return spec, line

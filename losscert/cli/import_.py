@@ -6,7 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from losscert.cli.common import EXIT_OK, add_json_option, exact_json, exact_text
+from losscert.cli.common import (
+    EXIT_OK,
+    add_json_option,
+    add_label_columns_option,
+    exact_json,
+    exact_text,
+    read_labelled_data,
+)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -20,6 +27,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--data", required=True, metavar="FILE", help="CSV, NPZ (integer arrays) or problem JSON"
     )
+    add_label_columns_option(parser)
     parser.add_argument(
         "--arch",
         default=None,
@@ -30,7 +38,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--activation",
         default=None,
         metavar="SPEC",
-        help="relu (default), leaky_relu:1/100, hardtanh:-1,1, relu6, linear (state dicts only)",
+        help="relu, leaky_relu:1/100, hardtanh:-1,1, relu6 or linear: the activation between "
+        "the nn.Linear layers (state dicts only; required there, a state dict does not record it)",
     )
     parser.add_argument(
         "--loss",
@@ -58,7 +67,14 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(str(exc).replace("--widths", "--arch")) from None
     activation = None if args.activation is None else parse_activation(args.activation)
     network = read_model_file(args.model, widths, activation)
-    data = read_dataset(Path(args.data), network.output_dim)
+    spec, columns = read_labelled_data(args.data, args.label_columns)
+    data = read_dataset(
+        Path(args.data),
+        network.output_dim,
+        label_columns=spec,
+        input_dim=network.input_dim,
+        expected_by=f"the model {args.model}",
+    )
     try:
         problem = Problem(network, parse_loss(args.loss), data)
     except InputError as exc:
@@ -76,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             "activation": problem.network.activation.name,
             "loss": args.loss,
             "samples": data.n,
+            "columns": columns,
             "risk": exact_json(risk),
         }
         print(json.dumps(record, indent=2))

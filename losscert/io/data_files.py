@@ -174,23 +174,99 @@ def _label_indices(spec: Any, header: list[str] | None, width: int, where: str) 
     )
 
 
-def read_dataset(path: Path, output_dim: int) -> Dataset:
-    """A dataset from a CSV file (the last ``output_dim`` columns are labels), an NPZ file
-    (arrays "inputs" and "labels", integers) or a problem file (its data)."""
+LabelColumns = int | list[str] | list[int]
+
+
+def parse_label_columns(text: str) -> LabelColumns:
+    """``--label-columns``: a count of trailing columns ("2") or comma-separated header names."""
+    names = [part.strip() for part in text.split(",")]
+    if len(names) == 1 and names[0].isdigit():
+        return int(names[0])
+    if not all(names):
+        raise InputError(
+            f"--label-columns: expected a number of trailing columns or comma-separated header "
+            f"names, got {text!r}"
+        )
+    return names
+
+
+def read_dataset(
+    path: Path,
+    output_dim: int | None = None,
+    *,
+    label_columns: LabelColumns | None = None,
+    input_dim: int | None = None,
+    expected_by: str = "--widths",
+) -> Dataset:
+    """A dataset from a CSV file, an NPZ file (arrays "inputs" and "labels", integers) or a
+    problem file (its data).
+
+    A CSV file's labels are ``label_columns`` (a count of trailing columns, or header names),
+    by default its last column; nothing else decides the split. ``input_dim`` and
+    ``output_dim``, when given, are what ``expected_by`` (the architecture) needs: a file that
+    disagrees is an InputError naming both, never re-split to fit.
+    """
     where = str(path)
     if not path.is_file():
         raise InputError(f"{path}: no such data file")
     suffix = path.suffix.lower()
+    if label_columns is not None and suffix != ".csv":
+        raise InputError(f"--label-columns: only CSV files have columns to choose, not {path}")
     if suffix == ".csv":
-        inputs, labels = read_csv(path, output_dim, where)
+        inputs, labels = read_csv(path, 1 if label_columns is None else label_columns, where)
+        dataset = Dataset.from_rows(inputs, labels, where=where)
     elif suffix == ".npz":
         inputs, labels = read_npz(
             path, "inputs", "labels", where, allow_float=False, denominator=None
         )
+        dataset = Dataset.from_rows(inputs, labels, where=where)
     elif suffix == ".json":
         from losscert.io.problem_file import read_problem
 
-        return read_problem(path).data
+        dataset = read_problem(path).data
     else:
         raise InputError(f"{path}: expected a .csv, .npz or problem .json data file")
-    return Dataset.from_rows(inputs, labels, where=where)
+    _require_dims(dataset, path, input_dim, output_dim, expected_by, suffix == ".csv")
+    return dataset
+
+
+def _require_dims(
+    data: Dataset,
+    path: Path,
+    input_dim: int | None,
+    output_dim: int | None,
+    expected_by: str,
+    csv_file: bool,
+) -> None:
+    found = (data.input_dim, data.output_dim)
+    wanted = (input_dim or data.input_dim, output_dim or data.output_dim)
+    if found == wanted:
+        return
+    hint = " (choose the label columns with --label-columns COUNT or NAMES)" if csv_file else ""
+    raise InputError(
+        f"{path}: the data have {found[0]} input and {found[1]} label columns, but "
+        f"{expected_by} needs d_X = {wanted[0]} and d_Y = {wanted[1]}{hint}"
+    )
+
+
+def describe_columns(path: Path, label_columns: LabelColumns | None = None) -> str:
+    """Which columns of a CSV file became inputs and which labels, as one line (for the
+    user to see the split); for other files, their arrays."""
+    if path.suffix.lower() != ".csv":
+        return f"{path}: inputs and labels from the file's own arrays"
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        first = next((row for row in csv.reader(handle) if any(c.strip() for c in row)), [])
+    header = first if first and _is_header(first, f"{path.name} line 1") else None
+    spec = 1 if label_columns is None else label_columns
+    try:
+        labels_at = _label_indices(spec, header, len(first), "--label-columns")
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}".replace(".label_columns", "")) from None
+    inputs_at = [c for c in range(len(first)) if c not in labels_at]
+
+    def show(columns: list[int]) -> str:
+        return ", ".join(
+            f"{header[c]!r} (column {c + 1})" if header else f"column {c + 1}" for c in columns
+        )
+
+    return f"{path}: inputs {show(inputs_at)}; labels {show(labels_at)}"

@@ -7,7 +7,7 @@ from pathlib import Path
 from losscert.errors import InputError
 from losscert.io.onnx_import import network_from_onnx
 from losscert.io.torch_import import read_torch_network
-from losscert.model.activation import Activation, relu
+from losscert.model.activation import Activation, linear
 from losscert.model.network import Network
 
 TORCH_SUFFIXES = (".pt", ".pth")
@@ -19,7 +19,8 @@ def read_model_file(
     """The network stored in ``path``.
 
     A state dict holds weights only, so ``.pt`` / ``.pth`` files need ``widths`` (d_X, ..., d_Y)
-    and ``activation``; an ONNX file describes its own architecture, and giving either is an error
+    and, with a hidden layer, ``activation`` (never assumed: a Sigmoid model read as ReLU would
+    be certified as a different network); an ONNX file describes its own architecture, and giving either is an error
     (it would be silently ignored otherwise).
     """
     file = Path(path)
@@ -30,7 +31,15 @@ def read_model_file(
                 f"{file}: a PyTorch state dict holds weights only; give the architecture with "
                 "--arch D_X,D_1,...,D_Y (and --activation)"
             )
-        return read_torch_network(file, widths, activation or relu())
+        if activation is None:
+            if len(widths) > 2:
+                raise InputError(
+                    f"{file}: a PyTorch state dict does not record its activation; give the "
+                    "one between the nn.Linear layers with --activation (relu, "
+                    "leaky_relu:1/100, hardtanh:-1,1, relu6 or linear)"
+                )
+            activation = linear()  # no hidden layer: no activation is ever applied
+        return read_torch_network(file, widths, activation)
     if suffix == ".onnx":
         if widths is not None or activation is not None:
             raise InputError(

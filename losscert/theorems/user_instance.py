@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from losscert.errors import InputError
-from losscert.io.data_files import read_dataset
+from losscert.io.data_files import LabelColumns, read_dataset
 from losscert.model.activation import PRESETS, Activation
 from losscert.model.loss import Loss, make_loss
 from losscert.model.network import Network
@@ -66,10 +66,15 @@ def parse_loss(text: str) -> Loss:
 
 
 def theorem1_instance(
-    data: str, widths: str, activation: str, loss: str, name: str | None
+    data: str,
+    widths: str,
+    activation: str,
+    loss: str,
+    name: str | None,
+    label_columns: LabelColumns | None = None,
 ) -> Instance:
     shape = parse_widths(widths)
-    dataset = read_dataset(Path(data), shape[-1])
+    dataset = read_dataset(Path(data), shape[-1], label_columns=label_columns, input_dim=shape[0])
     return Instance(
         name or Path(data).stem,
         shape,
@@ -83,18 +88,14 @@ def theorem1_instance(
 
 
 def user_one_hidden_instance(
-    data: str, widths: str, activation: str, loss: str
+    data: str, widths: str, activation: str, loss: str, label_columns: LabelColumns | None = None
 ) -> OneHiddenInstance:
     """The one-hidden-layer audit on a user's data; the point (for the valley audit) is the zero
     network, replaced by the cells of the certified minima the audit finds."""
     shape = parse_widths(widths)
     if len(shape) != 3:
         raise InputError(f"--widths: the one-hidden-layer audit needs D_X,D_1,D_Y, got {widths!r}")
-    dataset = read_dataset(Path(data), shape[-1])
-    if dataset.input_dim != shape[0]:
-        raise InputError(
-            f"--widths: D_X = {shape[0]} but the data in {data} have {dataset.input_dim} inputs"
-        )
+    dataset = read_dataset(Path(data), shape[-1], label_columns=label_columns, input_dim=shape[0])
     act = parse_activation(activation)
     d_x, d_1, d_y = shape
     zero = Network.from_rationals(

@@ -125,3 +125,63 @@ def test_state_dict_needs_arch(tmp_path: Path, data_csv: Path, capsys: Any) -> N
     assert "--arch" in capsys.readouterr().err
     argv = ["import", str(tmp_path / "model.txt"), "--data", str(data_csv), "-o", "x.json"]
     assert main(argv) == 2
+
+
+def test_state_dict_needs_its_activation(tmp_path: Path, data_csv: Path, capsys: Any) -> None:
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.Sigmoid(), torch.nn.Linear(2, 1))
+    torch.save(model.state_dict(), tmp_path / "model.pt")
+    out = tmp_path / "problem.json"
+    argv = ["import", str(tmp_path / "model.pt"), "--arch", "1,2,1", "--data", str(data_csv)]
+    assert main([*argv, "-o", str(out)]) == 2  # never read as ReLU
+    assert "--activation" in capsys.readouterr().err and not out.exists()
+    single = torch.nn.Sequential(torch.nn.Linear(1, 1))  # no hidden layer: nothing to give
+    torch.save(single.state_dict(), tmp_path / "affine.pt")
+    argv = ["import", str(tmp_path / "affine.pt"), "--arch", "1,1", "--data", str(data_csv)]
+    assert main([*argv, "-o", str(out)]) == 0
+
+
+def test_label_columns_by_name_and_the_split_reported(tmp_path: Path, capsys: Any) -> None:
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    torch.save(model.state_dict(), tmp_path / "model.pt")
+    data = tmp_path / "yx.csv"
+    data.write_text("y,x1,x2\n1,0,1\n2,1,0\n0,2,2\n", encoding="utf-8")
+    out = tmp_path / "problem.json"
+    argv = ["import", str(tmp_path / "model.pt"), "--arch", "2,2,1", "--activation", "relu"]
+    argv += ["--data", str(data), "-o", str(out)]
+    assert main([*argv, "--label-columns", "y"]) == 0
+    err = capsys.readouterr().err
+    assert "inputs 'x1' (column 2), 'x2' (column 3); labels 'y' (column 1)" in err
+    assert read_problem(out).data.label_rows() == [[1], [2], [0]]
+    out.unlink()
+    assert main([*argv, "--label-columns", "2"]) == 2  # 1 input and 2 labels: not the model's
+    err = capsys.readouterr().err
+    assert "1 input and 2 label columns" in err and "d_X = 2 and d_Y = 1" in err
+    assert not out.exists()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the TorchScript exporter says it is old
+def test_onnx_exported_by_torch_without_onnxscript(tmp_path: Path, data_csv: Path) -> None:
+    """README's recipe: torch.onnx.export(..., dynamo=False) needs no onnxscript."""
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(1, 3), torch.nn.LeakyReLU(0.01), torch.nn.Linear(3, 1)
+    )
+    path = tmp_path / "model.onnx"
+    torch.onnx.export(
+        model,
+        (torch.zeros(1, 1),),
+        str(path),
+        dynamo=False,
+        input_names=["x"],
+        dynamic_axes={"x": {0: "n"}},
+    )
+    out = tmp_path / "problem.json"
+    assert main(["import", str(path), "--data", str(data_csv), "-o", str(out)]) == 0
+    assert read_problem(out).network == from_torch(model, (np.zeros((1, 1)), np.zeros(1))).network

@@ -65,7 +65,7 @@ def test_cli_user_data_needs_matching_widths(tmp_path, capsys):
     data = tmp_path / "d.csv"
     data.write_text("x,y\n0,0\n1,2\n2,1\n")
     assert main(["audit", "one-hidden-layer", "--data", str(data), "--widths", "2,1,1"]) == 2
-    assert "D_X = 2" in capsys.readouterr().err
+    assert "d_X = 2" in capsys.readouterr().err
     code = main(
         ["audit", "one-hidden-layer", "--data", str(data), "--widths", "1,1,1", "--starts", "3"]
     )

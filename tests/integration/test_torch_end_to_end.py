@@ -74,6 +74,8 @@ def test_trained_state_dict_through_the_cli(tmp_path: Path) -> None:
         str(tmp_path / "model.pt"),
         "--arch",
         "1,4,1",
+        "--activation",
+        "relu",
         "--data",
         str(tmp_path / "data.csv"),
     ]
