@@ -45,9 +45,14 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Fil
     return None
 
 
+ITEM = "check"
+"""The one item of a certificate file: its test id is ``path/to/NAME.cert.json::check``
+(pytest puts the file's path first; repeating the file name after it said nothing)."""
+
+
 class CertificateFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
-        yield CertificateItem.from_parent(self, name=self.path.name)
+        yield CertificateItem.from_parent(self, name=ITEM)
 
 
 class CertificateRejected(Exception):
@@ -70,4 +75,4 @@ class CertificateItem(pytest.Item):
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, 0, f"certificate {self.path.name}"
+        return self.path, 0, f"certificate {self.path.name}: {ITEM}"

@@ -58,7 +58,8 @@ def load_json(text: str) -> Any:
             object_pairs_hook=_no_duplicate_keys,
         )
     except json.JSONDecodeError as exc:
-        raise Unreadable(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        where = exc.msg.removesuffix(" at")  # "Unterminated string starting at": no "at at"
+        raise Unreadable(f"not JSON: {where} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:
         raise Unreadable("JSON nested too deeply") from exc
     except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit

@@ -69,4 +69,12 @@ def format_check(entry: dict[str, object]) -> str:
     lines = [f"{head}  {entry['message']}".rstrip()]
     for gap in gaps:  # type: ignore[attr-defined]
         lines.append(f"  trust gap: {gap}")
+    reruns: dict[str, dict[str, str]] = entry.get("solver_reruns") or {}  # type: ignore[assignment]
+    for step, answers in reruns.items():
+        said = ", ".join(f"{solver} {answer}" for solver, answer in answers.items())
+        confirmed = all(answer == "unsat" for answer in answers.values())
+        lines.append(
+            f"  re-run of step {step}: {said or 'no solver'}"
+            + ("" if confirmed and answers else "  (not confirmed: unsat is needed)")
+        )
     return "\n".join(lines)

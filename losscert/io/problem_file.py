@@ -80,7 +80,8 @@ def read_problem(path: str | Path) -> Problem:
         document = json.loads(text, parse_constant=_nonfinite_constant)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"{file}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            f"{file}: not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno} "
+            f"column {exc.colno}"
         ) from exc
     except RecursionError as exc:
         raise InputError(f"{file}: the JSON is nested too deeply to be a problem file") from exc

@@ -77,6 +77,9 @@ def test_plugin_collects_certificates_as_test_items(tmp_path: Path) -> None:
     done = _pytest(tmp_path, ".")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{len(CERTS)} passed" in done.stdout
+    ids = _pytest(tmp_path, ".", "--collect-only").stdout.split()
+    assert f"{CERTS[0].name}::check" in ids  # the file's name once, not twice
+    assert f"{CERTS[0].name}::{CERTS[0].name}" not in ids
     _tampered(tmp_path)
     done = _pytest(tmp_path, ".")
     assert done.returncode == 1

@@ -52,6 +52,8 @@ def test_solvers_confirm_an_unsat_step(tmp_path: Path, capsys: pytest.CaptureFix
     [entry] = json.loads(capsys.readouterr().out)
     assert entry["status"] == "valid"
     assert entry["solver_reruns"] == {"smt": {"z3": "unsat", "cvc5": "unsat"}}
+    assert main(["check", "--solvers", "--timeout", "10", str(path)]) == 0
+    assert "re-run of step smt: z3 unsat, cvc5 unsat\n" in capsys.readouterr().out
 
 
 @pytest.mark.solver
@@ -65,6 +67,7 @@ def test_solvers_expose_a_sat_step_claimed_unsat(
     assert main(["check", "--solvers", "--timeout", "10", str(path)]) == 1
     out = capsys.readouterr().out
     assert "INVALID" in out and "did not confirm unsat" in out and "'sat'" in out
+    assert "re-run of step smt: z3 sat, cvc5 sat  (not confirmed: unsat is needed)" in out
 
 
 @pytest.mark.solver

@@ -121,3 +121,18 @@ def test_one_hidden_audit_explains_undecided_and_writes_certificates(
     assert written and f"{len(written)} cell_global_min certificates written" in out
     assert all(check_certificate(path).valid for path in written)
     assert "(min 1/2 (~0.5))" in out  # the table's exact numbers with their decimals
+
+
+def test_a_truncated_file_is_reported_without_at_at(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cut = tmp_path / "cut.cert.json"
+    cut.write_text('{"format": "losscert-certif', encoding="utf-8")
+    assert main(["check", str(cut)]) == 2
+    out = capsys.readouterr().out
+    assert "Unterminated string starting at line 1 column 12" in out and "at at" not in out
+    problem = tmp_path / "cut.json"
+    problem.write_text('{"format": "losscert-prob', encoding="utf-8")
+    assert main(["info", str(problem)]) == 2
+    err = capsys.readouterr().err
+    assert "Unterminated string starting at line 1 column 12" in err and "at at" not in err
