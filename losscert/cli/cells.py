@@ -7,7 +7,7 @@ import contextlib
 import itertools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from losscert.cli.common import EXIT_OK, add_json_option, exact_json, exact_text
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--workers: expected a positive number of processes, got {args.workers}")
     problem = read_problem(args.problem)
     data = hidden_layer_data(problem, args.problem)
-    progress = _cells_progress if sys.stderr.isatty() else None
+    progress = _cells_progress() if sys.stderr.isatty() else None
     with contextlib.ExitStack() as stack:
         pool = (
             stack.enter_context(ProcessPoolExecutor(max_workers=args.workers))
@@ -150,7 +150,20 @@ def _format_cell_counts(path: str, counts: CellCounts, *, tested: bool) -> str:
     return "\n".join(lines)
 
 
-def _cells_progress(done: int, total: int) -> None:
-    print(
-        f"\rcells: {done}/{total} units of work", end="\n" if done == total else "", file=sys.stderr
-    )
+def _cells_progress() -> Callable[[int, int], None]:
+    """A terminal's progress line, rewritten in place: units of work done, time left."""
+    from losscert.progress import Progress
+
+    ticker: list[Progress] = []
+
+    def say(line: str) -> None:
+        print(f"\r{line}", end="", file=sys.stderr, flush=True)
+
+    def update(done: int, total: int) -> None:
+        if not ticker:
+            ticker.append(Progress(say, "cells", total, unit="units of work", every=0.5))
+        ticker[0].update(done)
+        if done >= total:
+            print(file=sys.stderr)
+
+    return update

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from losscert.cli.common import (
+    EXIT_INTERRUPTED,
     add_expect_option,
     add_json_option,
     add_out_dir_option,
@@ -57,11 +58,12 @@ def run(args: argparse.Namespace) -> int:
     stem = problem_stem(args.problem)
     result = certify_global_min(problem, max_subsets=args.max_programs, progress=stderr_progress)
     verdict = result.verdict
-    cell = certify_cell_global_min(problem)
+    cell = None if result.interrupted else certify_cell_global_min(problem)
     written = write_certificates(
-        [verdict.certificate, result.bound_certificate, cell.certificate], args.out, stem
+        [verdict.certificate, result.bound_certificate, cell and cell.certificate], args.out, stem
     )
     status = verdict.status.value
+    lowest = None if result.witness is None else problem.with_network(result.witness).risk()
     record = {
         "problem": args.problem,
         "name": problem_name(args.problem),
@@ -72,19 +74,22 @@ def run(args: argparse.Namespace) -> int:
         "route": result.route,
         "global_minimum": exact_json(result.minimum),
         "lower_bound": exact_json(result.lower_bound),
+        "lowest_network_risk": exact_json(lowest),
         "risk": exact_json(problem.risk()),
         "claim": verdict.certificate["claim"]["kind"] if verdict.certificate else verdict.claim,
         "status": status,
         "reason": verdict.reason,
         "detail": verdict.detail,
-        "cell_global_min": cell.status.value,
-        "cell_reason": cell.reason,
-        "cell_detail": cell.detail,
+        "cell_global_min": cell and cell.status.value,
+        "cell_reason": cell and cell.reason,
+        "cell_detail": cell and cell.detail,
         "written": written,
+        "interrupted": result.interrupted,
     }
+    code = EXIT_INTERRUPTED if result.interrupted else verdict_exit(status, args.expect)
     if args.json:
         print(json.dumps(record, indent=2))
-        return verdict_exit(status, args.expect)
+        return code
     print(
         f"{args.problem}: {result.patterns} realisable neuron patterns, route {result.route} "
         f"({result.programs} convex programs)"
@@ -93,17 +98,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"  global minimum: {exact_text(result.minimum)}, attained")
     elif result.lower_bound is not None:
         print(f"  certified lower bound: {exact_text(result.lower_bound)}")
+    if lowest is not None and result.minimum is None:
+        print(f"  lowest network found: R = {exact_text(lowest)}")
     reason = f" ({verdict.reason})" if verdict.reason else ""
     print(
         f"  the point: R = {exact_text(problem.risk())}: {record['claim']}: "
         f"{status.upper()}{reason}  {with_decimals(verdict.detail)}".rstrip()
     )
-    cell_reason = f" ({cell.reason})" if cell.reason else ""
-    print(
-        f"  its cell: cell_global_min: {cell.status.value.upper()}{cell_reason}  "
-        f"{with_decimals(cell.detail)}".rstrip()
-    )
+    if cell is not None:
+        cell_reason = f" ({cell.reason})" if cell.reason else ""
+        print(
+            f"  its cell: cell_global_min: {cell.status.value.upper()}{cell_reason}  "
+            f"{with_decimals(cell.detail)}".rstrip()
+        )
     for path in written:
         print(f"  certificate: {path}")
+    if result.interrupted:
+        print(f"{args.problem}: interrupted; the certified bounds above are kept")
     print(f"{args.problem}: verdict {status.upper()} (global_min)")
-    return verdict_exit(status, args.expect)
+    return code

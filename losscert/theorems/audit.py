@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from losscert.model.rationals import rational_string
+from losscert.progress import Progress
 from losscert.theorems.instances import Instance
 from losscert.theorems.theorem1 import Theorem1Audit, audit_theorem1
 from losscert.verifier.certificate import write_certificate
@@ -77,14 +78,12 @@ def run_audits(
         executor.map(audit_instance, items) if executor is not None else map(audit_instance, items)
     )
     outcomes = []
+    ticker = Progress(progress or (lambda _line: None), "audit", len(items), every=0)
     for k, outcome in enumerate(results, start=1):
         if out_dir is not None:
             write_outcome(outcome, out_dir)
         outcomes.append(outcome)
-        if progress is not None:
-            progress(
-                f"[{k}/{len(items)}] {outcome.audit.name}: {'ok' if outcome.as_expected else 'MISMATCH'}"
-            )
+        ticker.update(k, f"{outcome.audit.name}: {'ok' if outcome.as_expected else 'MISMATCH'}")
     return outcomes
 
 

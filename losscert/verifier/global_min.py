@@ -38,6 +38,7 @@ from losscert.model.activation import Activation
 from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
+from losscert.progress import Progress
 from losscert.verifier.cell_minimum import (
     CONVEX_LOSSES,
     BlockBound,
@@ -70,6 +71,7 @@ class GlobalResult:
     programs: int
     route: str
     bound_certificate: dict[str, Any] | None = field(default=None, repr=False)
+    interrupted: bool = False  # Ctrl-C in the exact route: what was certified before it is kept
 
 
 def require_one_hidden_layer(problem: Problem) -> None:
@@ -373,32 +375,55 @@ def certify_global_min(
     best: tuple[Fraction, Network] | None = None
     lowest: Fraction | None = None
     failed = 0
-    for index, subset in enumerate(combinations(blocks, size)):
-        if deadline is not None and time.perf_counter() > deadline:
+    ticker = Progress(say, "global", count, unit="programs")
+    try:
+        for index, subset in enumerate(combinations(blocks, size)):
+            if deadline is not None and time.perf_counter() > deadline:
+                verdict = Verdict(
+                    Status.UNKNOWN,
+                    claim,
+                    reason="timeout",
+                    detail=f"stopped after {index} of {count} programs",
+                )
+                return report(
+                    verdict=verdict,
+                    minimum=None,
+                    lower_bound=relaxation.bound,
+                    witness=None,
+                    programs=1 + index,
+                    route="subsets",
+                )
+            try:
+                found = _minimise(problem, list(subset))
+            except UnsupportedError:
+                failed += 1
+                continue
+            steps.append(block_bound_step(found, f"bound{index}"))
+            lowest = found.bound if lowest is None else min(lowest, found.bound)
+            candidate = _attaining(problem, found, hidden, d_x)
+            if candidate is not None and (best is None or found.bound < best[0]):
+                best = (found.bound, candidate)
+            ticker.update(index + 1, None if best is None else _lowest_so_far(best[0]))
+    except KeyboardInterrupt:  # keep what is certified: the bound, and a lower network if any
+        done = len(steps) + failed
+        witness = None if best is None else best[1]
+        verdict = _point_verdict(problem, False, [regions, *steps], witness, "subsets")
+        if verdict.status is Status.UNKNOWN:
             verdict = Verdict(
                 Status.UNKNOWN,
                 claim,
-                reason="timeout",
-                detail=f"stopped after {index} of {count} programs",
+                reason="budget",
+                detail=f"interrupted after {done} of {count} programs",
             )
-            return report(
-                verdict=verdict,
-                minimum=None,
-                lower_bound=relaxation.bound,
-                witness=None,
-                programs=1 + index,
-                route="subsets",
-            )
-        try:
-            found = _minimise(problem, list(subset))
-        except UnsupportedError:
-            failed += 1
-            continue
-        steps.append(block_bound_step(found, f"bound{index}"))
-        lowest = found.bound if lowest is None else min(lowest, found.bound)
-        candidate = _attaining(problem, found, hidden, d_x)
-        if candidate is not None and (best is None or found.bound < best[0]):
-            best = (found.bound, candidate)
+        return report(
+            verdict=verdict,
+            minimum=None,
+            lower_bound=relaxation.bound,
+            witness=witness,
+            programs=1 + done,
+            route="subsets",
+            interrupted=True,
+        )
     lower: Fraction = relaxation.bound
     if not failed and lowest is not None:
         lower = max(lowest, relaxation.bound)
@@ -422,6 +447,10 @@ def certify_global_min(
         programs=1 + count,
         route="subsets",
     )
+
+
+def _lowest_so_far(risk: Fraction) -> str:
+    return f"lowest network so far R = {rational_string(risk)} (~{float(risk):.6g})"
 
 
 def _attaining(problem: Problem, bound: BlockBound, hidden: int, d_x: int) -> Network | None:

@@ -56,3 +56,33 @@ def test_cells_solve_gives_exact_cell_minima_above_the_global_minimum(capsys):
         "minimum": {"exact": "11/12", "decimal": "0.916666666667"},
     }
     assert all(Fraction(m["minimum"]["exact"]) >= Fraction(23, 60) for m in minima)
+
+
+def test_ctrl_c_in_the_exact_route_keeps_the_certified_bound(tmp_path, capsys, monkeypatch):
+    from losscert.verifier import global_min
+
+    real = global_min._minimise
+    calls = []
+
+    def interrupted_in_the_40th_program(problem, blocks):
+        calls.append(1)
+        if len(calls) == 41:  # the relaxation, 39 of the 276 programs, then Ctrl-C
+            raise KeyboardInterrupt
+        return real(problem, blocks)
+
+    monkeypatch.setattr(global_min, "_minimise", interrupted_in_the_40th_program)
+    assert main(["global", EXAMPLE, "--out", str(tmp_path), "--json"]) == 130
+    record = json.loads(capsys.readouterr().out)
+    assert record["interrupted"] is True and record["programs"] == 40
+    assert record["global_minimum"] is None and record["cell_global_min"] is None
+    bound = Fraction(record["lower_bound"]["exact"])
+    assert bound <= Fraction(23, 60)  # below the global minimum: a valid bound
+    kinds = sorted(p.name.split(".")[1] for p in tmp_path.iterdir())
+    assert "global_lower_bound" in kinds
+    for path in tmp_path.iterdir():
+        assert check_certificate(path).valid
+    if record["status"] == "refuted":  # a lower network among the first 39 programs
+        assert Fraction(record["lowest_network_risk"]["exact"]) < Fraction(7, 15)
+        assert "not_global_min" in kinds
+    else:
+        assert record["reason"] == "budget" and "interrupted after 39" in record["detail"]
