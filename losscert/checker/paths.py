@@ -17,8 +17,10 @@ kept multiplied by one positive integer per list, which does not change a sign.
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import cache
 from itertools import pairwise
 from math import comb, lcm
+from operator import mul
 
 from .calculus import Poly
 from .problem import Problem
@@ -74,13 +76,19 @@ def integer_path(denominator: Poly, numerators: list[Poly]) -> tuple[IntPoly, li
     )
 
 
+@cache
+def _bernstein_matrix(n: int) -> tuple[tuple[int, ...], ...]:
+    """Rows j of C(j, i) M / C(n, i), M = lcm(C(n, 0), ..., C(n, n)): integers."""
+    big = lcm(*(comb(n, i) for i in range(n + 1)))
+    return tuple(
+        tuple(comb(j, i) * (big // comb(n, i)) for i in range(j + 1)) for j in range(n + 1)
+    )
+
+
 def _bernstein(p: Poly | IntPoly) -> list:  # type: ignore[type-arg]
     """Coefficients of p in the Bernstein basis of degree n = len(p) - 1 on [0, 1], all times
     M = lcm(C(n, 0), ..., C(n, n)) (integers when p has integer coefficients)."""
-    n = len(p) - 1
-    big = lcm(*(comb(n, i) for i in range(n + 1)))
-    weights = [big // comb(n, i) for i in range(n + 1)]
-    return [sum(comb(j, i) * weights[i] * p[i] for i in range(j + 1)) for j in range(n + 1)]
+    return [sum(map(mul, row, p)) for row in _bernstein_matrix(len(p) - 1)]
 
 
 def _halves(b: list) -> tuple[list, list]:  # type: ignore[type-arg]
@@ -131,17 +139,18 @@ def homogenised_forward(
     scales = [data.den * act.den**j for j in range(len(layers))]  # c_j of layer j's inputs
     q_powers = [power(denominator, k) for k in range(len(layers) + 1)]
     outputs = []
+    # per row, only the non-zero weight numerators (the collapse is sparse)
+    sparse = [[[(c, wc) for c, wc in enumerate(wr) if any(wc)] for wr in w] for w, _ in layers]
     for i in range(len(problem.inputs)):
         a: list[IntPoly] = [[v] for v in data.nums[i * d_x : (i + 1) * d_x]]  # over c_0 q^0
-        for j, (w, b) in enumerate(layers):
+        for j, (_, b) in enumerate(layers):
             # z = sum (p_w / q) (A / (c q^j)) + p_b / q = (sum p_w A + p_b c q^j) / (c q^(j+1))
             shift = _scale(q_powers[j], scales[j])
             z = []
-            for wr, br in zip(w, b, strict=True):
+            for row, br in zip(sparse[j], b, strict=True):
                 acc = _mul(br, shift)
-                for wc, ac in zip(wr, a, strict=True):
-                    if any(wc):  # zero numerators are common (the collapse is sparse)
-                        acc = _add(acc, _mul(wc, ac))
+                for c, wc in row:
+                    acc = _add(acc, _mul(wc, a[c]))
                 z.append(acc)
             if j == len(layers) - 1:
                 outputs.append(z)
