@@ -178,26 +178,24 @@ def path_exit(
     q, nums = integer_path(denominator, numerators)
     pre, scales, outputs, out_scale = homogenised_forward(problem, q, nums, pattern)
     act = problem.activation
+    # per piece: (lower + margin) and (upper - margin) as (numerator, denominator), or None
+    ends = [
+        tuple(None if v is None else (v.numerator, v.denominator) for v in (lo, hi))
+        for lo, hi in (
+            (None if lower is None else lower + margin, None if upper is None else upper - margin)
+            for lower, upper in map(act.bounds, range(len(act.slopes)))
+        )
+    ]
     for j, layer in enumerate(pre):
         q_j = power(q, j + 1)
         for r, neuron in enumerate(layer):
             for i, numerator in enumerate(neuron):
-                lower, upper = act.bounds(pattern[j][r][i])
+                low, high = ends[pattern[j][r][i]]
                 gaps = []
-                if lower is not None:  # N / (c q^j) >= g  <=>  N g.den - g.num c q^j >= 0
-                    g = lower + margin
-                    gaps.append(
-                        _add(
-                            _scale(numerator, g.denominator), _scale(q_j, -g.numerator * scales[j])
-                        )
-                    )
-                if upper is not None:  # g c q^j - N >= 0 with g = upper - margin
-                    g = upper - margin
-                    gaps.append(
-                        _add(
-                            _scale(q_j, g.numerator * scales[j]), _scale(numerator, -g.denominator)
-                        )
-                    )
+                if low is not None:  # N / (c q^j) >= g  <=>  N g.den - g.num c q^j >= 0
+                    gaps.append(_add(_scale(numerator, low[1]), _scale(q_j, -low[0] * scales[j])))
+                if high is not None:  # g c q^j - N >= 0 with g = upper - margin
+                    gaps.append(_add(_scale(q_j, high[0] * scales[j]), _scale(numerator, -high[1])))
                 if not all(nonnegative_on_unit_interval(gap) for gap in gaps):
                     return (j, r, i), outputs, []
     return None, outputs, _scale(power(q, problem.depth), out_scale)
