@@ -141,14 +141,20 @@ def homogenised_forward(
     outputs = []
     # per row, only the non-zero weight numerators (the collapse is sparse)
     sparse = [[[(c, wc) for c, wc in enumerate(wr) if any(wc)] for wr in w] for w, _ in layers]
+    # z = sum (p_w / q) (A / (c q^j)) + p_b / q = (sum p_w A + p_b c q^j) / (c q^(j+1)): the
+    # bias terms p_b c q^j and, per piece, the intercept terms T c q^(j+1) of h do not depend on
+    # the sample
+    biases = [
+        [_mul(br, _scale(q_powers[j], scales[j])) for br in b] for j, (_, b) in enumerate(layers)
+    ]
+    intercepts = [
+        [_scale(q_powers[j + 1], scales[j] * t) for t in act.intercepts] for j in range(len(layers))
+    ]
     for i in range(len(problem.inputs)):
         a: list[IntPoly] = [[v] for v in data.nums[i * d_x : (i + 1) * d_x]]  # over c_0 q^0
-        for j, (_, b) in enumerate(layers):
-            # z = sum (p_w / q) (A / (c q^j)) + p_b / q = (sum p_w A + p_b c q^j) / (c q^(j+1))
-            shift = _scale(q_powers[j], scales[j])
+        for j in range(len(layers)):
             z = []
-            for row, br in zip(sparse[j], b, strict=True):
-                acc = _mul(br, shift)
+            for row, acc in zip(sparse[j], biases[j], strict=True):
                 for c, wc in row:
                     acc = _add(acc, _mul(wc, a[c]))
                 z.append(acc)
@@ -156,12 +162,11 @@ def homogenised_forward(
                 outputs.append(z)
                 break
             # h = (S z + T c q^(j+1)) / (e c q^(j+1)) on the piece: the next c is e c
-            top = _scale(q_powers[j + 1], scales[j])
             a = []
             for r, zr in enumerate(z):
                 pre[j][r].append(zr)
                 k = pattern[j][r][i]
-                a.append(_add(_scale(zr, act.slopes[k]), _scale(top, act.intercepts[k])))
+                a.append(_add(_scale(zr, act.slopes[k]), intercepts[j][k]))
     return pre, scales[:-1], outputs, scales[-1]
 
 
@@ -186,6 +191,7 @@ def path_exit(
             for lower, upper in map(act.bounds, range(len(act.slopes)))
         )
     ]
+    proved: dict[tuple[int, ...], bool] = {}
     for j, layer in enumerate(pre):
         q_j = power(q, j + 1)
         for r, neuron in enumerate(layer):
@@ -196,8 +202,11 @@ def path_exit(
                     gaps.append(_add(_scale(numerator, low[1]), _scale(q_j, -low[0] * scales[j])))
                 if high is not None:  # g c q^j - N >= 0 with g = upper - margin
                     gaps.append(_add(_scale(q_j, high[0] * scales[j]), _scale(numerator, -high[1])))
-                if not all(nonnegative_on_unit_interval(gap) for gap in gaps):
-                    return (j, r, i), outputs, []
+                for gap in map(tuple, gaps):  # many entries share a polynomial: decide it once
+                    if gap not in proved:
+                        proved[gap] = nonnegative_on_unit_interval(list(gap))
+                    if not proved[gap]:
+                        return (j, r, i), outputs, []
     return None, outputs, _scale(power(q, problem.depth), out_scale)
 
 
