@@ -178,3 +178,31 @@ def margin_of(
             distance = Fraction(closest, p.denominator * den)
             best = distance if best is None or distance < best else best
     return pattern, best
+
+
+def affine_squared_optimal(
+    problem: Problem, w: list[list[Fraction]], b: list[Fraction], trace: Trace
+) -> bool:
+    """True when the network's outputs are x -> W x + b on every sample and, for a squared loss,
+    the first-order conditions sum_i (W x_i + b - y_i) (x_i, 1)^T = 0 hold; False when either
+    fails (the caller then finds and reports the first failure with Fractions)."""
+    flat = common([*(v for row in w for v in row), *b])
+    d_x, d_y = problem.widths[0], problem.widths[-1]
+    rows = [flat.nums[k * d_x : (k + 1) * d_x] for k in range(d_y)]
+    bias = flat.nums[d_y * d_x :]
+    data = common([v for x in problem.inputs for v in x])
+    labels = common([v for y in problem.labels for v in y])
+    den = flat.den * data.den  # of u = W x + b
+    totals = [[0] * (d_x + 1) for _ in range(d_y)]
+    for i, out in enumerate(trace.out_nums):
+        x = data.nums[i * d_x : (i + 1) * d_x]
+        for k in range(d_y):
+            u = sum(map(mul, rows[k], x)) + bias[k] * data.den
+            if u * trace.out_den != out[k] * den:
+                return False
+            residual = u * labels.den - labels.nums[i * d_y + k] * den  # (u - y) den e_y
+            total = totals[k]
+            for c, v in enumerate(x):
+                total[c] += residual * v
+            total[d_x] += residual
+    return all(v == 0 for total in totals for v in total)

@@ -26,6 +26,7 @@ from .convex import check_convex_lower_bound
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
+from .scaled import affine_squared_optimal
 
 MAX_HESSIAN_PARAMETERS = 2000
 MAX_BOUNDARY_TIES = 10
@@ -208,6 +209,10 @@ def check_affine_regression_optimal(
         given = matrix(step["subgradients"], f"{sid}.subgradients", n, d_y)
     elif "subgradients" in step:
         raise Invalid(f'the {problem.loss} loss is differentiable: no "subgradients"', step=sid)
+    if problem.loss in ("squared", "squared_half") and affine_squared_optimal(
+        problem, w, b, forward(problem, problem.point)
+    ):  # in integers; any failure is found and reported below
+        return {"W": w, "b": b, "linear_network": not problem.activation.breakpoints}
     for i, (x, y) in enumerate(zip(problem.inputs, problem.labels, strict=True)):
         u = [sum((w[k][c] * x[c] for c in range(d_x)), Fraction(0)) + b[k] for k in range(d_y)]
         if u != outputs[i]:
