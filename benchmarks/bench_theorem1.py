@@ -43,10 +43,12 @@ import contextlib
 import datetime
 import gc
 import json
+import math
 import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
@@ -636,6 +638,126 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --- speed (issue 12): the audit and `check` against one exact forward pass -------------------
+
+SPEED_INPUTS = 10
+
+
+def stage1_problem(data: Dataset, widths: tuple[int, ...], loss: Loss) -> Problem:
+    """The Stage 1 point's problem, built as ``audit_theorem1`` builds it (untimed)."""
+    fit, _ = theorem1._fit(data, loss)
+    assert fit is not None
+    activation = relu()
+    choice = theorem1.choose_collapse(activation, fit)
+    return Problem(theorem1.collapse_network(widths, activation, fit, choice), loss, data)
+
+
+def cpu_seconds(fn: Callable[[], Any], repeats: int = 1) -> tuple[float, Any]:
+    """The least CPU time (process_time, gc off) of ``repeats`` calls, and the last result."""
+    best, out = math.inf, None
+    gc_was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            t0 = time.process_time()
+            out = fn()
+            best = min(best, time.process_time() - t0)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return best, out
+
+
+def run_speed_size(width: int, n: int, args: argparse.Namespace) -> dict[str, Any]:
+    widths = (SPEED_INPUTS, width, width, D_Y)
+    data = generated_data(n, SPEED_INPUTS, D_Y, args.seed)
+    loss = make_loss("squared")
+    problem = stage1_problem(data, widths, loss)
+    # the floor: a fresh Problem (nothing cached), one exact batched forward pass + risk
+    floor, risk = cpu_seconds(lambda: Problem(problem.network, loss, data).risk(), 3)
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    audit, timing = timed_audit(data, widths, relu(), loss, f"speed-{width}-{n}")
+    audit_cpu, audit_wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    assert audit.stage1_risk == risk, "the audit's Stage 1 point differs from the floor's"
+    checks: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for claim, verdict in sorted(audit.verdicts.items()):
+            if verdict.certificate is None:
+                continue
+            path = Path(folder) / f"{claim}.cert.json"
+            path.write_text(json.dumps(verdict.certificate), encoding="utf-8")
+            seconds, result = cpu_seconds(
+                lambda path=path: losscert.checker.check_certificate(path)
+            )
+            assert result.valid, f"{claim}: the checker rejects the certificate: {result.message}"
+            checks[claim] = {
+                "cpu_s": seconds,
+                "bytes": path.stat().st_size,
+                "ratio": seconds / floor,
+            }
+    return {
+        "widths": list(widths),
+        "parameters": len(parameter_names(widths)),
+        "n": n,
+        "verdicts": {c: v.status.value for c, v in audit.verdicts.items()},
+        "floor_cpu_s": floor,
+        "audit_cpu_s": audit_cpu,
+        "audit_wall_s": audit_wall,
+        "audit_ratio": audit_cpu / floor,
+        "audit_check_wall_s": timing["stages"]["check"],
+        "check": checks,
+    }
+
+
+def run_speed(args: argparse.Namespace) -> dict[str, Any]:
+    sizes = [(32, n) for n in args.speed_ns]
+    sizes += [
+        (w, args.speed_ns[0]) for w in args.speed_widths if (w, args.speed_ns[0]) not in sizes
+    ]
+    runs = []
+    for width, n in sizes:
+        if not args.quiet:
+            print(f"[{time.strftime('%H:%M:%S')}] speed: width {width}, n {n}", file=sys.stderr)
+        runs.append(run_speed_size(width, n, args))
+    return {"runs": runs, "load_before": os.getloadavg(), "machine": {"cpu_count": os.cpu_count()}}
+
+
+def report_speed(result: dict[str, Any]) -> str:
+    lines = [
+        f"bench_theorem1 --speed  losscert {losscert_version}  cpus={os.cpu_count()}  "
+        f"load average at the end {tuple(round(v, 2) for v in os.getloadavg())}",
+        "CPU seconds (process_time); floor = a fresh Problem's exact batched forward pass + risk "
+        "of the Stage 1 network (least of 3); ratio = time / floor",
+        "",
+        f"{'widths':<14} {'params':>6} {'n':>5} {'floor':>8} {'audit':>9} {'ratio':>7} "
+        f"{'(checker part, wall)':>20}  " + "  ".join(f"{'check ' + c:>26}" for c in CLAIMS),
+    ]
+    for run in result["runs"]:
+        cells = []
+        for claim in CLAIMS:
+            c = run["check"].get(claim)
+            cells.append(
+                "-".rjust(26)
+                if c is None
+                else f"{fmt_seconds(c['cpu_s'])} {c['ratio']:>6.1f}x {fmt_bytes(c['bytes']):>8}".rjust(
+                    26
+                )
+            )
+        lines.append(
+            f"{'-'.join(map(str, run['widths'])):<14} {run['parameters']:>6} {run['n']:>5} "
+            f"{fmt_seconds(run['floor_cpu_s']):>8} {fmt_seconds(run['audit_cpu_s']):>9} "
+            f"{run['audit_ratio']:>6.1f}x {fmt_seconds(run['audit_check_wall_s']):>20}  "
+            + "  ".join(cells)
+        )
+    bad = [r for r in result["runs"] if any(v != "proved" for v in r["verdicts"].values())]
+    lines.append(
+        "checks: every certificate is valid when read back from its file"
+        + (f"; NOT ALL PROVED at {[r['widths'] for r in bad]}" if bad else "; all claims PROVED")
+    )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
@@ -698,7 +820,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     parser.add_argument("--date", help="date to record (default: today)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--speed",
+        action="store_true",
+        help="instead of the sweep: the issue 12 rows (relu, d_X 10, two hidden layers): audit "
+        "and check of each certificate against one exact forward pass + risk, in CPU seconds",
+    )
+    parser.add_argument(
+        "--speed-ns", type=int, nargs="+", default=[250, 1000], help="--speed: n; default 250 1000"
+    )
+    parser.add_argument(
+        "--speed-widths",
+        type=int,
+        nargs="+",
+        default=[8, 32, 128],
+        help="--speed: hidden widths at the first n (the growth row); default 8 32 128",
+    )
     args = parser.parse_args(argv)
+    if args.speed:
+        speed = run_speed(args)
+        print(report_speed(speed))
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                json.dump(speed, fh, indent=2)
+                fh.write("\n")
+        return 0
     quick = args.quick
     args.depths = args.depths or ([2, 3] if quick else [2, 3, 4, 5])
     args.widths = args.widths or ([4, 8] if quick else [4, 8, 16, 32])

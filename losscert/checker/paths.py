@@ -3,21 +3,31 @@
 A path is given by a common denominator q(t) and one numerator p_a(t) per parameter:
 theta_a(t) = p_a(t) / q(t). Inside a cell every activation is affine, so a pre-activation of
 hidden layer j is N(t) / q(t)^j with N a polynomial ("homogenised" propagation below), and an
-output is N(t) / q(t)^L. Signs of polynomials on [0, 1] are proved with Bernstein coefficients:
+output is N(t) / q(t)^L (up to a constant factor, below). Signs of polynomials on [0, 1] are proved with Bernstein coefficients:
 if every coefficient of P in the Bernstein basis of an interval is >= 0 (> 0), then P >= 0 (> 0) on
 the interval; otherwise the interval is halved (de Casteljau), up to a fixed depth.
+
+All of it runs on integer polynomials: the path's numerators and denominator are multiplied by one
+common integer (theta(t) does not change), the inputs and the activation's pieces are put over one
+denominator each (scaled.py), and a pre-activation of hidden layer j is N(t) / (c_j q(t)^j) with
+N an integer polynomial and c_j a positive integer. Bernstein coefficients and their halvings are
+kept multiplied by one positive integer per list, which does not change a sign.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import cache
 from itertools import pairwise
-from math import comb
+from math import comb, lcm
+from operator import mul
 
-from .calculus import Poly, p_add, p_mul, p_scale
+from .calculus import Poly
 from .problem import Problem
+from .scaled import ScaledActivation, common
 
 MAX_SUBDIVISION_DEPTH = 12
+IntPoly = list[int]
 
 
 def evaluate(p: Poly, t: Fraction) -> Fraction:
@@ -27,10 +37,10 @@ def evaluate(p: Poly, t: Fraction) -> Fraction:
     return value
 
 
-def power(p: Poly, k: int) -> Poly:
-    out: Poly = [Fraction(1)]
+def power(p: IntPoly, k: int) -> IntPoly:
+    out: IntPoly = [1]
     for _ in range(k):
-        out = p_mul(out, p)
+        out = _mul(out, p)
     return out
 
 
@@ -38,27 +48,63 @@ def is_zero(p: Poly) -> bool:
     return all(v == 0 for v in p)
 
 
-def _bernstein(p: Poly) -> list[Fraction]:
-    """Coefficients of p in the Bernstein basis of degree len(p) - 1 on [0, 1]."""
-    n = len(p) - 1
-    return [
-        sum((Fraction(comb(j, i), comb(n, i)) * p[i] for i in range(j + 1)), Fraction(0))
-        for j in range(n + 1)
-    ]
+def _add(p: IntPoly, q: IntPoly) -> IntPoly:
+    if len(p) < len(q):
+        p, q = q, p
+    return [a + b for a, b in zip(p, q, strict=False)] + p[len(q) :]
 
 
-def _halves(b: list[Fraction]) -> tuple[list[Fraction], list[Fraction]]:
-    """de Casteljau at 1/2: the Bernstein coefficients on the two halves of the interval."""
-    left, right = [b[0]], [b[-1]]
+def _mul(p: IntPoly, q: IntPoly) -> IntPoly:
+    out = [0] * (len(p) + len(q) - 1) if p and q else []
+    for i, a in enumerate(p):
+        if a:
+            for j, b in enumerate(q):
+                out[i + j] += a * b
+    return out
+
+
+def _scale(p: IntPoly, c: int) -> IntPoly:
+    return [c * v for v in p]
+
+
+def integer_path(denominator: Poly, numerators: list[Poly]) -> tuple[IntPoly, list[IntPoly]]:
+    """q and p_a times the least common denominator of all their coefficients (same theta(t))."""
+    scale = lcm(*(v.denominator for p in [denominator, *numerators] for v in p))
+    return (
+        [int(v * scale) for v in denominator],
+        [[int(v * scale) for v in p] for p in numerators],
+    )
+
+
+@cache
+def _bernstein_matrix(n: int) -> tuple[tuple[int, ...], ...]:
+    """Rows j of C(j, i) M / C(n, i), M = lcm(C(n, 0), ..., C(n, n)): integers."""
+    big = lcm(*(comb(n, i) for i in range(n + 1)))
+    return tuple(
+        tuple(comb(j, i) * (big // comb(n, i)) for i in range(j + 1)) for j in range(n + 1)
+    )
+
+
+def _bernstein(p: Poly | IntPoly) -> list:  # type: ignore[type-arg]
+    """Coefficients of p in the Bernstein basis of degree n = len(p) - 1 on [0, 1], all times
+    M = lcm(C(n, 0), ..., C(n, n)) (integers when p has integer coefficients)."""
+    return [sum(map(mul, row, p)) for row in _bernstein_matrix(len(p) - 1)]
+
+
+def _halves(b: list) -> tuple[list, list]:  # type: ignore[type-arg]
+    """de Casteljau at 1/2: the Bernstein coefficients on the two halves of the interval, both
+    times 2^n (level k of the scheme holds sums of 2^k entries, not means)."""
+    n = len(b) - 1
+    left, right = [b[0] * 2**n], [b[-1] * 2**n]
     current = b
-    while len(current) > 1:
-        current = [(u + v) / 2 for u, v in pairwise(current)]
-        left.append(current[0])
-        right.append(current[-1])
+    for k in range(1, n + 1):
+        current = [u + v for u, v in pairwise(current)]
+        left.append(current[0] * 2 ** (n - k))
+        right.append(current[-1] * 2 ** (n - k))
     return left, right[::-1]
 
 
-def nonnegative_on_unit_interval(p: Poly, *, strict: bool = False) -> bool:
+def nonnegative_on_unit_interval(p: Poly | IntPoly, *, strict: bool = False) -> bool:
     """True when p >= 0 (p > 0 if strict) on all of [0, 1] is proved; False when not proved."""
     if not p:
         return not strict
@@ -77,35 +123,93 @@ def nonnegative_on_unit_interval(p: Poly, *, strict: bool = False) -> bool:
 
 
 def homogenised_forward(
-    problem: Problem, denominator: Poly, numerators: list[Poly], pattern: list[list[list[int]]]
-) -> tuple[list[list[list[Poly]]], list[list[Poly]]]:
-    """Pre-activation numerators pre[j][r][i] (denominator q^(j+1)) and output numerators
-    out[i][k] (denominator q^L), with every activation replaced by the affine map of its piece in
-    ``pattern``."""
-    act = problem.activation
+    problem: Problem,
+    denominator: IntPoly,
+    numerators: list[IntPoly],
+    pattern: list[list[list[int]]],
+) -> tuple[list[list[list[IntPoly]]], list[int], list[list[IntPoly]], int]:
+    """Integer pre-activation numerators pre[j][r][i] over c_j q^(j+1) (c_j = scales[j]), and
+    integer output numerators out[i][k] over c_L q^L, with every activation replaced by the affine
+    map of its piece in ``pattern``. The path's polynomials must have integer coefficients."""
+    act = ScaledActivation.of(problem.activation)
     layers = problem.layers(numerators)
-    pre: list[list[list[Poly]]] = [[[] for _ in range(w)] for w in problem.widths[1:-1]]
-    outputs = []
+    data = common([v for x in problem.inputs for v in x])
+    d_x = problem.widths[0]
+    pre: list[list[list[IntPoly]]] = [[[] for _ in range(w)] for w in problem.widths[1:-1]]
+    scales = [data.den * act.den**j for j in range(len(layers))]  # c_j of layer j's inputs
     q_powers = [power(denominator, k) for k in range(len(layers) + 1)]
-    for i, x in enumerate(problem.inputs):
-        a: list[Poly] = [[v] for v in x]  # numerators over q^0 for the input layer
-        for j, (w, b) in enumerate(layers):
-            # z = sum (p_w / q) (A / q^j) + p_b / q = (sum p_w A + p_b q^j) / q^(j+1)
+    outputs = []
+    # per row, only the non-zero weight numerators (the collapse is sparse)
+    sparse = [[[(c, wc) for c, wc in enumerate(wr) if any(wc)] for wr in w] for w, _ in layers]
+    # z = sum (p_w / q) (A / (c q^j)) + p_b / q = (sum p_w A + p_b c q^j) / (c q^(j+1)): the
+    # bias terms p_b c q^j and, per piece, the intercept terms T c q^(j+1) of h do not depend on
+    # the sample
+    biases = [
+        [_mul(br, _scale(q_powers[j], scales[j])) for br in b] for j, (_, b) in enumerate(layers)
+    ]
+    intercepts = [
+        [_scale(q_powers[j + 1], scales[j] * t) for t in act.intercepts] for j in range(len(layers))
+    ]
+    for i in range(len(problem.inputs)):
+        a: list[IntPoly] = [[v] for v in data.nums[i * d_x : (i + 1) * d_x]]  # over c_0 q^0
+        for j in range(len(layers)):
             z = []
-            for wr, br in zip(w, b, strict=True):
-                acc = p_mul(br, q_powers[j])
-                for wc, ac in zip(wr, a, strict=True):
-                    if any(wc):  # zero numerators are common (the collapse is sparse)
-                        acc = p_add(acc, p_mul(wc, ac))
+            for row, acc in zip(sparse[j], biases[j], strict=True):
+                for c, wc in row:
+                    acc = _add(acc, _mul(wc, a[c]))
                 z.append(acc)
             if j == len(layers) - 1:
                 outputs.append(z)
                 break
+            # h = (S z + T c q^(j+1)) / (e c q^(j+1)) on the piece: the next c is e c
             a = []
             for r, zr in enumerate(z):
                 pre[j][r].append(zr)
                 k = pattern[j][r][i]
-                a.append(
-                    p_add(p_scale(zr, act.slopes[k]), p_scale(q_powers[j + 1], act.intercepts[k]))
-                )
-    return pre, outputs
+                a.append(_add(_scale(zr, act.slopes[k]), intercepts[j][k]))
+    return pre, scales[:-1], outputs, scales[-1]
+
+
+def path_exit(
+    problem: Problem,
+    denominator: Poly,
+    numerators: list[Poly],
+    pattern: list[list[list[int]]],
+    margin: Fraction,
+) -> tuple[tuple[int, int, int] | None, list[list[IntPoly]], IntPoly]:
+    """The first (layer j, neuron r, sample i) whose pre-activation is not proved to stay
+    ``margin`` inside its piece of ``pattern`` for all t in [0, 1] (None when every one is), the
+    output numerators and their common denominator polynomial: f(x_i)_k = out[i][k] / D."""
+    q, nums = integer_path(denominator, numerators)
+    pre, scales, outputs, out_scale = homogenised_forward(problem, q, nums, pattern)
+    act = problem.activation
+    # per piece: (lower + margin) and (upper - margin) as (numerator, denominator), or None
+    ends = [
+        tuple(None if v is None else (v.numerator, v.denominator) for v in (lo, hi))
+        for lo, hi in (
+            (None if lower is None else lower + margin, None if upper is None else upper - margin)
+            for lower, upper in map(act.bounds, range(len(act.slopes)))
+        )
+    ]
+    proved: dict[tuple[int, ...], bool] = {}
+    for j, layer in enumerate(pre):
+        q_j = power(q, j + 1)
+        for r, neuron in enumerate(layer):
+            for i, numerator in enumerate(neuron):
+                low, high = ends[pattern[j][r][i]]
+                gaps = []
+                if low is not None:  # N / (c q^j) >= g  <=>  N g.den - g.num c q^j >= 0
+                    gaps.append(_add(_scale(numerator, low[1]), _scale(q_j, -low[0] * scales[j])))
+                if high is not None:  # g c q^j - N >= 0 with g = upper - margin
+                    gaps.append(_add(_scale(q_j, high[0] * scales[j]), _scale(numerator, -high[1])))
+                for gap in map(tuple, gaps):  # many entries share a polynomial: decide it once
+                    if gap not in proved:
+                        proved[gap] = nonnegative_on_unit_interval(list(gap))
+                    if not proved[gap]:
+                        return (j, r, i), outputs, []
+    return None, outputs, _scale(power(q, problem.depth), out_scale)
+
+
+def output_residue(numerator: IntPoly, denominator: IntPoly, value: Fraction) -> IntPoly:
+    """numerator * value.den - value.num * denominator: zero iff numerator / denominator = value."""
+    return _add(_scale(numerator, value.denominator), _scale(denominator, -value.numerator))

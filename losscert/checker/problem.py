@@ -1,6 +1,7 @@
 """Section 2 of docs/certificate.md: the problem, and the checker's own exact evaluator.
 
 Plain Fractions and lists, written to be read: this is the trusted core, so clarity beats speed.
+The forward pass itself runs on integers after clearing denominators (scaled.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 
 from .numbers import brief, exact_keys, integer, load_json, matrix, rational, reject_floats, vector
 from .result import Invalid, Unreadable
+from .scaled import Trace, margin_of, scaled_forward, scaled_squared_error
 
 LOSSES = ("squared", "squared_half", "absolute", "hinge", "huber")
 T = TypeVar("T")
@@ -34,14 +36,6 @@ class Activation:
         lower = self.breakpoints[k - 1] if k > 0 else None
         upper = self.breakpoints[k] if k < len(self.breakpoints) else None
         return lower, upper
-
-
-@dataclass(frozen=True)
-class Trace:
-    """pre[j][r][i] = z_{j+1,r}(x_i) for the hidden layers; outputs[i] = f(x_i)."""
-
-    pre: list[list[list[Fraction]]]
-    outputs: list[list[Fraction]]
 
 
 @dataclass(frozen=True)
@@ -220,34 +214,8 @@ def forward(problem: Problem, theta: list[Fraction]) -> Trace:
     """The exact forward pass at theta (computed once per point and problem)."""
     key = tuple(theta)
     if key not in problem.traces:
-        problem.traces[key] = _forward(problem, theta)
+        problem.traces[key] = scaled_forward(problem, theta)
     return problem.traces[key]
-
-
-def _forward(problem: Problem, theta: list[Fraction]) -> Trace:
-    layers = problem.layers(theta)
-    act = problem.activation
-    pre: list[list[list[Fraction]]] = [[[] for _ in range(w)] for w in problem.widths[1:-1]]
-    outputs = []
-    for x in problem.inputs:
-        a = x
-        for j, (w, b) in enumerate(layers):
-            z = [
-                sum((wr[c] * a[c] for c in range(len(a))), Fraction(0)) + b[r]
-                for r, wr in enumerate(w)
-            ]
-            if j == len(layers) - 1:
-                outputs.append(z)
-                break
-            for r, value in enumerate(z):
-                pre[j][r].append(value)
-            a = [_h(act, v) for v in z]
-    return Trace(pre, outputs)
-
-
-def _h(act: Activation, z: Fraction) -> Fraction:
-    k = sum(1 for p in act.breakpoints if p < z)  # on a breakpoint, the left piece (continuity)
-    return act.slopes[k] * z + act.intercepts[k]
 
 
 def sample_loss(problem: Problem, y: list[Fraction], f: list[Fraction]) -> Fraction:
@@ -268,7 +236,13 @@ def sample_loss(problem: Problem, y: list[Fraction], f: list[Fraction]) -> Fract
 
 
 def risk(problem: Problem, theta: list[Fraction]) -> Fraction:
-    outputs = forward(problem, theta).outputs
+    trace = forward(problem, theta)
+    if problem.loss in ("squared", "squared_half"):  # one integer sum, no Fraction per sample
+        total = scaled_squared_error(problem, trace)
+        return total / (
+            2 * len(problem.inputs) if problem.loss == "squared_half" else len(problem.inputs)
+        )
+    outputs = trace.outputs
     total = sum(
         (sample_loss(problem, y, f) for y, f in zip(problem.labels, outputs, strict=True)),
         Fraction(0),
@@ -280,13 +254,4 @@ def pattern_and_margin(
     problem: Problem, trace: Trace
 ) -> tuple[list[list[list[int | None]]], Fraction | None]:
     """Piece per (layer, neuron, sample) (None on a breakpoint) and the exact margin."""
-    act = problem.activation
-    pattern = [[[act.piece(z) for z in neuron] for neuron in layer] for layer in trace.pre]
-    distances = [
-        abs(z - p)
-        for layer in trace.pre
-        for neuron in layer
-        for z in neuron
-        for p in act.breakpoints
-    ]
-    return pattern, (min(distances) if distances else None)
+    return margin_of(problem, trace)

@@ -26,6 +26,7 @@ from .convex import check_convex_lower_bound
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
+from .scaled import affine_squared_optimal
 
 MAX_HESSIAN_PARAMETERS = 2000
 MAX_BOUNDARY_TIES = 10
@@ -208,6 +209,10 @@ def check_affine_regression_optimal(
         given = matrix(step["subgradients"], f"{sid}.subgradients", n, d_y)
     elif "subgradients" in step:
         raise Invalid(f'the {problem.loss} loss is differentiable: no "subgradients"', step=sid)
+    if problem.loss in ("squared", "squared_half") and affine_squared_optimal(
+        problem, w, b, forward(problem, problem.point)
+    ):  # in integers; any failure is found and reported below
+        return {"W": w, "b": b, "linear_network": not problem.activation.breakpoints}
     for i, (x, y) in enumerate(zip(problem.inputs, problem.labels, strict=True)):
         u = [sum((w[k][c] * x[c] for c in range(d_x)), Fraction(0)) + b[k] for k in range(d_y)]
         if u != outputs[i]:
@@ -475,29 +480,24 @@ def check_path_in_cell(
     margin = rational(step["margin"], f"{sid}.margin")
     if margin <= 0:
         raise Invalid(f"the margin bound must be positive, got {show(margin)}", step=sid)
-    q = path.facts["denominator"]
     pattern = cell.facts["pattern"]
-    pre, outputs = paths.homogenised_forward(problem, q, path.facts["numerators"], pattern)
-    act = problem.activation
-    for j, layer in enumerate(pre):
-        qj = paths.power(q, j + 1)
-        for r, neuron in enumerate(layer):
-            for i, numerator in enumerate(neuron):
-                lower, upper = act.bounds(pattern[j][r][i])
-                gaps = []
-                if lower is not None:  # N - (lower + m) q^j >= 0
-                    gaps.append(p_add(numerator, p_scale(qj, -(lower + margin))))
-                if upper is not None:  # (upper - m) q^j - N >= 0
-                    gaps.append(
-                        p_add(p_scale(qj, upper - margin), p_scale(numerator, Fraction(-1)))
-                    )
-                if not all(paths.nonnegative_on_unit_interval(g) for g in gaps):
-                    raise Invalid(
-                        f"layer {j + 1} neuron {r} sample {i}: not proved to stay {show(margin)} inside "
-                        f"piece {pattern[j][r][i]} for all t in [0, 1]",
-                        step=sid,
-                    )
-    return {"margin": margin, "path": path.id, "cell": cell.id, "outputs": outputs}
+    where, outputs, denominator = paths.path_exit(
+        problem, path.facts["denominator"], path.facts["numerators"], pattern, margin
+    )
+    if where is not None:
+        j, r, i = where
+        raise Invalid(
+            f"layer {j + 1} neuron {r} sample {i}: not proved to stay {show(margin)} inside "
+            f"piece {pattern[j][r][i]} for all t in [0, 1]",
+            step=sid,
+        )
+    return {
+        "margin": margin,
+        "path": path.id,
+        "cell": cell.id,
+        "outputs": outputs,
+        "output_denominator": denominator,
+    }
 
 
 def check_outputs_constant_on_path(
@@ -505,18 +505,18 @@ def check_outputs_constant_on_path(
 ) -> dict[str, Any]:
     inside = _cited(step, done, "path_in_cell", sid)
     path = done[inside.facts["path"]]
-    q = path.facts["denominator"]
-    q_l = paths.power(q, problem.depth)
+    denominator = inside.facts["output_denominator"]
     start = forward(problem, problem.point).outputs
     for i, (numerators, f0) in enumerate(zip(inside.facts["outputs"], start, strict=True)):
         for k, (numerator, value) in enumerate(zip(numerators, f0, strict=True)):
-            residue = p_add(numerator, p_scale(q_l, -value))
+            residue = paths.output_residue(numerator, denominator, value)
             if not paths.is_zero(residue):
                 raise Invalid(
                     f"sample {i} output {k} changes along the path",
                     step=sid,
                     expected=f"f(theta(t)) = {show(value)} for all t",
-                    derived=f"numerator - f(0) q^L = {[show(v) for v in residue]}",
+                    derived=f"numerator - f(0) denominator = "
+                    f"{[show(Fraction(v, value.denominator)) for v in residue]}",
                 )
     return {"path": path.id, "path_in_cell": inside.id}
 

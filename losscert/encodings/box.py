@@ -15,6 +15,7 @@ from __future__ import annotations
 from fractions import Fraction
 from itertools import pairwise
 
+import numpy as np
 from flint import fmpq, fmpq_mat
 
 from losscert.encodings.cells import Cell, locate_cell
@@ -118,8 +119,49 @@ def box_radius(problem: Problem, cell: Cell | None = None) -> Fraction | None:
     if cell.on_boundary:
         return None
     rho = cell.margin / 2 if cell.margin is not None else Fraction(1)
-    for _ in range(MAX_HALVINGS):
+    first = _first_float_fit(problem, cell, rho)
+    rho /= 2**first
+    for _ in range(first, MAX_HALVINGS):
         if box_fits(problem, cell, rho):
             return rho
         rho /= 2
     return None
+
+
+FLOAT_MARGIN = 1e-9
+
+
+def _first_float_fit(problem: Problem, cell: Cell, rho: Fraction) -> int:
+    """The first k for which the box of radius rho / 2^k fits in float arithmetic, with room to
+    spare; 0 when none does. Search only: it spares the exact :func:`box_fits` the halvings that
+    floats show too large, and whatever it returns is decided by :func:`box_fits` alone."""
+    act = problem.network.activation
+    params = problem.network.to_numpy()
+    x, _ = problem.data.to_numpy()
+    lowers = np.array([-np.inf, *map(float, act.breakpoints)])
+    uppers = np.array([*map(float, act.breakpoints), np.inf])
+    slopes = np.array([float(v) for v in act.slopes])
+    intercepts = np.array([float(v) for v in act.intercepts])
+    pieces = [np.array(p, dtype=int) for p in cell.pieces]
+    r = float(rho)
+    for k in range(MAX_HALVINGS):
+        if _float_fits(params, pieces, x.T, r, lowers, uppers, slopes, intercepts):
+            return k
+        r /= 2
+    return 0
+
+
+def _float_fits(params, pieces, centre, r, lowers, uppers, slopes, intercepts) -> bool:  # type: ignore[no-untyped-def]
+    """The centre-radius propagation of :func:`box_fits` in floats, each bound with a margin."""
+    radius = np.zeros_like(centre)
+    with np.errstate(all="ignore"):
+        for (w, b), k in zip(params[:-1], pieces, strict=True):
+            z_c = w @ centre + b[:, None]
+            spread = r * (np.abs(centre) + radius).sum(axis=0) + r
+            z_r = np.abs(w) @ radius + spread[None, :]
+            room = FLOAT_MARGIN * (1 + np.abs(z_c))
+            if not (np.all(z_c - z_r - room > lowers[k]) and np.all(z_c + z_r + room < uppers[k])):
+                return False
+            centre = slopes[k] * z_c + intercepts[k]
+            radius = np.abs(slopes[k]) * z_r
+    return True

@@ -150,7 +150,7 @@ def locate_cell(problem: Problem) -> Cell:
     act = problem.network.activation
     grid = []
     ties: list[Tie] = []
-    margin: Fraction | None = None
+    margin: fmpq | None = None
     margin_at: tuple[int, int, int] | None = None
     for j, z in enumerate(trace.pre_activations, start=1):
         layer = []
@@ -161,12 +161,13 @@ def locate_cell(problem: Problem) -> Cell:
                 neuron.append(location.piece)
                 if location.breakpoint is not None:
                     ties.append(Tie(j, r, i, location.breakpoint))
-                distance = act.distance_to_breakpoint(value)
+                distance = act.distance_fmpq(value)
                 if distance is not None and (margin is None or distance < margin):
                     margin, margin_at = distance, (j, r, i)
             layer.append(tuple(neuron))
         grid.append(tuple(layer))
-    return Cell(tuple(grid), margin, margin_at, tuple(ties))
+    exact = None if margin is None else to_fraction(margin)
+    return Cell(tuple(grid), exact, margin_at, tuple(ties))
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,13 @@ class Activation:
         near = [self.breakpoints[j] for j in (k - 1, k) if 0 <= j < len(self.breakpoints)]
         return min(abs(zf - p) for p in near)
 
+    def distance_fmpq(self, z: fmpq) -> fmpq | None:
+        """:meth:`distance_to_breakpoint` in python-flint rationals (no Fraction per call)."""
+        if not self.breakpoints:
+            return None
+        k = bisect.bisect_left(self._bp_fmpq, z)
+        return min(abs(z - self._bp_fmpq[j]) for j in (k - 1, k) if 0 <= j < len(self._bp_fmpq))
+
     def piece_bounds(self, piece: int) -> tuple[Fraction | None, Fraction | None]:
         """The open interval of piece ``piece`` as (lower, upper); None stands for infinity."""
         if not 0 <= piece < self.num_pieces:

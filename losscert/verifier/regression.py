@@ -138,18 +138,26 @@ def _least_squares(
 
     Its first-order condition: (sum_Q x x^T) w = sum_Q y x - sum_{not Q} linear_i x.
     """
+    # sums over samples as python-flint matrix products (Fraction loops cost n d^2 gcds)
     size = len(inputs[0])
+    rows_q = [[to_fmpq(v) for v in x] for x, q in zip(inputs, quadratic, strict=True) if q]
+    rows_l = [[to_fmpq(v) for v in x] for x, q in zip(inputs, quadratic, strict=True) if not q]
+    rhs_q = _column_sum(rows_q, [y for y, q in zip(targets, quadratic, strict=True) if q], size)
+    rhs_l = _column_sum(rows_l, [v for v, q in zip(linear, quadratic, strict=True) if not q], size)
     gram = [[Fraction(0)] * size for _ in range(size)]
-    rhs = [Fraction(0)] * size
-    for x, y, q, lin in zip(inputs, targets, quadratic, linear, strict=True):
-        for a in range(size):
-            if q:
-                rhs[a] += y * x[a]
-                for b in range(size):
-                    gram[a][b] += x[a] * x[b]
-            else:
-                rhs[a] -= lin * x[a]
+    if rows_q:
+        x_q = fmpq_mat(rows_q)
+        gram = [[to_fraction(v) for v in row] for row in (x_q.transpose() * x_q).tolist()]
+    rhs = [a - b for a, b in zip(rhs_q, rhs_l, strict=True)]
     return _solve_any(gram, rhs)
+
+
+def _column_sum(rows: list[list[Any]], weights: list[Fraction], size: int) -> list[Fraction]:
+    """sum_i weights_i rows_i, exactly."""
+    if not rows:
+        return [Fraction(0)] * size
+    total = fmpq_mat([[to_fmpq(v) for v in weights]]) * fmpq_mat(rows)
+    return [to_fraction(v) for v in total.entries()]
 
 
 def _huber(

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
 
+import numpy as np
+
+from losscert.model.forward import float_view, forward_float
+from losscert.model.loss import Loss
 from losscert.model.problem import Problem
 from losscert.verifier.regression import AffineFit
 
@@ -102,8 +106,10 @@ def find_witness(
     names = net.parameter_names()
     base = net.parameter_vector()
     d_x = net.input_dim
-    eps = Fraction(1)
-    for _ in range(MAX_HALVINGS):
+    spare_in = [lam * v[c] for c in range(d_x)], p_b - lam * tau
+    first = _first_float_drop(problem, fit.risk, spare, spare_in, direction)
+    eps = Fraction(1, 2**first)
+    for _ in range(first, MAX_HALVINGS):
         theta = list(base)
         for c in range(d_x):
             theta[names.index(f"W1_{spare}_{c}")] = lam * v[c]
@@ -115,6 +121,51 @@ def find_witness(
             return Witness(theta, risk, eps, tau, b)
         eps /= 2
     return None
+
+
+FLOAT_MARGIN = 1e-9
+
+
+def _first_float_drop(
+    problem: Problem,
+    stage1_risk: Fraction,
+    spare: int,
+    spare_in: tuple[list[Fraction], Fraction],
+    direction: list[Fraction],
+) -> int:
+    """The first k whose eps = 2^-k gives a float risk clearly below R(theta*), or 0.
+
+    Search only: it lets the exact loop skip the halvings that floats show are not lower (each
+    exact one is a whole forward pass); every candidate is still replayed exactly, and 0 (start
+    at eps = 1) is returned when floats cannot tell or the loss has no float form here.
+    """
+    params, bps, slopes, intercepts = float_view(problem.network)
+    if len(params) < 2:
+        return 0
+    x, y = problem.data.to_numpy()
+    params[0][0][spare, :] = [float(w) for w in spare_in[0]]
+    params[0][1][spare] = float(spare_in[1])
+    floor = float(stage1_risk) - FLOAT_MARGIN * (1 + abs(float(stage1_risk)))
+    for k in range(MAX_HALVINGS):
+        for r, e in enumerate(direction):
+            params[1][0][r, spare] = float(e) * 2.0**-k
+        with np.errstate(all="ignore"):
+            risk = _float_risk(problem.loss, forward_float(params, bps, slopes, intercepts, x), y)
+        if risk is None:
+            return 0
+        if risk < floor:
+            return k
+    return 0
+
+
+def _float_risk(loss: Loss, f: np.ndarray, y: np.ndarray) -> float | None:
+    r = f - y
+    per = {
+        "squared": lambda: (r**2).sum(),
+        "squared_half": lambda: (r**2).sum() / 2,
+        "absolute": lambda: np.abs(r).sum(),
+    }.get(loss.kind)
+    return None if per is None else float(per()) / len(y)
 
 
 def _breakpoint(act) -> int:  # type: ignore[no-untyped-def]
