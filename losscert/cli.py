@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
-from losscert.backends.smt import rerun_delegated_steps
+from losscert.backends.smt import open_gaps, rerun_gap_queries, statuses
 from losscert.checker import check_certificate
 from losscert.encodings.arrangement import NeuronRegion, iter_neuron_patterns
 from losscert.encodings.cell_counts import CellCounts, cell_counts, hidden_layer_data
@@ -613,11 +613,15 @@ def _check(args: argparse.Namespace) -> int:
         result = check_certificate(path)
         entry: dict[str, object] = {"file": path, **result.as_dict()}
         if args.solvers and result.valid:
-            reruns = rerun_delegated_steps(path, timeout=args.timeout)
+            reruns = statuses(rerun_gap_queries(result, timeout=args.timeout))
             entry["solver_reruns"] = reruns
-            if any(answer != "unsat" for step in reruns.values() for answer in step.values()):
+            entry["open_gaps"] = unclosed = open_gaps(reruns)
+            if unclosed:  # fail closed: a gap the solvers did not close is no proof
                 entry["status"] = "invalid"
-                entry["message"] = f"{result.message}; a solver did not confirm unsat: {reruns}"
+                entry["message"] = (
+                    f"{result.claim} not established: {len(unclosed)} of {len(reruns)} SMT "
+                    "queries not confirmed unsat by every solver:\n  " + "\n  ".join(unclosed)
+                )
         if entry["status"] != "valid":
             status = EXIT_CLAIM_FAILED if entry["status"] == "invalid" else EXIT_BAD_INPUT
         results.append(entry)
