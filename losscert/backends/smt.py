@@ -7,26 +7,24 @@ solver. The solvers of one step run side by side.
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from losscert.backends.base import SmtAnswer, SolverAdapter
 from losscert.backends.cvc5_adapter import Cvc5Adapter
 from losscert.backends.z3_adapter import Z3Adapter
+from losscert.checker import CheckResult, check_certificate
 from losscert.errors import InputError
 
 __all__ = [
     "ADAPTERS",
     "SmtAnswer",
+    "open_gaps",
     "rerun_delegated_answers",
     "rerun_delegated_steps",
+    "rerun_gap_queries",
     "solve_with_all",
 ]
-
-DELEGATED_KINDS = ("delegated_smt", "smt_no_lower_point")
-"""Certificate step kinds whose SMT-LIB text the solvers answered (the checker's trust gaps)."""
 
 ADAPTERS: dict[str, type[SolverAdapter]] = {"z3": Z3Adapter, "cvc5": Cvc5Adapter}
 """Solver name -> adapter class: the solvers `losscert check --solvers` re-runs."""
@@ -44,36 +42,61 @@ def solve_with_all(text: str, timeout: float) -> dict[str, SmtAnswer]:
         return {name: future.result() for name, future in futures.items()}
 
 
-def _delegated_steps(path: Path) -> list[dict[str, Any]]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the certificate: {exc}") from exc
-    evidence = document.get("evidence", []) if isinstance(document, dict) else []
-    return [s for s in evidence if isinstance(s, dict) and s.get("kind") in DELEGATED_KINDS]
+def rerun_gap_queries(
+    result: CheckResult, *, timeout: float = 60.0
+) -> dict[str, dict[str, SmtAnswer]]:
+    """{query label: {solver name: answer}} for every query a trust gap of ``result`` rests on.
+
+    The queries are the ones the checker verified (``result.gap_queries``), so every step kind
+    that carries a trust gap is covered: ``delegated_smt`` and ``smt_no_lower_point`` (labelled
+    by step id) and each query of ``smt_boundary_no_lower_point`` (labelled
+    ``step.queries[k] (sides ...)``). A gap with no query text is answered "error" by every solver:
+    it cannot be closed. Raises :class:`InputError` for a result that is not valid.
+    """
+    if not result.valid:
+        raise InputError(f"only a valid certificate has trust gaps to close: {result.status}")
+    out: dict[str, dict[str, SmtAnswer]] = {}
+    for step_id, label, text in result.gap_queries:
+        if text:
+            out[label] = solve_with_all(text, timeout)
+        else:
+            why = f"step {step_id!r}: a trust gap with no SMT query to re-run"
+            out[label] = {n: c().answer("error", why) for n, c in ADAPTERS.items()}
+    return out
 
 
 def rerun_delegated_answers(
     path: str | Path, *, timeout: float = 60.0
 ) -> dict[str, dict[str, SmtAnswer]]:
-    """{step id: {solver name: answer}} for every delegated_smt step of the certificate at ``path``.
+    """:func:`rerun_gap_queries` for the certificate at ``path``, checked first.
 
-    A step whose ``smtlib`` is not a string is answered "error" by every solver. Raises
-    :class:`InputError` if the file is not readable JSON.
+    Raises :class:`InputError` if the checker does not find the file valid (its message kept).
     """
-    out: dict[str, dict[str, SmtAnswer]] = {}
-    for step in _delegated_steps(Path(path)):
-        text = step.get("smtlib")
-        if isinstance(text, str):
-            out[str(step.get("id"))] = solve_with_all(text, timeout)
-        else:
-            why = f"step {step.get('id')!r}: smtlib is {type(text).__name__}, not a string"
-            out[str(step.get("id"))] = {n: c().answer("error", why) for n, c in ADAPTERS.items()}
-    return out
+    result = check_certificate(path)
+    if not result.valid:
+        raise InputError(f"{path}: {result.status}: {result.message}")
+    return rerun_gap_queries(result, timeout=timeout)
 
 
 def rerun_delegated_steps(path: str | Path, *, timeout: float = 60.0) -> dict[str, dict[str, str]]:
-    """{step id: {solver name: status}}; a status is "sat", "unsat", "unknown", "unavailable" or
-    "error", and only "unsat" confirms a step. See :func:`rerun_delegated_answers` for reasons."""
+    """{query label: {solver name: status}}; a status is "sat", "unsat", "unknown", "unavailable"
+    or "error", and only "unsat" confirms a query. See :func:`rerun_delegated_answers`."""
     answers = rerun_delegated_answers(path, timeout=timeout)
-    return {sid: {name: a.status for name, a in step.items()} for sid, step in answers.items()}
+    return statuses(answers)
+
+
+def statuses(answers: dict[str, dict[str, SmtAnswer]]) -> dict[str, dict[str, str]]:
+    return {label: {name: a.status for name, a in step.items()} for label, step in answers.items()}
+
+
+def open_gaps(reruns: dict[str, dict[str, str]]) -> list[str]:
+    """One line per query that the re-run did not close (every solver must answer unsat):
+    "refuted" when a solver answered sat, else "not closed" with the solvers' statuses."""
+    lines = []
+    for label, answers in reruns.items():
+        if answers and all(status == "unsat" for status in answers.values()):
+            continue
+        shown = ", ".join(f"{name} {status}" for name, status in answers.items()) or "no solver"
+        what = "refuted" if "sat" in answers.values() else "not closed"
+        lines.append(f"{label}: {what} ({shown})")
+    return lines

@@ -73,7 +73,17 @@ def check_document(document: Any, base_dir: Path = Path(".")) -> CheckResult:
     gaps = tuple(s.facts["trust_gap"] for s in done.values() if "trust_gap" in s.facts)
     message = f"{claim} holds ({len(done)} steps checked"
     message += f", {len(gaps)} trust gap{'s' if len(gaps) != 1 else ''})" if gaps else ")"
-    return CheckResult("valid", claim, message, gaps, len(done))
+    return CheckResult("valid", claim, message, gaps, len(done), _gap_queries(done))
+
+
+def _gap_queries(done: Steps) -> tuple[tuple[str, str, str], ...]:
+    """Every query a trust gap rests on; a gap step that names none gets one empty entry."""
+    out: list[tuple[str, str, str]] = []
+    for step in done.values():
+        if "trust_gap" in step.facts:
+            queries = step.facts.get("smt_queries") or ((step.id, ""),)
+            out.extend((step.id, label, text) for label, text in queries)
+    return tuple(out)
 
 
 def minor_needed(claim: str, evidence: list[dict[str, Any]]) -> int:

@@ -50,6 +50,10 @@ class CheckResult:
     message: str
     trust_gaps: tuple[str, ...] = field(default=())
     steps_checked: int = 0
+    gap_queries: tuple[tuple[str, str, str], ...] = field(default=())
+    """(step id, label, SMT-LIB text) of every query a trust gap rests on, as verified to be the
+    text the certificate holds; a gap step without one is listed with the text "" (it cannot be
+    re-run, so it can never be closed)."""
 
     @property
     def valid(self) -> bool:

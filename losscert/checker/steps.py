@@ -158,6 +158,7 @@ def check_smt_boundary(
         )
     seen = set()
     gaps = []
+    texts: list[tuple[str, str]] = []
     for q, query in enumerate(queries):
         where = f"{sid}.queries[{q}]"
         query = exact_keys(query, where, {"sides", "smtlib", "solvers"})
@@ -187,9 +188,11 @@ def check_smt_boundary(
             sid,
         )
         gaps.append(gap["trust_gap"])
+        texts.append((f"{sid}.queries[{q}] (sides {sides})", query["smtlib"]))
     return {
         "radius": rho,
         "trust_gap": f"{sid}: {len(gaps)} SMT queries (one per adjacent cell), each unsat for two solvers",
+        "smt_queries": tuple(texts),
     }
 
 
@@ -434,7 +437,10 @@ def check_delegated_smt(
             expected=">= 2",
             derived=len(unsat),
         )
-    return {"trust_gap": f"{sid}: {statement} (answered unsat by {', '.join(sorted(unsat))})"}
+    return {
+        "trust_gap": f"{sid}: {statement} (answered unsat by {', '.join(sorted(unsat))})",
+        "smt_queries": ((sid, text),),  # what `check --solvers` re-runs to close the gap
+    }
 
 
 # --- paths (sections 3.10-3.12) ------------------------------------------------------------
@@ -549,7 +555,12 @@ def check_smt_no_lower_point(
     gap = check_delegated_smt(
         problem, {**step, "statement": "no lower point in the box"}, done, sid
     )
-    return {"radius": rho, "trust_gap": gap["trust_gap"], "cell": cell.id}
+    return {
+        "radius": rho,
+        "trust_gap": gap["trust_gap"],
+        "smt_queries": gap["smt_queries"],
+        "cell": cell.id,
+    }
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     check.add_argument(
         "--solvers",
         action="store_true",
-        help="also re-run z3 and cvc5 on every delegated SMT step (closes those trust gaps)",
+        help="also re-run z3 and cvc5 on every SMT query a trust gap rests on (closes those gaps)",
     )
     check.add_argument(
         "--timeout",
@@ -43,13 +43,17 @@ def run(args: argparse.Namespace) -> int:
         result = check_certificate(path)
         entry: dict[str, object] = {"file": path, **result.as_dict()}
         if args.solvers and result.valid:
-            from losscert.backends.smt import rerun_delegated_steps
+            from losscert.backends.smt import open_gaps, rerun_gap_queries, statuses
 
-            reruns = rerun_delegated_steps(path, timeout=args.timeout)
+            reruns = statuses(rerun_gap_queries(result, timeout=args.timeout))
             entry["solver_reruns"] = reruns
-            if any(answer != "unsat" for step in reruns.values() for answer in step.values()):
+            entry["open_gaps"] = unclosed = open_gaps(reruns)
+            if unclosed:  # fail closed: a gap the solvers did not close is no proof
                 entry["status"] = "invalid"
-                entry["message"] = f"{result.message}; a solver did not confirm unsat: {reruns}"
+                entry["message"] = (
+                    f"{result.claim} not established: {len(unclosed)} of {len(reruns)} SMT "
+                    "queries not confirmed unsat by every solver:\n  " + "\n  ".join(unclosed)
+                )
         if entry["status"] != "valid":
             status = EXIT_CLAIM_FAILED if entry["status"] == "invalid" else EXIT_BAD_INPUT
         results.append(entry)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import zipfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,14 @@ from typing import Any
 import numpy as np
 
 from losscert.errors import InputError
+from losscert.io.npz_files import npz_keys, read_npz_arrays
 from losscert.model.dataset import Dataset
 from losscert.model.rationals import parse_matrix, parse_rational
 
 Rows = list[list[Fraction]]
+
+MAX_CSV_BYTES = 64 * 1024 * 1024
+"""The largest CSV data file read."""
 
 
 def sha256_of(path: Path) -> str:
@@ -50,6 +53,11 @@ def read_csv(path: Path, label_columns: Any, where: str) -> tuple[Rows, Rows]:
     (header needed) or indices.
     """
     try:
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise InputError(
+                f"{where}.file: {path} has {size} bytes, beyond the limit of {MAX_CSV_BYTES}"
+            )
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             table = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
@@ -76,8 +84,8 @@ def read_csv(path: Path, label_columns: Any, where: str) -> tuple[Rows, Rows]:
                 f"{where}.file: {path} line {line} has {len(row)} columns, expected {width}"
             )
         place = f"{where}: {path.name} line {line}"
-        xs.append([parse_rational(row[c], f"{place} column {c + 1}") for c in inputs_at])
-        ys.append([parse_rational(row[c], f"{place} column {c + 1}") for c in labels_at])
+        xs.append([parse_rational(row[c].strip(), f"{place} column {c + 1}") for c in inputs_at])
+        ys.append([parse_rational(row[c].strip(), f"{place} column {c + 1}") for c in labels_at])
     return xs, ys
 
 
@@ -91,20 +99,8 @@ def read_npz(
     denominator: int | None,
 ) -> tuple[Rows, Rows]:
     """Inputs (n x d_X) and labels (n x d_Y or n) from two arrays of an ``.npz`` file."""
-    try:
-        with path.open("rb") as handle:  # our handle, so that it is closed on every path
-            archive = np.load(handle, allow_pickle=False)
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise InputError(
-                    f"{where}.file: {path} holds a single .npy array, not an .npz archive"
-                )
-            with archive:
-                files = list(archive.files)
-                arrays = {key: archive[key] for key in (inputs_key, labels_key) if key in files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputError(
-            f"{where}.file: cannot read {path} as .npz without pickles: {exc}"
-        ) from exc
+    arrays = read_npz_arrays(path, (inputs_key, labels_key), where)
+    files = npz_keys(path, where) if len(arrays) < 2 else []
     for key, field in ((inputs_key, "inputs"), (labels_key, "labels")):
         if key not in arrays:
             raise InputError(f"{where}.{field}: {path} has no array {key!r} (it has {files})")
@@ -137,7 +133,7 @@ def _is_header(row: list[str], where: str) -> bool:
     numeric = []
     for cell in row:
         try:
-            parse_rational(cell, where)
+            parse_rational(cell.strip(), where)  # spaces around a cell are not part of it
             numeric.append(True)
         except InputError:
             numeric.append(False)

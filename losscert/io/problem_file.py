@@ -7,7 +7,6 @@ the field and the bad value. See the README, section "Problem files", for the la
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from losscert.errors import InputError
 from losscert.io.data_files import check_sha256, read_csv, read_npz
-from losscert.io.json_files import write_json_atomic
+from losscert.io.json_files import read_json_file, write_json_atomic
 from losscert.model.activation import PRESETS, Activation
 from losscert.model.dataset import Dataset
 from losscert.model.loss import LOSS_KINDS, Loss, make_loss
@@ -72,19 +71,8 @@ class _Numbers:
 def read_problem(path: str | Path) -> Problem:
     """Read and validate a problem file; InputError names the file, field and value on failure."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{file}: cannot read the problem file: {exc}") from exc
-    try:
-        document = json.loads(text, parse_constant=_nonfinite_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{file}: not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno} "
-            f"column {exc.colno}"
-        ) from exc
-    except RecursionError as exc:
-        raise InputError(f"{file}: the JSON is nested too deeply to be a problem file") from exc
+    # NaN / Infinity are read as floats so that the field holding one is named in the error
+    document = read_json_file(file, "problem file", allow_constants=True)
     return problem_from_dict(document, source=str(file), base_dir=file.parent)
 
 
@@ -169,12 +157,6 @@ def activation_to_spec(activation: Activation) -> Any:
 
 
 # --- sections ------------------------------------------------------------------------------------
-
-
-def _nonfinite_constant(name: str) -> float:
-    """JSON's NaN / Infinity become float NaN / inf, so that the field that holds one is named
-    in the error (parse_rational rejects non-finite values wherever they appear)."""
-    return float(name)
 
 
 def _float_policy(spec: Any, source: str) -> _Numbers:

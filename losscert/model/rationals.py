@@ -22,9 +22,18 @@ from losscert.errors import InputError
 
 RationalLike = int | Fraction | fmpq | str
 
-MAX_DECIMAL_EXPONENT = 10_000
-"""Decimal strings like "1e10000000" would take seconds to expand; such exponents are refused."""
-_EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)\s*$")
+MAX_NUMBER_CHARS = 4_000
+"""The longest number text read (as in certificates: below Python's 4,300-digit limit)."""
+MAX_NUMBER_DIGITS = 4_000
+"""The most decimal digits of the numerator and of the denominator of a number read."""
+MAX_DECIMAL_EXPONENT = 1_000
+"""The largest |e| of a decimal string "...e<e>"."""
+
+# The number grammar (README "Numbers"), ASCII only: no spaces, underscores or other digits.
+#   exact:   [+-]? digits ( "/" digits )?            (certificates allow this form only)
+#   decimal: [+-]? ( digits ( "." digits? )? | "." digits ) ( [eE] [+-]? digits )?
+_EXACT = re.compile(r"([+-]?)([0-9]+)(?:/([0-9]+))?")
+_DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
 
 
 def parse_rational(
@@ -39,8 +48,12 @@ def parse_rational(
     """
     if isinstance(value, bool):
         raise InputError(f"{where}: expected a rational number, got the boolean {value!r}")
-    if isinstance(value, int | Fraction):
-        return Fraction(value)
+    if isinstance(value, int):
+        return _within_digit_limit(
+            Fraction(value), f"an integer of {value.bit_length()} bits", where
+        )
+    if isinstance(value, Fraction):
+        return value
     if isinstance(value, fmpq):
         return Fraction(int(value.p), int(value.q))
     if isinstance(value, float):
@@ -65,29 +78,47 @@ def parse_rational(
 
 
 def _parse_rational_string(text: str, where: str) -> Fraction:
-    stripped = text.strip()
-    if stripped.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
-        raise InputError(f"{where}: {text!r} is not a finite rational number")
-    exponent = _EXPONENT.search(stripped)
-    if exponent and _exponent_too_large(exponent.group(1)):
+    """The number grammar above, with its limits; InputError names the place and the rule."""
+    if len(text) > MAX_NUMBER_CHARS:
         raise InputError(
-            f"{where}: the exponent of {text[:40]!r} is beyond +-{MAX_DECIMAL_EXPONENT}; write the "
-            'number as "p/q" if you really mean it'
+            f"{where}: a number of {len(text)} characters is beyond the limit of {MAX_NUMBER_CHARS}"
         )
-    try:
-        return Fraction(stripped)
-    except (ValueError, ZeroDivisionError) as exc:
-        raise InputError(
-            f'{where}: cannot read {text!r} as a rational number (use "p/q" or a decimal string)'
-        ) from exc
-
-
-def _exponent_too_large(digits: str) -> bool:
-    magnitude = digits.lstrip("+-").lstrip("0")
-    return (
-        len(magnitude) > len(str(MAX_DECIMAL_EXPONENT))
-        or int(magnitude or "0") > MAX_DECIMAL_EXPONENT
+    exact = _EXACT.fullmatch(text)
+    if exact:
+        sign, numerator, denominator = exact.groups()
+        if denominator is not None and int(denominator) == 0:
+            raise InputError(f"{where}: cannot read {text!r}: the denominator is 0")
+        value = Fraction(int(sign + numerator), int(denominator or 1))
+        return _within_digit_limit(value, text, where)
+    decimal = _DECIMAL.fullmatch(text)
+    if decimal and (decimal.group(2) or decimal.group(3)):
+        sign, whole, fraction, exponent = decimal.groups()
+        power = int(exponent) if exponent and len(exponent) <= 8 else 0
+        if exponent and (len(exponent) > 8 or abs(power) > MAX_DECIMAL_EXPONENT):
+            raise InputError(
+                f"{where}: the exponent of {text[:40]!r} is beyond +-{MAX_DECIMAL_EXPONENT}; write "
+                'the number as "p/q" if you really mean it'
+            )
+        fraction = fraction or ""
+        value = Fraction(int(sign + (whole or "0") + fraction), 10 ** len(fraction))
+        value *= Fraction(10) ** power
+        return _within_digit_limit(value, text, where)
+    if text.strip().lower().lstrip("+-") in {"nan", "inf", "infinity"}:
+        raise InputError(f"{where}: {text!r} is not a finite rational number")
+    raise InputError(
+        f'{where}: cannot read {text[:60]!r} as a rational number: write "p/q" or a decimal '
+        'such as "-0.125" or "1e-3" (ASCII digits, no spaces or underscores)'
     )
+
+
+def _within_digit_limit(value: Fraction, text: str, where: str) -> Fraction:
+    bound = 10**MAX_NUMBER_DIGITS
+    if abs(value.numerator) >= bound or value.denominator >= bound:
+        raise InputError(
+            f"{where}: {text[:40]!r} has more than {MAX_NUMBER_DIGITS} digits in its numerator "
+            "or denominator, beyond the limit"
+        )
+    return value
 
 
 def float_to_rational(value: float, where: str, *, denominator: int | None = None) -> Fraction:

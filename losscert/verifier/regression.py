@@ -25,7 +25,7 @@ from typing import Any
 from flint import fmpq_mat
 
 from losscert.backends.highs_adapter import HighsAdapter, LinearProgram
-from losscert.encodings.exact_linear import solve_with_free
+from losscert.encodings.exact_linear import nullspace_basis, solve_with_free
 from losscert.errors import UnsupportedError
 from losscert.model.dataset import Dataset
 from losscert.model.loss import Loss
@@ -163,33 +163,106 @@ def _column_sum(rows: list[list[Any]], weights: list[Fraction], size: int) -> li
 def _huber(
     inputs: list[list[Fraction]], targets: list[Fraction], delta: Fraction
 ) -> list[Fraction]:
-    regions: list[int] | None = None  # 0: quadratic, +1 / -1: the linear part on that side
+    """Active set with exact line search: from w, the regions of the residuals (quadratic part,
+    or the linear part on one side) give a convex quadratic model M with the gradient of R_lin at
+    w; the step goes towards M's minimiser, or along the negative gradient when M has none (its
+    normal equations read G w = c with c outside the range of G, e.g. no sample on the quadratic
+    part and unbalanced linear parts). Either is a descent direction while the gradient is not
+    zero, and R_lin is convex and piecewise quadratic, so the minimum on that line is found
+    exactly: R_lin strictly decreases every round. Returns when the gradient is exactly zero.
+    """
     w = _least_squares(inputs, targets, [True] * len(targets), [Fraction(0)] * len(targets))
     for _ in range(MAX_ACTIVE_SET_ROUNDS):
-        residuals = [
-            sum((a * b for a, b in zip(w, x, strict=True)), Fraction(0)) - y
-            for x, y in zip(inputs, targets, strict=True)
-        ]
-        new = [0 if abs(r) <= delta else (1 if r > 0 else -1) for r in residuals]
-        gradient = [
-            sum(
-                (
-                    (r if s == 0 else delta * s) * x[a]
-                    for r, s, x in zip(residuals, new, inputs, strict=True)
-                ),
-                Fraction(0),
-            )
-            for a in range(len(w))
-        ]
+        residuals = _residuals(inputs, targets, w)
+        gradient = _huber_gradient(inputs, residuals, delta)
         if all(v == 0 for v in gradient):
             return w
-        if new == regions:
-            break
-        regions = new
-        w = _least_squares(inputs, targets, [s == 0 for s in new], [delta * s for s in new])
+        regions = [0 if abs(r) <= delta else (1 if r > 0 else -1) for r in residuals]
+        try:
+            target = _least_squares(
+                inputs, targets, [s == 0 for s in regions], [delta * s for s in regions]
+            )
+            direction = [t - v for t, v in zip(target, w, strict=True)]
+        except ArithmeticError:  # the model is unbounded below along its null space
+            direction = _null_space_descent(inputs, [s == 0 for s in regions], gradient)
+        w = _huber_line_search(inputs, targets, delta, w, direction)
     raise UnsupportedError(
-        "the exact Huber active-set iteration did not settle; no certified minimiser"
+        f"the exact Huber active-set iteration did not settle in {MAX_ACTIVE_SET_ROUNDS} rounds; "
+        "no certified minimiser"
     )
+
+
+def _null_space_descent(
+    inputs: list[list[Fraction]], quadratic: list[bool], gradient: list[Fraction]
+) -> list[Fraction]:
+    """-gradient projected onto {d : d . x_i = 0 for every quadratic sample}: the residuals on
+    the quadratic part stay, the linear parts decrease until one of them reaches its kink. Not
+    zero when the model's normal equations are inconsistent (the gradient leaves their range)."""
+    rows = [x for x, q in zip(inputs, quadratic, strict=True) if q]
+    basis = nullspace_basis(rows, len(gradient))
+    gram = [[_dot(u, v) for v in basis] for u in basis]
+    coefficients = _solve_any(gram, [-_dot(u, gradient) for u in basis])
+    return [
+        sum((c * u[a] for c, u in zip(coefficients, basis, strict=True)), Fraction(0))
+        for a in range(len(gradient))
+    ]
+
+
+def _residuals(
+    inputs: list[list[Fraction]], targets: list[Fraction], w: list[Fraction]
+) -> list[Fraction]:
+    return [_dot(w, x) - y for x, y in zip(inputs, targets, strict=True)]
+
+
+def _huber_gradient(
+    inputs: list[list[Fraction]], residuals: list[Fraction], delta: Fraction
+) -> list[Fraction]:
+    """sum_i psi(r_i) x_i with psi(r) = r clipped to [-delta, delta]."""
+    psi = [_clip(r, -delta, delta) for r in residuals]
+    return [
+        sum((g * x[a] for g, x in zip(psi, inputs, strict=True)), Fraction(0))
+        for a in range(len(inputs[0]))
+    ]
+
+
+def _huber_line_search(
+    inputs: list[list[Fraction]],
+    targets: list[Fraction],
+    delta: Fraction,
+    w: list[Fraction],
+    direction: list[Fraction],
+) -> list[Fraction]:
+    """The exact minimiser of t -> R_lin(w + t d), t >= 0, for a descent direction d.
+
+    phi'(t) = sum_i a_i psi(r_i + t a_i) (a_i = d . x_i) is continuous, non-decreasing and
+    linear between the t where some r_i + t a_i = +-delta; it is negative at 0 and equal to
+    delta sum |a_i| > 0 beyond every such t. So walk those t in order and interpolate the zero.
+    """
+    residuals = _residuals(inputs, targets, w)
+    slopes = [_dot(direction, x) for x in inputs]
+
+    def derivative(t: Fraction) -> Fraction:
+        return sum(
+            (a * _clip(r + t * a, -delta, delta) for r, a in zip(residuals, slopes, strict=True)),
+            Fraction(0),
+        )
+
+    kinks = sorted(
+        {
+            (edge - r) / a
+            for r, a in zip(residuals, slopes, strict=True)
+            if a
+            for edge in (delta, -delta)
+        }
+    )
+    low, low_value = Fraction(0), derivative(Fraction(0))
+    for t in (k for k in kinks if k > 0):
+        value = derivative(t)
+        if value >= 0:
+            step = low + (t - low) * (-low_value) / (value - low_value)
+            return [v + step * d for v, d in zip(w, direction, strict=True)]
+        low, low_value = t, value
+    raise ArithmeticError("not a descent direction of a bounded convex function")
 
 
 # --- absolute and hinge: a float LP, then an exact certificate ------------------------------------

@@ -905,7 +905,13 @@ def test_npz_object_array_is_refused_and_never_unpickled(tmp_path: Path) -> None
     inputs[0, 0] = _Booby(marker)
     inputs[1, 0] = 1
     write_npz(tmp_path, inputs=inputs, labels=np.array([0, 1]))
-    check(tmp_path, data_file_doc({"file": "data.npz"}), "data.file", "data.npz", "without pickles")
+    check(
+        tmp_path,
+        data_file_doc({"file": "data.npz"}),
+        "data.npz['inputs']",
+        "object",
+        "without pickles",
+    )
     assert not marker.exists(), "the object array was unpickled"
 
 
@@ -1028,7 +1034,6 @@ def test_float_input_applies_to_data_and_activation(tmp_path: Path) -> None:
         ("0.1", Fraction(1, 10)),
         ("-2/7", Fraction(-2, 7)),
         ("1e-3", Fraction(1, 1000)),
-        (" 3 ", Fraction(3)),
         ("6/4", Fraction(3, 2)),
         ("-0.125", Fraction(-1, 8)),
     ],
@@ -1212,7 +1217,7 @@ def test_csv_first_row_mixing_text_and_numbers_is_not_a_silent_header(tmp_path: 
 @pytest.mark.parametrize("text", ["1e10000000", "-2.5E+99999", "1e" + "9" * 5000])
 def test_huge_decimal_exponents_are_refused_quickly(tmp_path: Path, text: str) -> None:
     # Fraction("1e10000000") would spend seconds building 10^10^7; the reader refuses instead
-    check(tmp_path, with_number(text), FIELD, "exponent", "p/q")
+    check(tmp_path, with_number(text), FIELD, "beyond")
 
 
 def test_moderate_decimal_exponents_are_exact(tmp_path: Path) -> None:
