@@ -46,9 +46,13 @@ from losscert.verifier.cell_minimum import (
     witness_network,
 )
 from losscert.verifier.certificate import certified, new_certificate, rationals
+from losscert.verifier.point_bound import bound_at_point
 from losscert.verifier.verdict import Status, Verdict
 
 MAX_SUBSETS = 5000
+MAX_SIGN_NEURONS_1_0 = 16
+"""A version 1.0 checker accepts cell_global_min for at most this many neurons (it enumerates
+the 2^{d_1} sign vectors); one step over both signs of every pattern needs version 1.1."""
 """The most d_1-subsets of blocks the exact route solves (each one convex program)."""
 
 
@@ -59,7 +63,8 @@ class GlobalResult:
     ``verdict`` is about the problem's point (global_min PROVED, not_global_min REFUTED, or
     UNKNOWN). ``minimum`` is the certified global minimum when a witness attains the certified
     bound; ``lower_bound`` a certified lower bound on the risk of every network of this width
-    (of any width when ``route`` is "relaxation").
+    (of any width when ``route`` is "relaxation" or "point": the KKT conditions at the point
+    itself, no program solved).
     """
 
     verdict: Verdict
@@ -125,10 +130,13 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
             )
         patterns = [tuple(int(k or 0) for k in neuron) for neuron in cell.pieces[0]]
         both = sorted({Block(p, s) for p in patterns for s in (1, -1)})
-        relaxation = _minimise(problem, both)
+        risk = problem.risk()
+        at_point = bound_at_point(problem, both)  # no program when the point is KKT already
+        solved = at_point is None or at_point.bound < risk
+        relaxation = _minimise(problem, both) if solved else at_point
     except UnsupportedError as exc:
         return Verdict(Status.UNKNOWN, claim, reason="unsupported", detail=str(exc))
-    risk = problem.risk()
+    assert relaxation is not None
     bounds = [relaxation]
     if risk > relaxation.bound:
         if 2 ** len(patterns) > max_sign_vectors:
@@ -151,7 +159,7 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
             except UnsupportedError as exc:
                 return Verdict(Status.UNKNOWN, claim, reason="unsupported", detail=str(exc))
     lowest = min(b.bound for b in bounds)
-    programs = 1 + (len(bounds) if risk > relaxation.bound else 0)
+    programs = int(solved) + (len(bounds) if risk > relaxation.bound else 0)
     stats = {"cell_minimum_bound": lowest, "risk": risk, "programs": programs}
     if risk > lowest:
         return Verdict(
@@ -175,7 +183,10 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
         },
         *(block_bound_step(b, f"bound{i}") for i, b in enumerate(bounds)),
     ]
-    certificate = new_certificate(problem, claim, evidence, {"method": "cell convex programs"})
+    method = "cell convex programs" if solved else "KKT at the point"
+    certificate = new_certificate(problem, claim, evidence, {"method": method})
+    if len(bounds) == 1 and len(patterns) > MAX_SIGN_NEURONS_1_0:
+        certificate["minor"] = max(certificate.get("minor", 0), 1)  # the 1.1 one-step cover
     return certified(claim, Status.PROVED, certificate, **stats)
 
 
@@ -311,14 +322,20 @@ def certify_global_min(
             problem.data.input_rows(), list(net.activation.breakpoints), executor=executor
         )
         blocks = [Block(r.pattern, s) for r in arrangement.regions for s in (1, -1)]
-        say(f"{len(arrangement.regions)} patterns, {len(blocks)} blocks: solving the relaxation")
-        relaxation = _minimise(problem, blocks)
+        risk = problem.risk()
+        at_point = bound_at_point(problem, blocks) if route == "auto" else None
+        solved = at_point is None or at_point.bound < risk
+        if solved:
+            say(
+                f"{len(arrangement.regions)} patterns, {len(blocks)} blocks: solving the relaxation"
+            )
+        relaxation = _minimise(problem, blocks) if solved else at_point
     except UnsupportedError as exc:
         verdict = Verdict(Status.UNKNOWN, claim, reason="unsupported", detail=str(exc))
         return GlobalResult(verdict, None, None, None, 0, 0, "none")
+    assert relaxation is not None
     hidden, d_x = net.widths[1], net.input_dim
     regions = arrangement_step(arrangement, "regions")
-    risk = problem.risk()
     bound_certificate = new_certificate(
         problem,
         "global_lower_bound",
@@ -344,8 +361,8 @@ def certify_global_min(
             minimum=minimum,
             lower_bound=relaxation.bound,
             witness=witness,
-            programs=1,
-            route="relaxation",
+            programs=int(solved),
+            route="relaxation" if solved else "point",
         )
     # The relaxation uses more than d_1 blocks: one program per choice of d_1 blocks.
     size = min(hidden, len(blocks))
