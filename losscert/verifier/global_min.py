@@ -390,7 +390,9 @@ def certify_global_min(
     best: tuple[Fraction, Network] | None = None
     lowest: Fraction | None = None
     failed = 0
-    for index, subset in enumerate(combinations(blocks, size)):
+    early = route == "auto"  # the brute-force baseline solves every subset
+    attained = False
+    for index, subset in enumerate(combinations(_by_weight(blocks, relaxation), size)):
         if deadline is not None and time.perf_counter() > deadline:
             verdict = Verdict(
                 Status.UNKNOWN,
@@ -416,11 +418,15 @@ def certify_global_min(
         candidate = _attaining(problem, found, hidden, d_x)
         if candidate is not None and (best is None or found.bound < best[0]):
             best = (found.bound, candidate)
+        if early and candidate is not None and found.bound == relaxation.bound:
+            attained = True  # a width-d_1 network attains the bound proven for every width
+            count = index + 1
+            break
     lower: Fraction = relaxation.bound
-    if not failed and lowest is not None:
+    if not failed and lowest is not None and not attained:
         lower = max(lowest, relaxation.bound)
     exact = best[0] if best is not None and best[0] == lower else None
-    provable = not failed and lowest is not None and lowest >= risk
+    provable = not attained and not failed and lowest is not None and lowest >= risk
     verdict = _point_verdict(
         problem, provable, [regions, *steps], None if best is None else best[1], "subsets"
     )
@@ -439,6 +445,20 @@ def certify_global_min(
         programs=1 + count,
         route="subsets",
     )
+
+
+def _by_weight(blocks: list[Block], relaxation: BlockBound) -> list[Block]:
+    """The blocks in the order the exact route tries them: those the relaxation's solution
+    weighs most first (combinations of a list come out with its first entries first), so a
+    subset that attains the relaxation's bound tends to come early. Unchanged when the
+    relaxation has no exact solution to read."""
+    if relaxation.parts is None:
+        return blocks
+    weight = {
+        b: max((abs(v) for v in z), default=Fraction(0))
+        for b, z in zip(relaxation.blocks, relaxation.parts, strict=True)
+    }
+    return sorted(blocks, key=lambda b: -weight.get(b, Fraction(0)))
 
 
 def _attaining(problem: Problem, bound: BlockBound, hidden: int, d_x: int) -> Network | None:
