@@ -158,7 +158,9 @@ def cell_global_min(steps: Steps) -> str | None:
     """One hidden layer, one output: R(theta*) is the minimum of R over the closure of its cell.
 
     Every sign vector of the output weights puts the neurons into the blocks (pi_r, s_r); each
-    such set must lie inside one convex_lower_bound step whose bound is at least R(theta*).
+    such set must lie inside one convex_lower_bound step whose bound is at least R(theta*). One
+    step over both signs of every pattern covers them all at once (any width, since 1.1);
+    otherwise the 2^{d_1} sign vectors are enumerated (at most 16 neurons).
     """
     level = _risk_of_point(steps)
     if level is None:
@@ -169,9 +171,14 @@ def cell_global_min(steps: Steps) -> str | None:
         if b.facts["bound"] >= level
     ]
     for cell in _of_kind(steps, "cell"):
-        if len(cell.facts["pattern"]) != 1 or len(cell.facts["pattern"][0]) > MAX_SIGN_NEURONS:
+        if len(cell.facts["pattern"]) != 1:
             continue
         patterns = [tuple(p) for p in cell.facts["pattern"][0]]
+        every = {(p, s) for p in patterns for s in (1, -1)}
+        if any(every <= blocks for blocks in strong):  # since 1.1: one step, any width
+            return None
+        if len(patterns) > MAX_SIGN_NEURONS:
+            continue
         if all(
             any(
                 {(p, s) for p, s in zip(patterns, signs, strict=True)} <= blocks
@@ -181,8 +188,9 @@ def cell_global_min(steps: Steps) -> str | None:
         ):
             return None
     return (
-        "a cell step (one hidden layer, at most "
-        f"{MAX_SIGN_NEURONS} neurons) and, for every sign vector of the output weights, a "
+        "a cell step (one hidden layer) and a convex_lower_bound step with bound >= the risk "
+        "over both signs of every neuron's pattern, or (at most "
+        f"{MAX_SIGN_NEURONS} neurons), for every sign vector of the output weights, a "
         "convex_lower_bound step over the blocks (pattern_r, sign_r) with bound >= the risk"
     )
 

@@ -12,6 +12,7 @@ sum_b lambda_b . G_b z_b >= 0).
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from itertools import combinations
 from typing import Any
@@ -52,28 +53,62 @@ def _in_subdifferential(problem: Problem, y: Fraction, o: Fraction, g: Fraction)
     return min(-y, Fraction(0)) <= g <= max(-y, Fraction(0))
 
 
-def _rows(problem: Problem, pattern: list[int], sign: int) -> list[list[Fraction]]:
-    d = problem.widths[0]
-    rows = [[Fraction(0)] * (d + 1) + [Fraction(sign)]]
-    for x, k in zip(problem.inputs, pattern, strict=True):
-        xt = [*x, Fraction(1)]
+def _layout(problem: Problem, pattern: list[int]) -> list[tuple[int, int]]:
+    """Which constraint each cone row after the sign row is: (sample, +1 lower / -1 upper)."""
+    layout = []
+    for i, k in enumerate(pattern):
         lower, upper = problem.activation.bounds(k)
         if lower is not None:
-            rows.append([sign * a for a in xt] + [-sign * lower])
+            layout.append((i, 1))
         if upper is not None:
-            rows.append([-sign * a for a in xt] + [sign * upper])
-    return rows
+            layout.append((i, -1))
+    return layout
+
+
+def _combined(
+    problem: Problem, pattern: list[int], sign: int, lam: list[Fraction]
+) -> list[Fraction]:
+    """sum_r lambda_r G_r over the cone rows (only the rows with lambda_r != 0 are built)."""
+    d = problem.widths[0]
+    total = [Fraction(0)] * (d + 2)
+    total[d + 1] += sign * lam[0]
+    for (i, side), v in zip(_layout(problem, pattern), lam[1:], strict=True):
+        if not v:
+            continue
+        lower, upper = problem.activation.bounds(pattern[i])
+        for j, a in enumerate(problem.inputs[i]):
+            total[j] += side * sign * v * a
+        total[d] += side * sign * v
+        total[d + 1] -= side * sign * v * (lower if side > 0 else upper)
+    return total
 
 
 def _output_weights(problem: Problem, pattern: list[int], g: list[Fraction]) -> list[Fraction]:
-    """sum_i g_i M_i: the block's output map applied to g."""
+    """sum_i g_i M_i: the block's output map applied to g, summed per piece in integers over one
+    common denominator (one Fraction per entry, not one per product)."""
     d = problem.widths[0]
+    g_den = math.lcm(*(v.denominator for v in g))
+    g_int = [v.numerator * (g_den // v.denominator) for v in g]
+    x_den = math.lcm(*(a.denominator for x in problem.inputs for a in x))
     total = [Fraction(0)] * (d + 2)
     act = problem.activation
-    for x, k, gi in zip(problem.inputs, pattern, g, strict=True):
-        for j, a in enumerate([*x, Fraction(1)]):
-            total[j] += gi * act.slopes[k] * a
-        total[d + 1] += gi * act.intercepts[k]
+    by_piece: dict[int, list[int]] = {}
+    for i, k in enumerate(pattern):
+        by_piece.setdefault(k, []).append(i)
+    for k, samples in by_piece.items():
+        slope, intercept = act.slopes[k], act.intercepts[k]
+        if slope:
+            for j in range(d):
+                s = sum(
+                    g_int[i]
+                    * problem.inputs[i][j].numerator
+                    * (x_den // problem.inputs[i][j].denominator)
+                    for i in samples
+                )
+                total[j] += slope * Fraction(s, g_den * x_den)
+        plain = Fraction(sum(g_int[i] for i in samples), g_den)
+        total[d] += slope * plain
+        total[d + 1] += intercept * plain
     return total
 
 
@@ -104,6 +139,7 @@ def check_convex_lower_bound(
         raise Invalid("blocks: expected a non-empty list", step=sid)
     pieces = len(problem.activation.slopes)
     seen: set[tuple[tuple[int, ...], int]] = set()
+    targets: dict[tuple[int, ...], list[Fraction]] = {}
     for b, block in enumerate(blocks):
         where = f"{sid}.blocks[{b}]"
         if not isinstance(block, dict) or set(block) != {"pattern", "sign", "multipliers"}:
@@ -119,15 +155,14 @@ def check_convex_lower_bound(
         if key in seen:
             raise Invalid(f"{where}: the block appears twice", step=sid)
         seen.add(key)
-        rows = _rows(problem, pattern, sign)
-        lam = vector(block["multipliers"], f"{where}.multipliers", len(rows))
+        count = 1 + len(_layout(problem, pattern))
+        lam = vector(block["multipliers"], f"{where}.multipliers", count)
         if any(v < 0 for v in lam):
             raise Invalid(f"{where}.multipliers: must be >= 0", step=sid)
-        combined = [
-            sum((v * r[j] for v, r in zip(lam, rows, strict=True)), Fraction(0))
-            for j in range(len(rows[0]))
-        ]
-        target = _output_weights(problem, pattern, g)
+        combined = _combined(problem, pattern, sign, lam)
+        if key[0] not in targets:  # both signs of a pattern share its output map
+            targets[key[0]] = _output_weights(problem, pattern, g)
+        target = targets[key[0]]
         if combined != target:
             raise Invalid(
                 f"{where}: the multipliers do not combine the cone rows into the block's "

@@ -47,9 +47,13 @@ from losscert.verifier.cell_minimum import (
     witness_network,
 )
 from losscert.verifier.certificate import certified, new_certificate, rationals
+from losscert.verifier.point_bound import bound_at_point
 from losscert.verifier.verdict import Status, Verdict
 
 MAX_SUBSETS = 5000
+MAX_SIGN_NEURONS_1_0 = 16
+"""A version 1.0 checker accepts cell_global_min for at most this many neurons (it enumerates
+the 2^{d_1} sign vectors); one step over both signs of every pattern needs version 1.1."""
 """The most d_1-subsets of blocks the exact route solves (each one convex program)."""
 
 
@@ -60,7 +64,8 @@ class GlobalResult:
     ``verdict`` is about the problem's point (global_min PROVED, not_global_min REFUTED, or
     UNKNOWN). ``minimum`` is the certified global minimum when a witness attains the certified
     bound; ``lower_bound`` a certified lower bound on the risk of every network of this width
-    (of any width when ``route`` is "relaxation").
+    (of any width when ``route`` is "relaxation" or "point": the KKT conditions at the point
+    itself, no program solved).
     """
 
     verdict: Verdict
@@ -127,10 +132,13 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
             )
         patterns = [tuple(int(k or 0) for k in neuron) for neuron in cell.pieces[0]]
         both = sorted({Block(p, s) for p in patterns for s in (1, -1)})
-        relaxation = _minimise(problem, both)
+        risk = problem.risk()
+        at_point = bound_at_point(problem, both)  # no program when the point is KKT already
+        solved = at_point is None or at_point.bound < risk
+        relaxation = _minimise(problem, both) if solved else at_point
     except UnsupportedError as exc:
         return Verdict(Status.UNKNOWN, claim, reason="unsupported", detail=str(exc))
-    risk = problem.risk()
+    assert relaxation is not None
     bounds = [relaxation]
     if risk > relaxation.bound:
         if 2 ** len(patterns) > max_sign_vectors:
@@ -153,7 +161,7 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
             except UnsupportedError as exc:
                 return Verdict(Status.UNKNOWN, claim, reason="unsupported", detail=str(exc))
     lowest = min(b.bound for b in bounds)
-    programs = 1 + (len(bounds) if risk > relaxation.bound else 0)
+    programs = int(solved) + (len(bounds) if risk > relaxation.bound else 0)
     stats = {"cell_minimum_bound": lowest, "risk": risk, "programs": programs}
     if risk > lowest:
         return Verdict(
@@ -177,7 +185,10 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
         },
         *(block_bound_step(b, f"bound{i}") for i, b in enumerate(bounds)),
     ]
-    certificate = new_certificate(problem, claim, evidence, {"method": "cell convex programs"})
+    method = "cell convex programs" if solved else "KKT at the point"
+    certificate = new_certificate(problem, claim, evidence, {"method": method})
+    if len(bounds) == 1 and len(patterns) > MAX_SIGN_NEURONS_1_0:
+        certificate["minor"] = max(certificate.get("minor", 0), 1)  # the 1.1 one-step cover
     return certified(claim, Status.PROVED, certificate, **stats)
 
 
@@ -313,14 +324,20 @@ def certify_global_min(
             problem.data.input_rows(), list(net.activation.breakpoints), executor=executor
         )
         blocks = [Block(r.pattern, s) for r in arrangement.regions for s in (1, -1)]
-        say(f"{len(arrangement.regions)} patterns, {len(blocks)} blocks: solving the relaxation")
-        relaxation = _minimise(problem, blocks)
+        risk = problem.risk()
+        at_point = bound_at_point(problem, blocks) if route == "auto" else None
+        solved = at_point is None or at_point.bound < risk
+        if solved:
+            say(
+                f"{len(arrangement.regions)} patterns, {len(blocks)} blocks: solving the relaxation"
+            )
+        relaxation = _minimise(problem, blocks) if solved else at_point
     except UnsupportedError as exc:
         verdict = Verdict(Status.UNKNOWN, claim, reason="unsupported", detail=str(exc))
         return GlobalResult(verdict, None, None, None, 0, 0, "none")
+    assert relaxation is not None
     hidden, d_x = net.widths[1], net.input_dim
     regions = arrangement_step(arrangement, "regions")
-    risk = problem.risk()
     bound_certificate = new_certificate(
         problem,
         "global_lower_bound",
@@ -346,8 +363,8 @@ def certify_global_min(
             minimum=minimum,
             lower_bound=relaxation.bound,
             witness=witness,
-            programs=1,
-            route="relaxation",
+            programs=int(solved),
+            route="relaxation" if solved else "point",
         )
     # The relaxation uses more than d_1 blocks: one program per choice of d_1 blocks.
     size = min(hidden, len(blocks))
@@ -375,9 +392,11 @@ def certify_global_min(
     best: tuple[Fraction, Network] | None = None
     lowest: Fraction | None = None
     failed = 0
+    early = route == "auto"  # the brute-force baseline solves every subset
+    attained = False
     ticker = Progress(say, "global", count, unit="programs")
     try:
-        for index, subset in enumerate(combinations(blocks, size)):
+        for index, subset in enumerate(combinations(_by_weight(blocks, relaxation), size)):
             if deadline is not None and time.perf_counter() > deadline:
                 verdict = Verdict(
                     Status.UNKNOWN,
@@ -404,6 +423,10 @@ def certify_global_min(
             if candidate is not None and (best is None or found.bound < best[0]):
                 best = (found.bound, candidate)
             ticker.update(index + 1, None if best is None else _lowest_so_far(best[0]))
+            if early and candidate is not None and found.bound == relaxation.bound:
+                attained = True  # a width-d_1 network attains the bound proven for every width
+                count = index + 1
+                break
     except KeyboardInterrupt:  # keep what is certified: the bound, and a lower network if any
         done = len(steps) + failed
         witness = None if best is None else best[1]
@@ -425,10 +448,10 @@ def certify_global_min(
             interrupted=True,
         )
     lower: Fraction = relaxation.bound
-    if not failed and lowest is not None:
+    if not failed and lowest is not None and not attained:
         lower = max(lowest, relaxation.bound)
     exact = best[0] if best is not None and best[0] == lower else None
-    provable = not failed and lowest is not None and lowest >= risk
+    provable = not attained and not failed and lowest is not None and lowest >= risk
     verdict = _point_verdict(
         problem, provable, [regions, *steps], None if best is None else best[1], "subsets"
     )
@@ -449,8 +472,24 @@ def certify_global_min(
     )
 
 
+def _by_weight(blocks: list[Block], relaxation: BlockBound) -> list[Block]:
+    """The blocks in the order the exact route tries them: those the relaxation's solution
+    weighs most first (combinations of a list come out with its first entries first), so a
+    subset that attains the relaxation's bound tends to come early. Unchanged when the
+    relaxation has no exact solution to read."""
+    if relaxation.parts is None:
+        return blocks
+    weight = {
+        b: max((abs(v) for v in z), default=Fraction(0))
+        for b, z in zip(relaxation.blocks, relaxation.parts, strict=True)
+    }
+    return sorted(blocks, key=lambda b: -weight.get(b, Fraction(0)))
+
+
 def _lowest_so_far(risk: Fraction) -> str:
     return f"lowest network so far R = {rational_string(risk)} (~{float(risk):.6g})"
+
+
 
 
 def _attaining(problem: Problem, bound: BlockBound, hidden: int, d_x: int) -> Network | None:
