@@ -98,6 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     certify.add_argument("--seed", type=int, default=0, help="seed of the lower-point search")
     certify.add_argument(
+        "--no-convex",
+        action="store_true",
+        help="one hidden layer: skip the convex programs over the cones and go to the SMT rung",
+    )
+    certify.add_argument(
         "--smt-dir",
         type=Path,
         default=None,
@@ -207,6 +212,7 @@ def _certify(args: argparse.Namespace) -> int:
         name=stem,
         progress=stderr_progress,
         simplify=not args.no_simplify,
+        convex=not args.no_convex,
     )
     verdicts = [certify_local_min(problem, options)]
     if not args.no_spurious and verdicts[0].status is Status.PROVED:

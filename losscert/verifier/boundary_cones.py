@@ -1,7 +1,8 @@
-"""Boundary points of one-hidden-layer, one-output networks decided by convex programs, no SMT.
+"""Points of one-hidden-layer, one-output networks decided by convex programs, no SMT: above all
+boundary points with many ties, and interior points whose Hessian is only semi-definite.
 
 Near theta*, each hidden neuron lies in the closure of one of the regions adjacent to it (its
-ties sent to realisable sides, :func:`losscert.encodings.sign_systems.side_choices`) with an
+ties, if any, sent to realisable sides, :func:`losscert.encodings.sign_systems.side_choices`) with an
 output weight of its own sign (either sign when it is 0). In the variables z_r = (c_r w~_r, c_r)
 the risk is convex over the product of those closed cones (MATH.md section 5). So:
 
@@ -40,7 +41,7 @@ MAX_COMBINATIONS = 512
 """The most (region, sign) combinations solved one program each (the union program comes first)."""
 
 
-def decide_boundary_by_cones(problem: Problem, cell: Cell, *, say: Any = None) -> Verdict | None:
+def decide_by_cones(problem: Problem, cell: Cell, *, say: Any = None) -> Verdict | None:
     """PROVED local_min, REFUTED not_local_min, or None when this route does not decide."""
     try:
         require_one_hidden_layer(problem)
@@ -58,7 +59,7 @@ def decide_boundary_by_cones(problem: Problem, cell: Cell, *, say: Any = None) -
     for neuron in options:
         count *= len(neuron)
     if say:
-        say(f"boundary: {count} combinations of adjacent regions and signs (convex programs)")
+        say(f"convex programs: {count} combinations of adjacent regions and signs")
     try:
         union = _minimise(problem, sorted({b for neuron in options for b in neuron}))
     except UnsupportedError:

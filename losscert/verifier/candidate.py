@@ -6,9 +6,12 @@
    explicit box (the Theorem 1 argument); cheap, so it comes before the Hessian;
 3. second order: the exact Hessian and its LDL^T pivots; all positive gives ``strict_local_min``;
    a negative pivot gives a direction of negative curvature (order 2 descent);
-4. SMT: "no lower point in a box inside the cell", unsat for z3 AND cvc5 (losscert.verifier.
+4. one hidden layer, one output, a convex loss: convex programs over the cones of the cell (both
+   signs of a zero output weight) prove the minimum with no solver (losscert.verifier.
+   boundary_cones), or refute it by a descent;
+5. SMT: "no lower point in a box inside the cell", unsat for z3 AND cvc5 (losscert.verifier.
    smt_route); a "sat" model is replayed exactly and may refute through a descent direction;
-5. boundary points: only the realisable adjacent cells are visited; descent into an adjacent cell
+6. boundary points: only the realisable adjacent cells are visited; descent into an adjacent cell
    along -gradient of that cell's risk, or a move of a tied neuron's own bias; for one hidden
    layer and one output, convex programs over the adjacent cones decide the point exactly when
    every output weight is non-zero (losscert.verifier.boundary_cones); then negative curvature
@@ -34,7 +37,7 @@ from losscert.encodings.polynomial import cell_polynomials, cell_risk
 from losscert.errors import UnsupportedError
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
-from losscert.verifier.boundary_cones import decide_boundary_by_cones
+from losscert.verifier.boundary_cones import decide_by_cones
 from losscert.verifier.certificate import certified, new_certificate, rationals
 from losscert.verifier.descent import checker_view, descent_verdict
 from losscert.verifier.regression import fit_affine, regression_step
@@ -85,6 +88,9 @@ def certify_local_min(problem: Problem, options: SmtOptions | None = None) -> Ve
         second = _second_order(problem, cell)
         if second is not None:
             return second
+    cones = decide_by_cones(problem, cell, say=options.say) if options.convex else None
+    if cones is not None:  # one hidden layer: decided with no trust gap
+        return cones
     return smt_local_min(problem, cell, options)
 
 
@@ -217,7 +223,7 @@ def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
     verdict = _tied_neuron_moves(problem, cell, view)
     if verdict is not None:
         return verdict
-    decided = decide_boundary_by_cones(problem, cell, say=options.say)
+    decided = decide_by_cones(problem, cell, say=options.say) if options.convex else None
     if decided is not None:
         return decided
     for tried, polys, risk in stationary:

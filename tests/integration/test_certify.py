@@ -63,7 +63,7 @@ CASES = {
         _boundary_minimum,
         Status.PROVED,
         "local_min",
-        "SMT on a boundary",
+        "adjacent combinations",  # one hidden layer: the convex route, no SMT query
     ),
     "logistic loss": (
         lambda: read_problem(EXAMPLES / "abs_logistic.json"),

@@ -13,7 +13,7 @@ from losscert import checker
 from losscert.encodings.cells import adjacent_cells, locate_cell
 from losscert.encodings.sign_systems import side_choices, strict_witness
 from losscert.model.dataset import Dataset
-from losscert.verifier.boundary_cones import decide_boundary_by_cones
+from losscert.verifier.boundary_cones import decide_by_cones
 from losscert.verifier.candidate import certify_local_min
 from losscert.verifier.verdict import Status
 
@@ -78,7 +78,7 @@ def test_a_global_minimiser_with_many_ties_is_proved_a_local_minimum_without_smt
 
 def _certificate() -> dict:
     problem = tied_minimiser(1, 13)
-    verdict = decide_boundary_by_cones(problem, locate_cell(problem))
+    verdict = decide_by_cones(problem, locate_cell(problem))
     assert verdict is not None and verdict.status is Status.PROVED
     return verdict.certificate
 
@@ -145,7 +145,7 @@ def test_a_zero_output_weight_allows_both_signs_and_a_lower_cone_point_refutes()
     rows = moved.data.input_rows()
     labels = [[y[0] + (1 if x[0] > 0 else 0)] for x, y in zip(rows, moved.data.label_rows())]
     shifted = type(moved)(moved.network, moved.loss, Dataset.from_rows(rows, labels))
-    verdict = decide_boundary_by_cones(shifted, locate_cell(shifted))
+    verdict = decide_by_cones(shifted, locate_cell(shifted))
     assert verdict is not None and verdict.status is Status.REFUTED
     assert verdict.certificate["evidence"][0]["kind"] == "descent_direction"
     assert checker.check_document(verdict.certificate).valid
