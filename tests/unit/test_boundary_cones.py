@@ -143,7 +143,9 @@ def test_a_zero_output_weight_allows_both_signs_and_a_lower_cone_point_refutes()
     values[names.index("W2_0_2")] = F(1)  # the tied neuron now has a non-zero output weight
     moved = problem.with_network(problem.network.with_parameters(values))
     rows = moved.data.input_rows()
-    labels = [[y[0] + (1 if x[0] > 0 else 0)] for x, y in zip(rows, moved.data.label_rows())]
+    labels = [
+        [y[0] + (1 if x[0] > 0 else 0)] for x, y in zip(rows, moved.data.label_rows(), strict=True)
+    ]
     shifted = type(moved)(moved.network, moved.loss, Dataset.from_rows(rows, labels))
     verdict = decide_by_cones(shifted, locate_cell(shifted))
     assert verdict is not None and verdict.status is Status.REFUTED
