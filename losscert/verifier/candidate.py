@@ -43,6 +43,7 @@ from losscert.verifier.descent import checker_view, descent_verdict
 from losscert.verifier.regression import fit_affine, regression_step
 from losscert.verifier.search import LowerPoint, find_lower_witness
 from losscert.verifier.smt_route import SmtOptions, smt_boundary_local_min, smt_local_min
+from losscert.verifier.spurious import spurious_from_global, spurious_with_witness
 from losscert.verifier.stage2 import find_witness
 from losscert.verifier.verdict import Status, Verdict
 
@@ -287,8 +288,16 @@ def _adjacent_second_order(
     return None
 
 
-def certify_spurious(problem: Problem, local: Verdict, *, seed: int = 0) -> Verdict:
-    """Given a PROVED local minimum, look for an exactly lower point and certify spuriousness."""
+def certify_spurious(
+    problem: Problem, local: Verdict, *, seed: int = 0, deadline: float | None = None
+) -> Verdict:
+    """Given a PROVED local minimum: PROVED spurious (a point of lower risk, replayed exactly),
+    REFUTED (a certified global minimum: not spurious) or UNKNOWN.
+
+    Certified global information first (losscert.verifier.spurious: linear networks, one hidden
+    layer), then Theorem 1's Stage-2 move and the float search. ``deadline``
+    (time.perf_counter()) bounds the global route.
+    """
     claim = "spurious_local_min"
     if local.status is not Status.PROVED or local.certificate is None:
         return Verdict(
@@ -297,7 +306,13 @@ def certify_spurious(problem: Problem, local: Verdict, *, seed: int = 0) -> Verd
             reason="unsupported",
             detail="the point is not a proved local minimum",
         )
-    witness = _stage2_witness(problem) or find_lower_witness(problem, seed=seed)
+    decided = spurious_from_global(problem, local, deadline=deadline)
+    if decided is not None and decided.status is not Status.UNKNOWN:
+        return decided
+    witness = _stage2_witness(problem)
+    how = "Stage-2 move"
+    if witness is None:
+        witness, how = find_lower_witness(problem, seed=seed), "search"
     if witness is None:
         return Verdict(
             Status.UNKNOWN,
@@ -305,21 +320,7 @@ def certify_spurious(problem: Problem, local: Verdict, *, seed: int = 0) -> Verd
             reason="budget",
             detail="no point of lower risk found by the search (the point may be a global minimum)",
         )
-    evidence = [
-        *local.certificate["evidence"],
-        {"id": "risk", "kind": "risk", "value": rational_string(problem.risk())},
-        {
-            "id": "lower",
-            "kind": "lower_point",
-            "uses": ["risk"],
-            "point": rationals(witness.parameters),
-            "risk": rational_string(witness.risk),
-        },
-    ]
-    certificate = new_certificate(
-        problem, claim, evidence, {"method": local.stats.get("method", ""), "witness": "search"}
-    )
-    return certified(claim, Status.PROVED, certificate, witness_risk=witness.risk)
+    return spurious_with_witness(problem, local, witness, how)
 
 
 def _stage2_witness(problem: Problem) -> LowerPoint | None:

@@ -134,9 +134,10 @@ def test_spurious_certificate_for_the_collapse_point() -> None:
 
 
 def test_a_global_minimum_is_not_called_spurious() -> None:
-    problem = _strict()  # risk 0: nothing can be lower
+    problem = _strict()  # risk 0: nothing can be lower; one hidden layer: certified global minimum
     spurious = certify_spurious(problem, certify_local_min(problem))
-    assert spurious.status is Status.UNKNOWN and spurious.reason == "budget"
+    assert spurious.status is Status.REFUTED and spurious.certificate is not None
+    assert spurious.certificate["claim"]["kind"] == "global_min"
 
 
 def test_certify_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
