@@ -12,6 +12,8 @@ from .numbers import exact_keys, rational
 from .result import Invalid
 from .steps import Steps, Verified
 
+MAX_ADJACENT_COMBINATIONS = 200_000
+"""The most (region, sign) combinations the adjacent-cones route of local_min enumerates."""
 MAX_SIGN_NEURONS = 16
 """cell_global_min enumerates the 2^{d_1} sign vectors; wider layers are not accepted."""
 
@@ -61,10 +63,52 @@ def local_min(steps: Steps) -> str | None:
         "linear collapse": linear_collapse(steps),
         "second order": strict(steps),
         "SMT": smt(steps),
+        "adjacent cones": adjacent_cones(steps),
     }
     if any(missing is None for missing in routes.values()):
         return None
     return ", or ".join(f"{missing} ({route})" for route, missing in routes.items())
+
+
+def adjacent_cones(steps: Steps) -> str | None:
+    """One hidden layer, one output (since 1.1): every choice of an adjacent region and a sign per
+    neuron (``adjacent_regions``) lies inside the blocks of one convex_lower_bound step whose bound
+    is at least R(theta*). Near theta* each neuron lies in the closed cone of one such block, so
+    R >= R(theta*) on a neighbourhood: a local minimum, on a cell boundary or not."""
+    level = _risk_of_point(steps)
+    regions = _of_kind(steps, "adjacent_regions")
+    if level is None or not regions:
+        return "a risk step and an adjacent_regions step (with convex_lower_bound steps)"
+    strong = [
+        b.facts["blocks"]
+        for b in _of_kind(steps, "convex_lower_bound")
+        if b.facts["bound"] >= level
+    ]
+    options = [
+        [(p, s) for p in patterns for s in signs]
+        for patterns, signs in zip(
+            regions[0].facts["patterns"], regions[0].facts["signs"], strict=True
+        )
+    ]
+    everything = {block for neuron in options for block in neuron}
+    if any(everything <= blocks for blocks in strong):
+        return None
+    count = 1
+    for neuron in options:
+        count *= len(neuron)
+    if count > MAX_ADJACENT_COMBINATIONS:
+        return (
+            f"one convex_lower_bound step over every adjacent block ({count} combinations are "
+            f"more than the {MAX_ADJACENT_COMBINATIONS} enumerated)"
+        )
+    for number, combination in enumerate(product(*options)):
+        if not any(set(combination) <= blocks for blocks in strong):
+            signs = [s for _, s in combination]
+            return (
+                f"a convex_lower_bound step with bound >= the risk over the blocks of "
+                f"combination {number} of adjacent regions and signs (signs {signs})"
+            )
+    return None
 
 
 def lower_point(steps: Steps) -> str | None:

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import boxes, paths, smt_query
+from .adjacent import check_adjacent_regions
 from .arrangement import check_neuron_regions
 from .calculus import (
     dense_hessian,
@@ -625,5 +626,8 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"cell", "box_in_cell"}),
     ),
     "neuron_regions": StepKind(frozenset({"regions", "pruned"}), frozenset(), check_neuron_regions),
+    "adjacent_regions": StepKind(
+        frozenset({"neurons"}), frozenset(), check_adjacent_regions, since=1
+    ),
 }
 """Step kind -> its fields, verifier and the kinds it may cite: the table of section 3."""

@@ -69,6 +69,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="send the plain canonical query (no fixed parameters, no rescaling anchors)",
     )
+    certify.add_argument(
+        "--no-convex",
+        action="store_true",
+        help="one hidden layer: skip the convex programs over the cones and go to the SMT rung",
+    )
     add_expect_option(certify)
     certify.set_defaults(run=run)
 
@@ -89,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         name=stem,
         progress=stderr_progress,
         simplify=not args.no_simplify,
+        convex=not args.no_convex,
     )
     verdicts = [certify_local_min(problem, options)]
     if not args.no_spurious and verdicts[0].status is Status.PROVED:

@@ -20,7 +20,7 @@ from typing import cast
 
 from flint import fmpq
 
-from losscert.encodings.sign_systems import rank, strict_witness
+from losscert.encodings.sign_systems import rank, side_choices
 from losscert.model.activation import Activation
 from losscert.model.problem import Problem
 from losscert.model.rationals import to_fraction
@@ -86,7 +86,10 @@ class NeuronTies:
 
     ``realisable``: choices proved reachable by moving the neuron's own incoming weights (an exact
     witness direction exists). ``excluded``: choices proved unreachable (only decided for layer 1,
-    where a neuron's pre-activations depend on its own row alone). ``undecided``: the rest.
+    where a neuron's pre-activations depend on its own row alone; listed only up to
+    ``max_enumerated_ties`` ties). ``undecided``: the rest. ``pruned``: the prefixes of side
+    choices proved infeasible for the own row, each with its Gordan vector (see
+    :func:`losscert.encodings.sign_systems.side_choices`).
     ``all_realisable`` short-cuts the listing when the tied inputs are linearly independent, which
     makes every one of the 2^t choices realisable.
     """
@@ -98,6 +101,7 @@ class NeuronTies:
     realisable: tuple[tuple[int, ...], ...]
     excluded: tuple[tuple[int, ...], ...]
     undecided: tuple[tuple[int, ...], ...]
+    pruned: tuple[tuple[tuple[int, ...], tuple[Fraction, ...]], ...] = ()
 
     @property
     def num_realisable(self) -> int:
@@ -211,8 +215,10 @@ def adjacent_cells(
     ``sigma_i (d . a~_i) > 0`` for its tied samples (``a~_i`` = the layer's input on sample i with
     a trailing 1): moving along ``d`` puts each tie on its chosen side, while the other
     pre-activations keep their pieces for small moves. For layer 1 this is also necessary; deeper,
-    a choice the own row cannot realise is reported undecided. A neuron with more than
-    ``max_enumerated_ties`` dependent ties is left undecided rather than enumerated.
+    a choice the own row cannot realise is reported undecided. Only realisable choices are
+    visited (a depth-first search that cuts infeasible prefixes), so a layer-1 neuron with many
+    dependent ties costs about (realisable choices) x (ties) exact feasibility tests, not 2^ties;
+    a deeper neuron with more than ``max_enumerated_ties`` dependent ties is left undecided.
     """
     cell = cell or locate_cell(problem)
     by_neuron: dict[tuple[int, int], list[Tie]] = {}
@@ -245,23 +251,16 @@ def _neuron_ties(
     vectors = [inputs[t.sample] for t in ties]
     if rank(vectors) == len(vectors):
         return NeuronTies(layer, neuron, ties, True, (), (), ())
-    choices = list(itertools.product((0, 1), repeat=len(ties)))
-    if len(ties) > max_ties:
-        return NeuronTies(layer, neuron, ties, False, (), (), tuple(choices))
-    realisable: list[tuple[int, ...]] = []
-    excluded: list[tuple[int, ...]] = []
-    undecided: list[tuple[int, ...]] = []
-    for sides in choices:
-        signed = [
-            [v if side else -v for v in vec] for vec, side in zip(vectors, sides, strict=True)
-        ]
-        result = strict_witness(signed)
-        if result is None:
-            undecided.append(sides)
-        elif result is False:
-            (excluded if layer == 1 else undecided).append(sides)
-        else:
-            realisable.append(sides)
-    return NeuronTies(
-        layer, neuron, ties, False, tuple(realisable), tuple(excluded), tuple(undecided)
-    )
+    if layer > 1 and len(ties) > max_ties:
+        choices = tuple(itertools.product((0, 1), repeat=len(ties)))
+        return NeuronTies(layer, neuron, ties, False, (), (), choices)
+    # Only the realisable choices are visited: infeasible prefixes are cut with a Gordan vector.
+    found = side_choices(vectors)
+    realisable = tuple(sides for sides, _ in found.realisable)
+    blocked: list[tuple[int, ...]] = []
+    if len(ties) <= max_ties:  # list the unreachable choices only while that stays small
+        for prefix, _ in found.pruned:
+            rest = itertools.product((0, 1), repeat=len(ties) - len(prefix))
+            blocked.extend((*prefix, *tail) for tail in rest)
+    excluded, undecided = (tuple(blocked), ()) if layer == 1 else ((), tuple(blocked))
+    return NeuronTies(layer, neuron, ties, False, realisable, excluded, undecided, found.pruned)

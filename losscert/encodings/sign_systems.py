@@ -8,17 +8,23 @@ moving its own incoming weights. Two exact routes, no floats and no solver:
 * otherwise Fourier-Motzkin elimination decides the system exactly and back-substitution returns a
   witness. Elimination can blow up; past ``max_rows`` constraints the answer is ``None``
   (undecided), never a guess.
+
+:func:`side_choices` lists every realisable choice of sides of t vectors without visiting the
+2^t choices: a depth-first search that prunes each infeasible prefix with an exact Gordan vector
+(a certificate the checker re-verifies, docs/certificate.md section 3.16).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd
 from typing import Literal
 
 from flint import fmpq_mat
 
+from losscert.backends.exact_lp import nonnegative_solution
 from losscert.model.rationals import to_fmpq, to_fraction
 
 Vector = tuple[Fraction, ...]
@@ -124,3 +130,74 @@ def _pick_value(stage: list[Vector], k: int, values: list[Fraction]) -> Fraction
     if upper is None:
         return lower + 1
     return (lower + upper) / 2
+
+
+@dataclass(frozen=True)
+class SideChoices:
+    """Every side choice of a strict homogeneous sign system, decided exactly.
+
+    For vectors u_1..u_t, a choice sigma in {0, 1}^t (1: ``u_m . d > 0``, 0: ``u_m . d < 0``) is
+    *realisable* when some d satisfies all t strict inequalities. ``realisable`` lists every
+    realisable choice with an exact witness d; ``pruned`` lists prefixes (choices for u_1..u_j)
+    proved infeasible by a Farkas (Gordan) vector mu >= 0, mu != 0 with
+    sum_m mu_m s_m u_m = 0 (s_m = +1 / -1 for side 1 / 0). Together they are complete: every
+    choice either is listed or extends a pruned prefix.
+    """
+
+    realisable: tuple[tuple[tuple[int, ...], Vector], ...]
+    pruned: tuple[tuple[tuple[int, ...], tuple[Fraction, ...]], ...]
+
+
+def side_choices(vectors: Sequence[Sequence[Fraction]], *, limit: int = 100_000) -> SideChoices:
+    """Depth-first over the sides of u_1, u_2, ...: a prefix is extended only while its strict
+    system stays feasible, so the work grows with the number of realisable choices (times t), not
+    with 2^t. ``limit`` bounds the number of prefixes examined (then ``BudgetExceeded``)."""
+    rows = [tuple(Fraction(v) for v in u) for u in vectors]
+    realisable: list[tuple[tuple[int, ...], Vector]] = []
+    pruned: list[tuple[tuple[int, ...], tuple[Fraction, ...]]] = []
+    stack: list[tuple[int, ...]] = [()]
+    examined = 0
+    while stack:
+        prefix = stack.pop()
+        examined += 1
+        if examined > limit:
+            raise BudgetExceeded(f"more than {limit} side prefixes")
+        signed = [
+            u if side else tuple(-v for v in u)
+            for u, side in zip(rows[: len(prefix)], prefix, strict=True)
+        ]
+        farkas = gordan_vector(signed) if prefix else None
+        if farkas is not None:
+            pruned.append((prefix, farkas))
+            continue
+        if len(prefix) == len(rows):
+            witness = strict_witness(signed)
+            if not isinstance(witness, tuple):  # Gordan said feasible; fail closed anyway
+                raise AssertionError("a feasible sign system without an exact witness")
+            realisable.append((prefix, witness))
+            continue
+        stack.extend([(*prefix, 1), (*prefix, 0)])
+    realisable.sort()
+    return SideChoices(tuple(realisable), tuple(pruned))
+
+
+class BudgetExceeded(RuntimeError):
+    """The side enumeration examined more prefixes than its limit."""
+
+
+def gordan_vector(rows: Sequence[Sequence[Fraction]]) -> tuple[Fraction, ...] | None:
+    """mu >= 0 with sum mu = 1 and sum_m mu_m rows_m = 0 (so ``rows_m . d > 0`` for all m has no
+    solution), or None when none exists (then the strict system is feasible: Gordan's theorem).
+    Exact phase-1 simplex; the answer is re-checked before it is returned."""
+    if not rows:
+        return None
+    dim = len(rows[0])
+    matrix = [[Fraction(u[c]) for u in rows] for c in range(dim)]
+    matrix.append([Fraction(1)] * len(rows))
+    mu = nonnegative_solution(matrix, [Fraction(0)] * dim + [Fraction(1)])
+    if mu is None:
+        return None
+    for c in range(dim):
+        if sum((m * u[c] for m, u in zip(mu, rows, strict=True)), Fraction(0)) != 0:
+            raise AssertionError("a Gordan vector failed its exact re-check")
+    return tuple(mu)

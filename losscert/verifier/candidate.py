@@ -6,10 +6,16 @@
    explicit box (the Theorem 1 argument); cheap, so it comes before the Hessian;
 3. second order: the exact Hessian and its LDL^T pivots; all positive gives ``strict_local_min``;
    a negative pivot gives a direction of negative curvature (order 2 descent);
-4. SMT: "no lower point in a box inside the cell", unsat for z3 AND cvc5 (losscert.verifier.
+4. one hidden layer, one output, a convex loss: convex programs over the cones of the cell (both
+   signs of a zero output weight) prove the minimum with no solver (losscert.verifier.
+   boundary_cones), or refute it by a descent;
+5. SMT: "no lower point in a box inside the cell", unsat for z3 AND cvc5 (losscert.verifier.
    smt_route); a "sat" model is replayed exactly and may refute through a descent direction;
-5. boundary points: descent into an adjacent cell along -gradient of that cell's risk or a move of
-   a tied neuron's own weights, else one SMT query per adjacent cell.
+6. boundary points: only the realisable adjacent cells are visited; descent into an adjacent cell
+   along -gradient of that cell's risk, or a move of a tied neuron's own bias; for one hidden
+   layer and one output, convex programs over the adjacent cones decide the point exactly when
+   every output weight is non-zero (losscert.verifier.boundary_cones); then negative curvature
+   in an adjacent cell; only then one SMT query per adjacent cell.
 
 Every PROVED / REFUTED verdict goes through :func:`certified` (the checker accepts it first).
 What the ladder cannot decide is UNKNOWN with a reason code.
@@ -25,22 +31,25 @@ from sympy.polys.rings import PolyElement
 
 from losscert.checker import calculus
 from losscert.encodings.box import box_radius
-from losscert.encodings.cells import Cell, adjacent_cells, locate_cell
+from losscert.encodings.cells import AdjacentCells, Cell, adjacent_cells, locate_cell
 from losscert.encodings.derivatives import risk_gradient
 from losscert.encodings.polynomial import cell_polynomials, cell_risk
 from losscert.errors import UnsupportedError
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
+from losscert.verifier.boundary_cones import decide_by_cones
 from losscert.verifier.certificate import certified, new_certificate, rationals
 from losscert.verifier.descent import checker_view, descent_verdict
 from losscert.verifier.regression import fit_affine, regression_step
 from losscert.verifier.search import LowerPoint, find_lower_witness
 from losscert.verifier.smt_route import SmtOptions, smt_boundary_local_min, smt_local_min
+from losscert.verifier.spurious import spurious_from_global, spurious_with_witness
 from losscert.verifier.stage2 import find_witness
 from losscert.verifier.verdict import Status, Verdict
 
 MAX_HESSIAN_PARAMETERS = 300
 MAX_BOUNDARY_CELLS = 64
+MAX_BOUNDARY_HESSIAN_PARAMETERS = 80
 CLAIM = "local_min"
 
 
@@ -80,6 +89,9 @@ def certify_local_min(problem: Problem, options: SmtOptions | None = None) -> Ve
         second = _second_order(problem, cell)
         if second is not None:
             return second
+    cones = decide_by_cones(problem, cell, say=options.say) if options.convex else None
+    if cones is not None:  # one hidden layer: decided with no trust gap
+        return cones
     return smt_local_min(problem, cell, options)
 
 
@@ -191,38 +203,101 @@ def _linear_collapse(problem: Problem, cell: Cell) -> Verdict | None:
 
 
 def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
+    """Cheap exact descents in every adjacent cell first (order 1 in each, then the tied neurons'
+    own moves, then order 2 in each), then the convex programs over the adjacent cones (one hidden
+    layer: a decision without SMT), then one SMT query per adjacent cell."""
     adjacent = adjacent_cells(problem, cell)
-    names = problem.network.parameter_names()
-    values = problem.network.parameter_vector()
+    options.say(f"boundary: {len(cell.ties)} ties, {adjacent.count} realisable adjacent cells")
     view = checker_view(problem)  # every direction below is expanded on the same problem
-    for tried, pattern in enumerate(islice(adjacent.patterns(), MAX_BOUNDARY_CELLS), start=1):
+    cells = _adjacent_risks(problem, adjacent)
+    values = problem.network.parameter_vector()
+    stationary = []
+    for tried, (polys, risk) in enumerate(cells, start=1):
+        gradient = [polys.evaluate(risk.diff(g), values) for g in polys.ring.gens]
+        if not any(gradient):
+            stationary.append((tried, polys, risk))
+            continue
+        why = f"boundary: descent into adjacent cell {tried}"
+        verdict = descent_verdict(problem, [-g for g in gradient], why, view)
+        if verdict is not None:
+            return verdict
+    verdict = _tied_neuron_moves(problem, cell, view)
+    if verdict is not None:
+        return verdict
+    decided = decide_by_cones(problem, cell, say=options.say) if options.convex else None
+    if decided is not None:
+        return decided
+    for tried, polys, risk in stationary:
+        verdict = _adjacent_second_order(problem, tried, polys, risk, view)
+        if verdict is not None:
+            return verdict
+    return smt_boundary_local_min(problem, cell, options)
+
+
+def _adjacent_risks(problem: Problem, adjacent: AdjacentCells) -> list[tuple[Any, PolyElement]]:
+    """The polynomial risk of each realisable adjacent cell (at most MAX_BOUNDARY_CELLS; none for
+    a loss without a polynomial risk)."""
+    out = []
+    for pattern in islice(adjacent.patterns(), MAX_BOUNDARY_CELLS):
         polys = cell_polynomials(
             problem.network.widths, problem.network.activation, problem.data, pattern
         )
         try:
             risk = cell_risk(polys, problem.loss, problem.data)
         except UnsupportedError:
-            break
+            return out
         if not isinstance(risk, PolyElement):  # only squared losses give a polynomial risk
-            break
-        gradient = [polys.evaluate(risk.diff(g), values) for g in polys.ring.gens]
-        if any(gradient):
-            why = f"boundary: descent into adjacent cell {tried}"
-            verdict = descent_verdict(problem, [-g for g in gradient], why, view)
-            if verdict is not None:
-                return verdict
-    for tie in cell.ties:  # move a tied neuron's own bias to either side
+            return out
+        out.append((polys, risk))
+    return out
+
+
+def _tied_neuron_moves(problem: Problem, cell: Cell, view: Any) -> Verdict | None:
+    """Move a tied neuron's own bias to either side."""
+    names = problem.network.parameter_names()
+    for tie in cell.ties:
         for sign in (1, -1):
-            direction = [Fraction(0)] * len(values)
+            direction = [Fraction(0)] * len(names)
             direction[names.index(f"b{tie.layer}_{tie.neuron}")] = Fraction(sign)
             verdict = descent_verdict(problem, direction, "boundary: move a tied neuron", view)
             if verdict is not None:
                 return verdict
-    return smt_boundary_local_min(problem, cell, options)
+    return None
 
 
-def certify_spurious(problem: Problem, local: Verdict, *, seed: int = 0) -> Verdict:
-    """Given a PROVED local minimum, look for an exactly lower point and certify spuriousness."""
+def _adjacent_second_order(
+    problem: Problem, tried: int, polys: Any, risk: PolyElement, view: Any
+) -> Verdict | None:
+    """Where an adjacent cell's gradient is zero at theta*: a direction of negative curvature of
+    that cell's Hessian, and its opposite (the exact line expansion decides which cell the line
+    enters and whether the risk goes down)."""
+    gens = polys.ring.gens
+    if len(gens) > MAX_BOUNDARY_HESSIAN_PARAMETERS:
+        return None
+    values = problem.network.parameter_vector()
+    first = [risk.diff(g) for g in gens]
+    hessian = [[polys.evaluate(d.diff(g), values) for g in gens] for d in first]
+    direction = negative_curvature_direction(hessian)
+    if direction is None:
+        return None
+    why = f"boundary: negative curvature in adjacent cell {tried}"
+    for candidate in (direction, [-v for v in direction]):
+        verdict = descent_verdict(problem, candidate, why, view)
+        if verdict is not None:
+            return verdict
+    return None
+
+
+def certify_spurious(
+    problem: Problem, local: Verdict, *, seed: int = 0, deadline: float | None = None
+) -> Verdict:
+    """Given a PROVED local minimum: PROVED spurious (a point of lower risk, replayed exactly),
+    REFUTED (a certified global minimum: not spurious) or UNKNOWN.
+
+    Certified global information first (losscert.verifier.spurious: linear networks, one hidden
+    layer), then Theorem 1's Stage-2 move and the float search. ``deadline``
+    (time.perf_counter()) bounds the global route.
+    """
     claim = "spurious_local_min"
     if local.status is not Status.PROVED or local.certificate is None:
         return Verdict(
@@ -231,7 +306,13 @@ def certify_spurious(problem: Problem, local: Verdict, *, seed: int = 0) -> Verd
             reason="unsupported",
             detail="the point is not a proved local minimum",
         )
-    witness = _stage2_witness(problem) or find_lower_witness(problem, seed=seed)
+    decided = spurious_from_global(problem, local, deadline=deadline)
+    if decided is not None and decided.status is not Status.UNKNOWN:
+        return decided
+    witness = _stage2_witness(problem)
+    how = "Stage-2 move"
+    if witness is None:
+        witness, how = find_lower_witness(problem, seed=seed), "search"
     if witness is None:
         return Verdict(
             Status.UNKNOWN,
@@ -239,21 +320,7 @@ def certify_spurious(problem: Problem, local: Verdict, *, seed: int = 0) -> Verd
             reason="budget",
             detail="no point of lower risk found by the search (the point may be a global minimum)",
         )
-    evidence = [
-        *local.certificate["evidence"],
-        {"id": "risk", "kind": "risk", "value": rational_string(problem.risk())},
-        {
-            "id": "lower",
-            "kind": "lower_point",
-            "uses": ["risk"],
-            "point": rationals(witness.parameters),
-            "risk": rational_string(witness.risk),
-        },
-    ]
-    certificate = new_certificate(
-        problem, claim, evidence, {"method": local.stats.get("method", ""), "witness": "search"}
-    )
-    return certified(claim, Status.PROVED, certificate, witness_risk=witness.risk)
+    return spurious_with_witness(problem, local, witness, how)
 
 
 def _stage2_witness(problem: Problem) -> LowerPoint | None:

@@ -41,6 +41,7 @@ class SmtOptions:
     deadline: float | None = None  # a time.perf_counter() value: no query is started after it
     smt_dir: Path | None = None  # every query is also written here as <name>.<k>.smt2
     simplify: bool = True  # interior points: the simplified canonical query (spec 3.11.1)
+    convex: bool = True  # one hidden layer: convex programs over the cones before any SMT query
     name: str = "query"
     progress: Callable[[str], None] | None = None
 

@@ -63,7 +63,7 @@ CASES = {
         _boundary_minimum,
         Status.PROVED,
         "local_min",
-        "SMT on a boundary",
+        "adjacent combinations",  # one hidden layer: the convex route, no SMT query
     ),
     "logistic loss": (
         lambda: read_problem(EXAMPLES / "abs_logistic.json"),
@@ -134,9 +134,10 @@ def test_spurious_certificate_for_the_collapse_point() -> None:
 
 
 def test_a_global_minimum_is_not_called_spurious() -> None:
-    problem = _strict()  # risk 0: nothing can be lower
+    problem = _strict()  # risk 0: nothing can be lower; one hidden layer: certified global minimum
     spurious = certify_spurious(problem, certify_local_min(problem))
-    assert spurious.status is Status.UNKNOWN and spurious.reason == "budget"
+    assert spurious.status is Status.REFUTED and spurious.certificate is not None
+    assert spurious.certificate["claim"]["kind"] == "global_min"
 
 
 def test_certify_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,7 +153,9 @@ def test_certify_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     ]
     assert main(["check", *map(str, tmp_path.glob("*.cert.json"))]) == 0
     capsys.readouterr()
-    assert "R(theta*) = 9/20 (~0.45)" in out and "lower point: R = 77/180 (~0.427778)" in out
+    assert (
+        "R(theta*) = 9/20 (~0.45)" in out and "lower point: R = 1/8 (~0.125)" in out
+    )  # the one-hidden-layer global route
     assert "verdict PROVED (local_min and spurious_local_min)" in out
     assert main(["certify", "--json", str(EXAMPLES / "hardtanh_boundary.json")]) == 1  # refuted
     record = json.loads(capsys.readouterr().out)

@@ -13,7 +13,7 @@ from losscert.checker import check_document
 from losscert.model import Dataset, Network, Problem, linear, make_loss, relu
 from losscert.verifier import Status, smt_route
 from losscert.verifier.candidate import certify_local_min
-from losscert.verifier.smt_route import SmtOptions
+from losscert.verifier.smt_route import SmtOptions  # convex=False: these test the SMT rung
 
 from .test_smt_rung import _flat_minimum
 
@@ -68,7 +68,7 @@ REFUTED = {
 def test_planted_minimum_is_proved_by_smt(loss: str) -> None:
     problem = PROVED[loss]()
     assert problem.risk() > 0
-    verdict = certify_local_min(problem, SmtOptions(timeout=20))
+    verdict = certify_local_min(problem, SmtOptions(convex=False, timeout=20))
     assert verdict.status is Status.PROVED, verdict.detail
     assert verdict.stats["method"] == "SMT (z3 and cvc5)"
     doc = json.loads(json.dumps(verdict.certificate))
@@ -91,7 +91,7 @@ def test_planted_minimum_is_proved_by_smt(loss: str) -> None:
 @pytest.mark.parametrize("loss", sorted(REFUTED))
 def test_lower_points_found_by_smt_are_replayed_as_descents(loss: str) -> None:
     problem = REFUTED[loss]()
-    verdict = certify_local_min(problem, SmtOptions(timeout=3))
+    verdict = certify_local_min(problem, SmtOptions(convex=False, timeout=3))
     assert verdict.status is Status.REFUTED, verdict.detail
     assert "SMT model" in verdict.stats["method"]
     assert verdict.certificate is not None
@@ -118,7 +118,7 @@ def test_a_huber_flat_minimum_is_proved() -> None:
     # residuals of _flat_minimum are at most 1/2 in size: inside Huber's quadratic region
     flat = _flat_minimum((1, 2))
     problem = Problem(flat.network, make_loss("huber", "1"), flat.data)
-    verdict = certify_local_min(problem, SmtOptions(timeout=30))
+    verdict = certify_local_min(problem, SmtOptions(convex=False, timeout=30))
     assert verdict.status is Status.PROVED and verdict.stats["method"] == "SMT (z3 and cvc5)"
     assert check_document(json.loads(json.dumps(verdict.certificate))).valid
 
@@ -139,7 +139,7 @@ def test_faults_stay_unknown(loss: str, statuses: tuple[str, str], expected: str
     original = smt_route.solve_with_all
     smt_route.solve_with_all = lambda text, timeout: answers  # type: ignore[assignment]
     try:
-        verdict = certify_local_min(PROVED[loss]())
+        verdict = certify_local_min(PROVED[loss](), SmtOptions(convex=False))
     finally:
         smt_route.solve_with_all = original  # type: ignore[assignment]
     assert verdict.status is Status.UNKNOWN and verdict.reason == expected

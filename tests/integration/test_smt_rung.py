@@ -17,7 +17,7 @@ from losscert.io import read_problem, write_problem
 from losscert.model import Dataset, Network, Problem, make_loss, relu
 from losscert.verifier import Status, smt_route
 from losscert.verifier.candidate import certify_local_min
-from losscert.verifier.smt_route import SmtOptions
+from losscert.verifier.smt_route import SmtOptions  # convex=False: these test the SMT rung
 
 from ..conftest import EXAMPLES
 
@@ -49,7 +49,7 @@ def _flat_minimum(weights: tuple[int, int]) -> Problem:
 def test_flat_minimum_is_proved_by_two_solvers(weights: tuple[int, int]) -> None:
     problem = _flat_minimum(weights)
     assert problem.risk() > 0
-    verdict = certify_local_min(problem)
+    verdict = certify_local_min(problem, SmtOptions(convex=False))
     assert verdict.status is Status.PROVED and verdict.stats["method"] == "SMT (z3 and cvc5)"
     result = check_document(json.loads(json.dumps(verdict.certificate)))
     assert result.valid and len(result.trust_gaps) == 1
@@ -77,7 +77,7 @@ def _with_answers(problem: Problem, answers: dict[str, SmtAnswer]):  # type: ign
     original = smt_route.solve_with_all
     smt_route.solve_with_all = lambda text, timeout: answers  # type: ignore[assignment]
     try:
-        return certify_local_min(problem)
+        return certify_local_min(problem, SmtOptions(convex=False))
     finally:
         smt_route.solve_with_all = original  # type: ignore[assignment]
 
@@ -125,7 +125,7 @@ def test_a_degenerate_saddle_is_refuted_through_an_smt_model() -> None:
     problem = Problem(
         net, make_loss("squared"), Dataset.from_rows([[0], [1], [2], [3]], [[0], [2], [1], [3]])
     )
-    verdict = certify_local_min(problem, SmtOptions(timeout=20))
+    verdict = certify_local_min(problem, SmtOptions(convex=False, timeout=20))
     assert verdict.status is Status.REFUTED and "SMT model" in verdict.stats["method"]
     assert verdict.certificate is not None
     step = verdict.certificate["evidence"][0]
@@ -145,6 +145,7 @@ def test_certify_cli_exports_the_smt_queries(
             [
                 "certify",
                 str(problem_file),
+                "--no-convex",
                 "--smt-dir",
                 str(smt_dir),
                 "--out",
@@ -176,7 +177,7 @@ def test_a_spare_neuron_on_its_kink_is_refuted_through_smt() -> None:
     theta = problem.network.parameter_vector()
     theta[problem.network.parameter_names().index("b1_1")] = F(0)
     moved = problem.with_network(problem.network.with_parameters(theta))
-    verdict = certify_local_min(moved, SmtOptions(timeout=20))
+    verdict = certify_local_min(moved, SmtOptions(convex=False, timeout=20))
     assert verdict.status is Status.REFUTED and "SMT model" in verdict.stats["method"]
     assert verdict.certificate is not None and verdict.certificate["evidence"][0]["order"] == 2
     assert check_document(json.loads(json.dumps(verdict.certificate))).valid
@@ -188,7 +189,7 @@ def test_a_boundary_minimum_certificate_lists_every_adjacent_cell() -> None:
     problem = Problem(
         net, make_loss("squared"), Dataset.from_rows([[0], [1], [2]], [[0], [1], [2]])
     )
-    verdict = certify_local_min(problem, SmtOptions(timeout=20))
+    verdict = certify_local_min(problem, SmtOptions(convex=False, timeout=20))
     assert verdict.status is Status.PROVED and verdict.certificate is not None
     doc = json.loads(json.dumps(verdict.certificate))
     smt = next(s for s in doc["evidence"] if s["kind"] == "smt_boundary_no_lower_point")
@@ -201,7 +202,7 @@ def test_a_boundary_minimum_certificate_lists_every_adjacent_cell() -> None:
 def test_an_exhausted_budget_is_unknown_budget() -> None:
     import time
 
-    spent = SmtOptions(deadline=time.perf_counter() - 1)
+    spent = SmtOptions(convex=False, deadline=time.perf_counter() - 1)
     verdict = certify_local_min(_flat_minimum((1, 2)), spent)
     assert verdict.status is Status.UNKNOWN and verdict.reason == "budget"
 
@@ -212,7 +213,7 @@ def test_progress_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
     original = smt_route.solve_with_all
     smt_route.solve_with_all = lambda text, timeout: fake  # type: ignore[assignment]
     try:
-        certify_local_min(_flat_minimum((1, 2)), SmtOptions(progress=messages.append))
+        certify_local_min(_flat_minimum((1, 2)), SmtOptions(convex=False, progress=messages.append))
     finally:
         smt_route.solve_with_all = original  # type: ignore[assignment]
     assert messages[0] == "locating the cell: inside a cell"
@@ -238,7 +239,7 @@ def test_the_simplified_query_is_marked_and_checked() -> None:
     original = smt_route.solve_with_all
     smt_route.solve_with_all = lambda text, timeout: fake  # type: ignore[assignment]
     try:
-        plain = certify_local_min(problem, SmtOptions(simplify=False))
+        plain = certify_local_min(problem, SmtOptions(convex=False, simplify=False))
     finally:
         smt_route.solve_with_all = original  # type: ignore[assignment]
     assert plain.certificate is not None
