@@ -43,6 +43,12 @@ from losscert.verifier.global_min import (
     pattern_cell_minimum,
     require_one_hidden_layer,
 )
+from losscert.verifier.nearby import (
+    certify_nearby,
+    format_nearby,
+    nearby_to_dict,
+    nearby_verdicts,
+)
 from losscert.verifier.smt_route import SmtOptions
 from losscert.verifier.verdict import Status
 
@@ -115,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive_seconds,
         default=30.0,
         help="seconds per SMT query and solver (default 30)",
+    )
+    certify.add_argument(
+        "--no-nearby",
+        action="store_true",
+        help="on a point that is not exactly critical, do not certify the local minimum near it",
     )
     certify.add_argument(
         "--no-simplify",
@@ -211,11 +222,15 @@ def _certify(args: argparse.Namespace) -> int:
     verdicts = [certify_local_min(problem, options)]
     if not args.no_spurious and verdicts[0].status is Status.PROVED:
         verdicts.append(certify_spurious(problem, verdicts[0], seed=args.seed))
+    nearby = None  # issue 13: a point that is not exactly critical -> the minimum near it
+    if not args.no_nearby and verdicts[0].stats.get("method", "").startswith("first order"):
+        nearby = certify_nearby(problem, options, spurious=not args.no_spurious, seed=args.seed)
     written = []
-    for verdict in verdicts:
+    for position, verdict in enumerate(verdicts + nearby_verdicts(nearby)):
         if args.out is not None and verdict.certificate is not None:
             args.out.mkdir(parents=True, exist_ok=True)
-            path = args.out / f"{stem}.{verdict.certificate['claim']['kind']}.cert.json"
+            near = ".nearby" if position >= len(verdicts) else ""
+            path = args.out / f"{stem}{near}.{verdict.certificate['claim']['kind']}.cert.json"
             write_certificate(verdict.certificate, path)
             written.append(str(path))
     if args.json:
@@ -234,6 +249,7 @@ def _certify(args: argparse.Namespace) -> int:
                     }
                     for v in verdicts
                 ]
+                + ([{"nearby": nearby_to_dict(nearby)}] if nearby else [])
                 + ([{"written": written}] if written else []),
                 indent=2,
             )
@@ -243,6 +259,8 @@ def _certify(args: argparse.Namespace) -> int:
             how = f" [{v.stats['method']}]" if v.stats.get("method") else ""
             reason = f" ({v.reason})" if v.reason else ""
             print(f"{args.problem}: {v.claim}: {v.status.value.upper()}{reason}{how}  {v.detail}")
+        for line in format_nearby(nearby) if nearby else []:
+            print(line)
         for path in written:
             print(f"  certificate: {path}")
     return EXIT_OK
