@@ -38,6 +38,7 @@ from losscert.errors import UnsupportedError
 from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string, to_fraction
+from losscert.verifier.constant_collapse import constant_point
 from losscert.verifier.descent import checker_view
 from losscert.verifier.regression import fit_affine
 from losscert.verifier.smt_route import SmtOptions
@@ -170,6 +171,9 @@ def nearby_points(problem: Problem) -> Iterator[MovedPoint]:
     collapsed = collapse_point(problem, cell)
     if collapsed is not None:
         yield MovedPoint("linear collapse", collapsed)
+    constant = constant_point(problem, cell)
+    if constant is not None:
+        yield MovedPoint("constant collapse", constant)
     snapped = _cell_minimum_point(problem)
     if snapped is not None:
         yield MovedPoint("cell minimum", snapped)
