@@ -43,6 +43,14 @@ def linear_collapse(steps: Steps) -> str | None:
     return None
 
 
+def constant_collapse(steps: Steps) -> str | None:
+    """None when the constant-collapse evidence of local_min (since 1.1) is present."""
+    for fit in _of_kind(steps, "constant_regression_optimal"):
+        if _citing(steps, "box_in_cell", steps[fit.facts["cell"]]):
+            return None
+    return "a constant_regression_optimal step citing a cell step cited by a box_in_cell step"
+
+
 def strict(steps: Steps) -> str | None:
     for cell in _of_kind(steps, "cell"):
         if cell.facts["margin"] is not None and cell.facts["margin"] <= 0:
@@ -61,6 +69,7 @@ def smt(steps: Steps) -> str | None:
 def local_min(steps: Steps) -> str | None:
     routes = {
         "linear collapse": linear_collapse(steps),
+        "constant collapse": constant_collapse(steps),
         "second order": strict(steps),
         "SMT": smt(steps),
         "adjacent cones": adjacent_cones(steps),

@@ -23,6 +23,7 @@ from .calculus import (
     risk_on_line,
     sign_near_zero,
 )
+from .constant_fit import check_constant_regression_optimal
 from .convex import check_convex_lower_bound
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
@@ -628,6 +629,13 @@ STEP_KINDS: dict[str, StepKind] = {
     "neuron_regions": StepKind(frozenset({"regions", "pruned"}), frozenset(), check_neuron_regions),
     "adjacent_regions": StepKind(
         frozenset({"neurons"}), frozenset(), check_adjacent_regions, since=1
+    ),
+    "constant_regression_optimal": StepKind(
+        frozenset({"b", "uses"}),
+        frozenset({"subgradients"}),
+        check_constant_regression_optimal,
+        frozenset({"cell"}),
+        since=1,
     ),
 }
 """Step kind -> its fields, verifier and the kinds it may cite: the table of section 3."""

@@ -70,6 +70,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="send the plain canonical query (no fixed parameters, no rescaling anchors)",
     )
     certify.add_argument(
+        "--no-nearby",
+        action="store_true",
+        help="on a point that is not exactly critical, do not certify the local minimum near it",
+    )
+    certify.add_argument(
         "--no-convex",
         action="store_true",
         help="one hidden layer: skip the convex programs over the cones and go to the SMT rung",
@@ -82,6 +87,12 @@ def run(args: argparse.Namespace) -> int:
     from losscert.io.problem_file import read_problem
     from losscert.theorems.audit import stderr_progress
     from losscert.verifier.candidate import certify_local_min, certify_spurious
+    from losscert.verifier.nearby import (
+        certify_nearby,
+        format_nearby,
+        nearby_to_dict,
+        nearby_verdicts,
+    )
     from losscert.verifier.smt_route import SmtOptions
     from losscert.verifier.verdict import Status
 
@@ -99,9 +110,14 @@ def run(args: argparse.Namespace) -> int:
     verdicts = [certify_local_min(problem, options)]
     if not args.no_spurious and verdicts[0].status is Status.PROVED:
         verdicts.append(certify_spurious(problem, verdicts[0], seed=args.seed))
+    nearby = None  # issue 13: a point that is not exactly critical -> the minimum near it
+    if not args.no_nearby and verdicts[0].stats.get("method", "").startswith("first order"):
+        nearby = certify_nearby(problem, options, spurious=not args.no_spurious, seed=args.seed)
     written = write_certificates([v.certificate for v in verdicts], args.out, stem)
     paths = iter(written)
     files = [None if v.certificate is None or args.out is None else next(paths) for v in verdicts]
+    near_certificates = [v.certificate for v in nearby_verdicts(nearby)]
+    written += write_certificates(near_certificates, args.out, f"{stem}.nearby")
     status = combined_status(v.status.value for v in verdicts)
     risk = _risk(problem)
     if args.json:
@@ -112,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
             "exit_code": verdict_exit(status, args.expect),
             "risk": risk,
             "verdicts": [_verdict_record(v, f) for v, f in zip(verdicts, files, strict=True)],
+            "nearby": nearby_to_dict(nearby) if nearby else None,
             "written": written,
         }
         print(json.dumps(record, indent=2))
@@ -126,6 +143,10 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  lower point: R = {exact_text(v.stats['witness_risk'])}")
             if path is not None:
                 print(f"  certificate: {path}")
+        for line in format_nearby(nearby) if nearby else []:
+            print(line)
+        for path in written[len([f for f in files if f is not None]) :]:
+            print(f"  certificate: {path}")
         claims = " and ".join(v.claim for v in verdicts)
         print(f"{args.problem}: verdict {status.upper()} ({claims})")
     return verdict_exit(status, args.expect)

@@ -39,6 +39,7 @@ from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
 from losscert.verifier.boundary_cones import decide_by_cones
 from losscert.verifier.certificate import certified, new_certificate, rationals
+from losscert.verifier.constant_collapse import constant_collapse_verdict
 from losscert.verifier.descent import checker_view, descent_verdict
 from losscert.verifier.regression import fit_affine, regression_step
 from losscert.verifier.search import LowerPoint, find_lower_witness
@@ -83,6 +84,8 @@ def certify_local_min(problem: Problem, options: SmtOptions | None = None) -> Ve
             )
         return verdict
     collapse = _linear_collapse(problem, cell)  # cheap, and a collapse is never strict
+    if collapse is None:
+        collapse = constant_collapse_verdict(problem, cell)
     if collapse is not None:
         return collapse
     if gradient is not None:

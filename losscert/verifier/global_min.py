@@ -490,8 +490,6 @@ def _lowest_so_far(risk: Fraction) -> str:
     return f"lowest network so far R = {rational_string(risk)} (~{float(risk):.6g})"
 
 
-
-
 def _attaining(problem: Problem, bound: BlockBound, hidden: int, d_x: int) -> Network | None:
     """A network of width ``hidden`` whose exact risk equals the bound, or None."""
     network = witness_network(bound, problem.network.activation, hidden, d_x)

@@ -1,0 +1,393 @@
+"""The local minimum near a point that is not exactly critical (a point found by training).
+
+A float point from gradient descent is almost never an exact critical point: its exact gradient
+is small, not zero, so ``certify_local_min`` refutes it (correctly, and uselessly). This module
+moves the point onto an exact critical point nearby and certifies *that* point, reporting how far
+it moved. The routes, tried in this order, each give a rational point that is then certified from
+scratch by :func:`~losscert.verifier.candidate.certify_local_min` (nothing here is trusted):
+
+1. **linear collapse** (any depth): every hidden neuron in one piece on every sample, so the
+   network is affine on the data; the output layer is solved exactly (hidden layers fixed) so that
+   the network computes the optimal affine predictor (the Theorem 1 argument then applies);
+2. **cell minimum** (one hidden layer, one output, convex loss): the exact minimiser of the
+   point's cell (:func:`~losscert.verifier.global_min.snap_to_cell_minimum`);
+3. **Newton** (any depth, differentiable loss): in the reduced coordinates (constant neurons'
+   parameters and one rescaling anchor per neuron fixed, as in docs/certificate.md 3.11.1),
+   Newton steps on the cell's risk with exact gradients and Hessians, then rational rounding at
+   a ladder of denominators; a rounding with an exactly zero gradient is the moved point.
+
+Where no route gives an exactly critical point, the result says so (UNKNOWN). Distances are in
+the max norm, |theta' - theta|_inf, exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from losscert.checker import calculus
+from losscert.checker.smt_reduction import reduce_parameters
+from losscert.encodings.cells import Cell, locate_cell
+from losscert.encodings.derivatives import risk_gradient
+from losscert.encodings.exact_linear import solve_with_free
+from losscert.errors import UnsupportedError
+from losscert.model.network import Network
+from losscert.model.problem import Problem
+from losscert.model.rationals import rational_string, to_fraction
+from losscert.verifier.constant_collapse import constant_point
+from losscert.verifier.descent import checker_view
+from losscert.verifier.regression import fit_affine
+from losscert.verifier.smt_route import SmtOptions
+from losscert.verifier.verdict import Status, Verdict
+
+NEWTON_STEPS = 8
+NEWTON_PARAMETERS = 120
+"""Newton builds the exact Hessian of the free parameters: bounded so that it stays quick."""
+ROUNDING = (10**3, 10**6, 10**9, 10**12)
+"""Denominator limits tried when rounding a Newton iterate onto a rational critical point."""
+ITERATE_BITS = 64
+"""Newton iterates are rounded to multiples of 2^-64 so that their size stays bounded."""
+CLAIM = "local_min"
+
+
+@dataclass(frozen=True)
+class MovedPoint:
+    """A rational point near the original, and the route that found it."""
+
+    route: str
+    problem: Problem
+
+
+@dataclass(frozen=True)
+class NearbyResult:
+    """What ``certify`` reports about a point that is not exactly critical.
+
+    ``gradient_size`` is max_a |dR/dtheta_a| at the original point (exact; 0 when it is
+    critical, None when R has no gradient there). When a nearby minimum was certified, ``moved``
+    is the problem at it, ``distance`` = |theta' - theta|_inf and ``local`` (and ``spurious``)
+    the verdicts about it; otherwise ``local`` is UNKNOWN and says what was tried.
+    """
+
+    original_risk: Fraction
+    gradient_size: Fraction | None
+    local: Verdict
+    moved: MovedPoint | None = None
+    distance: Fraction | None = None
+    spurious: Verdict | None = None
+    tried: list[str] = field(default_factory=list)
+
+    @property
+    def risk(self) -> Fraction | None:
+        return None if self.moved is None else self.moved.problem.risk()
+
+
+def gradient_size(problem: Problem) -> Fraction | None:
+    """max |dR/dtheta_a| at the point, exact; None on a cell boundary or a loss kink."""
+    try:
+        gradient = risk_gradient(problem)
+    except UnsupportedError:
+        return None
+    return max((abs(g) for g in gradient), default=Fraction(0))
+
+
+def distance(a: Problem, b: Problem) -> Fraction:
+    """|theta_a - theta_b|_inf, exact."""
+    pairs = zip(a.network.parameter_vector(), b.network.parameter_vector(), strict=True)
+    return max((abs(x - y) for x, y in pairs), default=Fraction(0))
+
+
+def certify_nearby(
+    problem: Problem,
+    options: SmtOptions | None = None,
+    *,
+    spurious: bool = True,
+    seed: int = 0,
+) -> NearbyResult:
+    """Certify the local minimum near ``problem``'s point (and whether it is spurious).
+
+    Tries each moved point of :func:`nearby_points` in turn; the first one that
+    ``certify_local_min`` PROVES is the answer. The verdicts' ``stats`` carry the original
+    point's exact risk, the route, the distance and the moved point's risk.
+    """
+    from losscert.verifier.candidate import certify_local_min, certify_spurious
+
+    options = options or SmtOptions()
+    original_risk = problem.risk()
+    size = gradient_size(problem)
+    tried: list[str] = []
+    for moved in nearby_points(problem):
+        options.say(f"nearby: trying the {moved.route} point")
+        verdict = certify_local_min(moved.problem, options)
+        tried.append(f"{moved.route}: {verdict.status.value}")
+        if verdict.status is not Status.PROVED:
+            continue
+        moved_by = distance(problem, moved.problem)
+        stats = _stats(original_risk, moved, moved_by)
+        local = _with_stats(verdict, stats)
+        lower = None
+        if spurious:
+            lower = _with_stats(certify_spurious(moved.problem, verdict, seed=seed), stats)
+        return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried)
+    detail = "no exact critical point found nearby" + (
+        f" (tried {'; '.join(tried)})" if tried else ""
+    )
+    unknown = Verdict(Status.UNKNOWN, CLAIM, reason="unsupported", detail=detail)
+    return NearbyResult(original_risk, size, unknown, tried=tried)
+
+
+def _stats(original_risk: Fraction, moved: MovedPoint, moved_by: Fraction) -> dict[str, Any]:
+    return {
+        "nearby_route": moved.route,
+        "original_risk": original_risk,
+        "distance": moved_by,
+        "moved_risk": moved.problem.risk(),
+        "moved_point": moved.problem.network.parameter_vector(),
+    }
+
+
+def _with_stats(verdict: Verdict, stats: dict[str, Any]) -> Verdict:
+    """The same verdict with more stats (the checked token is kept: the certificate is the same)."""
+    return Verdict(
+        verdict.status,
+        verdict.claim,
+        verdict.certificate,
+        verdict.reason,
+        verdict.detail,
+        {**verdict.stats, **stats},
+        checked=verdict.checked,
+    )
+
+
+def nearby_points(problem: Problem) -> Iterator[MovedPoint]:
+    """Rational points near ``problem``'s point that may be exact critical points, cheapest
+    route first (see the module doc). Nothing is promised about them: the caller certifies."""
+    cell = locate_cell(problem)
+    if cell.on_boundary:
+        return
+    collapsed = collapse_point(problem, cell)
+    if collapsed is not None:
+        yield MovedPoint("linear collapse", collapsed)
+    constant = constant_point(problem, cell)
+    if constant is not None:
+        yield MovedPoint("constant collapse", constant)
+    snapped = _cell_minimum_point(problem)
+    if snapped is not None:
+        yield MovedPoint("cell minimum", snapped)
+    critical = newton_point(problem, cell)
+    if critical is not None:
+        yield MovedPoint("newton", critical)
+
+
+def collapse_point(problem: Problem, cell: Cell) -> Problem | None:
+    """With every hidden neuron in one piece on every sample: the point whose output layer is
+    solved exactly (hidden layers kept) so that the network computes the optimal affine predictor;
+    None when the pattern is not uniform or the hidden features cannot express it."""
+    if any(len(set(neuron)) > 1 for layer in cell.pieces for neuron in layer):
+        return None
+    try:
+        fit = fit_affine(problem.data, problem.loss)
+    except UnsupportedError:
+        return None
+    net = problem.network
+    features = _last_hidden(problem)
+    rows = [[*phi, Fraction(1)] for phi in features]
+    weights, biases = [], []
+    for k in range(net.output_dim):
+        current = [*net.weights(net.depth)[k], net.biases(net.depth)[k]]
+        target = [u[k] for u in fit.predictions]
+        solved = solve_with_free(rows, target, current)
+        if solved is None:
+            return None
+        weights.append(solved[:-1])
+        biases.append(solved[-1])
+    layers_w = [net.weights(j) for j in range(1, net.depth)] + [weights]
+    layers_b = [net.biases(j) for j in range(1, net.depth)] + [biases]
+    return problem.with_network(Network.from_rationals(layers_w, layers_b, net.activation))
+
+
+def _last_hidden(problem: Problem) -> list[list[Fraction]]:
+    """The activations feeding the output layer, one row per sample (the inputs when L = 1)."""
+    net = problem.network
+    if net.depth == 1:
+        return problem.data.input_rows()
+    z = problem.trace().pre_activations[-1]
+    act = net.activation
+    values = [[act(to_fraction(v)) for v in row] for row in z.tolist()]
+    return [list(column) for column in zip(*values, strict=True)]
+
+
+def _cell_minimum_point(problem: Problem) -> Problem | None:
+    from losscert.verifier.global_min import snap_to_cell_minimum
+
+    try:
+        snapped = snap_to_cell_minimum(problem)
+    except UnsupportedError:
+        return None
+    return None if snapped is None else problem.with_network(snapped)
+
+
+def free_parameters(problem: Problem, cell: Cell) -> list[int]:
+    """The parameters left free after fixing constant neurons and one rescaling anchor per
+    neuron (the reduction of docs/certificate.md 3.11.1, derived by the checker's own code)."""
+    view = checker_view(problem)
+    pattern = [[[int(k or 0) for k in neuron] for neuron in layer] for layer in cell.pieces]
+    reduction = reduce_parameters(view, pattern, Fraction(0))
+    return [a for a, bound in enumerate(reduction.bounds) if bound is not None]
+
+
+def newton_point(problem: Problem, cell: Cell, steps: int = NEWTON_STEPS) -> Problem | None:
+    """Newton on the free parameters, then rounding; the first rounding that stays in the cell
+    with an exactly zero gradient, or None."""
+    iterate = newton_iterate(problem, cell, steps)
+    if iterate is None:
+        return None
+    free = free_parameters(problem, cell)
+    values = iterate.network.parameter_vector()
+    for limit in ROUNDING:
+        rounded = list(values)
+        for a in free:
+            rounded[a] = values[a].limit_denominator(limit)
+        candidate = problem.with_network(problem.network.with_parameters(rounded))
+        if _critical_in_cell(candidate, cell):
+            return candidate
+    return None
+
+
+def newton_iterate(problem: Problem, cell: Cell, steps: int = NEWTON_STEPS) -> Problem | None:
+    """The last Newton iterate that stayed in the cell (None when the reduced Hessian is
+    singular, the loss has no Hessian, or the first step already leaves the cell)."""
+    free = free_parameters(problem, cell)
+    if not free or len(free) > NEWTON_PARAMETERS:
+        return None
+    current = problem
+    moved = False
+    for _ in range(steps):
+        step = _newton_step(current, free)
+        if step is None:
+            break
+        values = current.network.parameter_vector()
+        for a, delta in zip(free, step, strict=True):
+            values[a] = _dyadic(values[a] + delta)
+        candidate = problem.with_network(problem.network.with_parameters(values))
+        if not _same_cell(candidate, cell):
+            break
+        current, moved = candidate, True
+        if not any(step):
+            break
+    return current if moved else None
+
+
+def _newton_step(problem: Problem, free: list[int]) -> list[Fraction] | None:
+    """-H^{-1} g on the free coordinates (float solve of the exact H and g, rounded)."""
+    try:
+        jet = calculus.risk_jet(checker_view(problem), 2)
+    except Exception:  # a residual on a loss kink: no Hessian here
+        return None
+    position = {a: k for k, a in enumerate(free)}
+    gradient = np.zeros(len(free))
+    hessian = np.zeros((len(free), len(free)))
+    for a, v in jet.grad.items():
+        if a in position:
+            gradient[position[a]] = float(v)
+    for (a, b), v in jet.hess.items():
+        if a in position and b in position:
+            hessian[position[a], position[b]] = hessian[position[b], position[a]] = float(v)
+    if not np.all(np.isfinite(hessian)) or np.linalg.matrix_rank(hessian) < len(free):
+        return None
+    step = np.linalg.solve(hessian, -gradient)
+    if not np.all(np.isfinite(step)):
+        return None
+    return [Fraction(float(v)) for v in step]
+
+
+def _dyadic(value: Fraction) -> Fraction:
+    scale = 1 << ITERATE_BITS
+    return Fraction(round(value * scale), scale)
+
+
+def _same_cell(candidate: Problem, cell: Cell) -> bool:
+    moved = locate_cell(candidate)
+    return not moved.on_boundary and moved.pieces == cell.pieces
+
+
+def _critical_in_cell(candidate: Problem, cell: Cell) -> bool:
+    if not _same_cell(candidate, cell):
+        return False
+    size = gradient_size(candidate)
+    return size is not None and size == 0
+
+
+def _decimal(value: Fraction) -> str:
+    return f"{float(value):.10g}"
+
+
+def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
+    """The JSON form of a result: exact rationals as strings, with decimals beside them."""
+    out: dict[str, Any] = {
+        "original_risk": rational_string(result.original_risk),
+        "original_risk_decimal": _decimal(result.original_risk),
+        "gradient_size": None
+        if result.gradient_size is None
+        else rational_string(result.gradient_size),
+        "gradient_size_decimal": None
+        if result.gradient_size is None
+        else _decimal(result.gradient_size),
+        "status": result.local.status.value,
+        "reason": result.local.reason,
+        "tried": result.tried,
+    }
+    if result.moved is not None and result.distance is not None and result.risk is not None:
+        out |= {
+            "route": result.moved.route,
+            "distance": rational_string(result.distance),
+            "distance_decimal": _decimal(result.distance),
+            "risk": rational_string(result.risk),
+            "risk_decimal": _decimal(result.risk),
+            "point": [rational_string(v) for v in result.moved.problem.network.parameter_vector()],
+        }
+    if result.spurious is not None:
+        witness = result.spurious.stats.get("witness_risk")
+        out["spurious"] = result.spurious.status.value
+        out["witness_risk"] = None if witness is None else rational_string(witness)
+    return out
+
+
+def format_nearby(result: NearbyResult) -> list[str]:
+    """The text lines ``certify`` prints about a point that is not exactly critical."""
+    lines = [
+        f"  exact risk of the point: {_decimal(result.original_risk)} (= {rational_string(result.original_risk)})"
+    ]
+    if result.gradient_size is not None:
+        lines.append(
+            f"  not an exact critical point: max |dR/dtheta_a| = {_decimal(result.gradient_size)}"
+        )
+    if result.moved is None or result.distance is None or result.risk is None:
+        lines.append(
+            f"  nearby local minimum: {result.local.status.value.upper()} ({result.local.reason})  {result.local.detail}"
+        )
+        return lines
+    lines.append(
+        f"  nearby local minimum: {result.local.status.value.upper()} [{result.moved.route}] "
+        f"at distance {_decimal(result.distance)} (max norm, = {rational_string(result.distance)}), "
+        f"risk {_decimal(result.risk)} (= {rational_string(result.risk)})"
+    )
+    if result.spurious is not None:
+        witness = result.spurious.stats.get("witness_risk")
+        tail = (
+            ""
+            if witness is None
+            else f": a point of risk {_decimal(witness)} < {_decimal(result.risk)}"
+        )
+        lines.append(f"  spurious: {result.spurious.status.value.upper()}{tail}")
+    return lines
+
+
+def nearby_verdicts(result: NearbyResult | None) -> list[Verdict]:
+    """The verdicts about the moved point (local minimum, then spurious), for writing."""
+    if result is None:
+        return []
+    return [v for v in (result.local, result.spurious) if v is not None]

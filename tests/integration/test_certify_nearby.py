@@ -1,0 +1,57 @@
+"""`losscert certify` on a point that is not exactly critical (issue 13): the exact gradient is
+reported, the nearby minimum certified, its certificates written next to the refutation."""
+
+import json
+from fractions import Fraction as F
+from pathlib import Path
+
+import pytest
+
+from losscert.checker import check_certificate
+from losscert.cli import main
+from losscert.io import write_problem
+from losscert.model import Dataset, Network, Problem, make_loss, relu
+
+
+def _problem_file(folder: Path) -> Path:
+    # relu(x + 1) with output weight 4/5 + 1/1000: 1/1000 away from the optimal affine fit
+    net = Network.from_rationals(
+        [[[1], [-1]], [[F(4, 5) + F(1, 1000), 0]]], [[1, -10], [F(-1, 2)]], relu()
+    )
+    data = Dataset.from_rows([[0], [1], [2], [3]], [[0], [2], [1], [3]])
+    path = folder / "trained.json"
+    write_problem(Problem(net, make_loss("squared"), data), path, name="trained")
+    return path
+
+
+def test_certify_moves_to_the_nearby_minimum_and_writes_its_certificates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _problem_file(tmp_path)
+    # the exit code is the point's own verdict (REFUTED: not critical), the nearby one is reported
+    assert main(["certify", str(path), "--out", str(tmp_path / "certs")]) == 1
+    out = capsys.readouterr().out
+    assert "local_min: REFUTED" in out
+    assert "exact risk of the point: 0.4500075 (= 180003/400000)" in out
+    assert "nearby local minimum: PROVED [linear collapse] at distance 0.001" in out
+    assert "spurious: PROVED" in out
+    names = sorted(p.name for p in (tmp_path / "certs").iterdir())
+    assert names == [
+        "trained.nearby.local_min.cert.json",
+        "trained.nearby.spurious_local_min.cert.json",
+        "trained.not_local_min.cert.json",
+    ]
+    assert all(check_certificate(tmp_path / "certs" / name).valid for name in names)
+
+
+def test_json_output_and_the_option_that_turns_it_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _problem_file(tmp_path)
+    assert main(["certify", str(path), "--json"]) == 1
+    nearby = json.loads(capsys.readouterr().out)["nearby"]
+    assert nearby["gradient_size"] == "3/200"
+    assert nearby["distance"] == "1/1000" and nearby["risk"] == "9/20"
+    assert nearby["route"] == "linear collapse" and nearby["status"] == "proved"
+    assert main(["certify", str(path), "--no-nearby"]) == 1
+    assert "nearby" not in capsys.readouterr().out
