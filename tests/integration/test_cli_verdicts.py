@@ -65,7 +65,7 @@ def test_certify_json_is_complete(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert record["risk"] == {"exact": "9/20", "decimal": "0.45", "lower": None, "upper": None}
     local, spurious = record["verdicts"]
     assert local["claim"] == "local_min" and local["status"] == "proved"
-    assert spurious["witness_risk"] == {"exact": "77/180", "decimal": "0.427777777778"}
+    assert spurious["witness_risk"] == {"exact": "1/8", "decimal": "0.125"}
     assert record["written"] == [local["certificate"], spurious["certificate"]]
     assert all(check_certificate(path).valid for path in record["written"])
 

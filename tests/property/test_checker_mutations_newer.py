@@ -70,7 +70,7 @@ def _stubbed(problem: Any, options: SmtOptions) -> dict[str, Any]:
 @cache
 def originals() -> dict[str, dict[str, Any]]:
     flat = _flat_minimum((1, 2))
-    with_delegated = _stubbed(flat, SmtOptions(simplify=False))
+    with_delegated = _stubbed(flat, SmtOptions(simplify=False, convex=False))
     smt = next(s for s in with_delegated["evidence"] if s["kind"] == "smt_no_lower_point")
     with_delegated["evidence"].append(
         {
@@ -82,9 +82,9 @@ def originals() -> dict[str, dict[str, Any]]:
         }
     )
     return {
-        "smt simplified": _stubbed(flat, SmtOptions()),
+        "smt simplified": _stubbed(flat, SmtOptions(convex=False)),
         "smt plain + delegated": with_delegated,
-        "smt boundary": _stubbed(_boundary_minimum(), SmtOptions()),
+        "smt boundary": _stubbed(_boundary_minimum(), SmtOptions(convex=False)),
         "valley": json.loads((EXAMPLES / "certificates" / "relu_valley.cert.json").read_text()),
     }
 
