@@ -22,6 +22,7 @@ from .calculus import (
     risk_on_line,
     sign_near_zero,
 )
+from .cell_points import check_lower_point_in_cell
 from .convex import check_convex_lower_bound
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
@@ -614,5 +615,12 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"cell", "box_in_cell"}),
     ),
     "neuron_regions": StepKind(frozenset({"regions", "pruned"}), frozenset(), check_neuron_regions),
+    "lower_point_in_cell": StepKind(
+        frozenset({"point", "risk", "uses"}),
+        frozenset(),
+        check_lower_point_in_cell,
+        frozenset({"risk", "cell"}),
+        since=1,
+    ),
 }
 """Step kind -> its fields, verifier and the kinds it may cite: the table of section 3."""

@@ -206,7 +206,8 @@ def _write_cell_minima(problem: Problem, report: OneHiddenReport, out: Path | No
         verdict = certify_cell_global_min(problem.with_network(network))
         if verdict.certificate is not None:
             out.mkdir(parents=True, exist_ok=True)
-            path = out / f"{report.name}.cell{k}.cell_global_min.cert.json"
+            kind = verdict.certificate["claim"]["kind"]
+            path = out / f"{report.name}.cell{k}.{kind}.cert.json"
             write_certificate(verdict.certificate, path)
             written.append(str(path))
     return written
