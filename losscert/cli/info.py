@@ -6,7 +6,13 @@ import argparse
 import json
 import sys
 
-from losscert.cli.common import EXIT_BAD_INPUT, EXIT_CLAIM_FAILED, EXIT_OK, add_json_option
+from losscert.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_CLAIM_FAILED,
+    EXIT_OK,
+    add_json_option,
+    with_decimals,
+)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -44,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             results[path] = summary
         else:
-            print(format_summary(path, summary))
+            print(with_decimals(format_summary(path, summary)))
     if args.json:
         print(json.dumps(results, indent=2))
     return status
