@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from losscert.cli.common import (
     EXIT_CLAIM_FAILED,
@@ -80,7 +80,7 @@ def _audit_options(
 ) -> None:
     """--out, --json, --workers. A subcommand's copies default to the parent's values
     (``audit --out DIR theorem1`` and ``audit theorem1 --out DIR`` mean the same)."""
-    keep = {"default": argparse.SUPPRESS} if inherited else {}
+    keep: dict[str, Any] = {"default": argparse.SUPPRESS} if inherited else {}
     parser.add_argument("--out", type=Path, metavar="DIR", help="write certificates here", **keep)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table", **keep)
     if workers:

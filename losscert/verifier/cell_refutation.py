@@ -43,7 +43,7 @@ def refute_cell_global_min(
             ),
             stats=stats,
         )
-    evidence = [
+    evidence: list[dict[str, Any]] = [
         {"id": "risk", "kind": "risk", "value": rational_string(risk)},
         {
             "id": "cell",
