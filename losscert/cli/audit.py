@@ -135,6 +135,7 @@ def _theorem1_status(verdicts: dict[str, Verdict]) -> str:
 
 def _one_hidden(args: argparse.Namespace) -> int:
     from losscert.errors import InputError
+    from losscert.progress import Progress
     from losscert.theorems.audit import stderr_progress
     from losscert.theorems.one_hidden import (
         audit_one_hidden,
@@ -155,11 +156,13 @@ def _one_hidden(args: argparse.Namespace) -> int:
         ]
     reports = []
     written: list[str] = []
-    for instance in instances:
-        stderr_progress(f"auditing {instance.name}")
+    ticker = Progress(stderr_progress, "audit one-hidden-layer", len(instances), every=0)
+    for k, instance in enumerate(instances):
+        ticker.update(k, f"auditing {instance.name}")
         report = audit_one_hidden(instance, starts=args.starts, seed=args.seed)
         reports.append(report)
         written += _write_cell_minima(instance.problem, report, args.out)
+    ticker.update(len(instances))
     if args.json:
         records = [{**report_to_dict(r), "why_undecided": _why_undecided(r)} for r in reports]
         if args.out is not None:

@@ -11,6 +11,7 @@ from losscert.cli.common import (
     EXIT_OK,
     add_json_option,
     positive_seconds,
+    with_decimals,
 )
 
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 def format_check(entry: dict[str, object]) -> str:
     head = f"{entry['file']}: {str(entry['status']).upper()}"
     gaps = entry.get("trust_gaps") or []
-    lines = [f"{head}  {entry['message']}".rstrip()]
+    lines = [f"{head}  {with_decimals(str(entry['message']))}".rstrip()]
     for gap in gaps:  # type: ignore[attr-defined]
         lines.append(f"  trust gap: {gap}")
     reruns: dict[str, dict[str, str]] = entry.get("solver_reruns") or {}  # type: ignore[assignment]
