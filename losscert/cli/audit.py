@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from losscert.cli.common import (
     EXIT_CLAIM_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     add_expect_option,
     add_label_columns_option,
@@ -107,11 +109,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         instances = builtin_instances()
     out: Path | None = args.out
-    if args.workers > 1:
-        with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            outcomes = run_audits(instances, pool, out, stderr_progress)
-    else:
-        outcomes = run_audits(instances, None, out, stderr_progress)
+    try:
+        if args.workers > 1:
+            with ProcessPoolExecutor(max_workers=args.workers) as pool:
+                outcomes = run_audits(instances, pool, out, stderr_progress)
+        else:
+            outcomes = run_audits(instances, None, out, stderr_progress)
+    except KeyboardInterrupt as exc:  # show what finished (its certificates are written)
+        done = getattr(exc, "outcomes", [])
+        if done and not args.json:
+            print(format_table(done))
+        print(f"losscert audit: interrupted after {len(done)} of {len(instances)} instances",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_INTERRUPTED
     code = EXIT_OK if all(o.as_expected for o in outcomes) else EXIT_CLAIM_FAILED
     if args.kind == "theorem1":
         status = _theorem1_status(outcomes[0].audit.verdicts)
