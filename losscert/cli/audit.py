@@ -39,7 +39,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     _audit_options(audit)
     audit.set_defaults(run=run, out=None, json=False, workers=1)
     audit_kinds = audit.add_subparsers(dest="kind")
-    theorem1 = audit_kinds.add_parser("theorem1", help="Theorem 1 on your data and architecture")
+    theorem1 = audit_kinds.add_parser(
+        "theorem1",
+        help="Theorem 1 on your data and architecture",
+        description="Checks Theorem 1's assumptions on your data, constructs the spurious local "
+        "minimum and its valley where they hold, and certifies them. The verdict is that of "
+        "spurious_local_min: exit 0 PROVED, 1 REFUTED, 3 UNKNOWN, 2 bad input.",
+    )
     theorem1.add_argument("--data", required=True, metavar="FILE", help="CSV, NPZ or problem JSON")
     theorem1.add_argument("--widths", required=True, metavar="D_X,D_1,...,D_Y")
     add_label_columns_option(theorem1)

@@ -17,7 +17,10 @@ from losscert.cli.common import (
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser(
-        "check", help="re-verify certificate files with exact arithmetic alone (no solver)"
+        "check",
+        help="re-verify certificate files with exact arithmetic alone (no solver)",
+        description="Exit 0 when every file is valid, 1 when one is invalid, 2 when one is "
+        "unreadable.",
     )
     check.add_argument("certificates", nargs="+", metavar="FILE.cert.json")
     add_json_option(check)
