@@ -30,21 +30,16 @@ This is a benchmark, not a test: nothing here runs under pytest.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import platform
 import time
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import flint
 import numpy as np
-from timing import fmt_bytes, fmt_seconds
+from timing import add_run_options, fmt_bytes, fmt_seconds, machine, run_date, write_json
 
-from losscert import __version__ as losscert_version
 from losscert.backends.highs_adapter import HighsAdapter
 from losscert.checker.numbers import load_json
 from losscert.checker.problem import read_problem
@@ -186,7 +181,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--activations", nargs="+", default=sorted(ACTIVATIONS), choices=sorted(ACTIVATIONS)
     )
-    parser.add_argument("--seed", type=int, default=0, help="numpy default_rng seed; default 0")
     parser.add_argument("--bits", type=int, default=12, help="inputs over 2^(bits-2); default 12")
     parser.add_argument(
         "--budget", type=float, default=300.0, help="seconds a size may take (predicted)"
@@ -200,28 +194,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--gp-work", type=int, default=300_000, help="subsets the general-position test may try"
     )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    parser.add_argument("--date", help="date to record (default: today)")
+    add_run_options(parser, repeats=None, min_time=None)
     args = parser.parse_args(argv)
     if min(args.dims) < 1 or min(args.n) < 1 or args.bits < 2:
         parser.error("--dims and --n must be positive, --bits at least 2")
     print(HEADER, flush=True)
     result = {
-        "date": args.date or datetime.date.today().isoformat(),
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "python_flint": flint.__version__,
-            "highspy": HighsAdapter().version(),
-            "losscert": losscert_version,
-        },
+        "date": run_date(args),
+        "machine": machine(highspy=HighsAdapter().version()),
         "runs": run_all(args),
     }
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(result, fh, indent=2)
-            fh.write("\n")
+    write_json(result, args.json)
     return 0
 
 

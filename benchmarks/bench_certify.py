@@ -65,12 +65,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import inspect
 import itertools
-import json
 import os
-import platform
 import re
 import sys
 import time
@@ -81,15 +78,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import flint
 import numpy as np
+from timing import add_run_options, machine, measure, run_date, write_json
 from timing import fmt_seconds as _fmt_seconds
-from timing import measure
 
 import losscert.verifier.candidate as candidate
 import losscert.verifier.descent as descent_module
 import losscert.verifier.smt_route as smt_route
-from losscert import __version__ as losscert_version
 from losscert.backends.smt import ADAPTERS, SmtAnswer, solve_with_all
 from losscert.checker.problem import read_problem as checker_problem
 from losscert.checker.smt_query import no_lower_point_query
@@ -855,16 +850,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 rows.append(row)
                 print(_progress(row), flush=True)
     return {
-        "date": args.date or datetime.date.today().isoformat(),
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "python_flint": flint.__version__,
-            "numpy": np.__version__,
-            "losscert": losscert_version,
-            "solvers": _solver_versions(),
-        },
+        "date": run_date(args),
+        "machine": machine(solvers=_solver_versions()),
         "settings": {
             "inputs": args.inputs,
             "bits": args.bits,
@@ -1095,13 +1082,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="seconds per solver call (ladder and plain query), and the stop rule; default 60",
     )
     parser.add_argument("--quick", action="store_true", help="n 10 100, widths 1 2 4, timeout 10")
-    parser.add_argument("--seed", type=int, default=0, help="numpy default_rng seed; default 0")
     parser.add_argument(
         "--bits", type=int, default=4, help="entries are integers over 2^bits; default 4"
-    )
-    parser.add_argument("--repeats", type=int, default=5, help="timed repeats; default 5")
-    parser.add_argument(
-        "--min-time", type=float, default=0.05, help="seconds per repeat, at least; default 0.05"
     )
     parser.add_argument(
         "--repeat-below",
@@ -1109,7 +1091,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1.0,
         help="repeat a (non-SMT) certification with `measure` when one run is shorter; default 1",
     )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    add_run_options(parser)
     parser.add_argument("--smt-dir", metavar="DIR", help="write every SMT query sent to DIR")
     parser.add_argument(
         "--failures",
@@ -1117,7 +1099,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="bench_certify_failures",
         help="where a wrong verdict's problem is written; default ./bench_certify_failures",
     )
-    parser.add_argument("--date", help="date to record (default: today)")
     args = parser.parse_args(argv)
     if args.quick:
         args.n, args.widths, args.timeout = [10, 100], [1, 2, 4], 10.0
@@ -1129,10 +1110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run(args)
     print()
     print(report(result))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(result, fh, indent=2, default=str)
-            fh.write("\n")
+    write_json(result, args.json, default=str)
     return 1 if any(row.get("failure_file") for row in result["rows"]) else 0
 
 

@@ -37,27 +37,22 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime
 import io
 import itertools
 import json
 import math
-import os
-import platform
 import pstats
 import time
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-import flint
 import numpy as np
 from flint import fmpq_mat
+from timing import add_run_options, machine, measure, run_date, write_json
 from timing import fmt_bytes as _fmt_bytes
 from timing import fmt_seconds as _fmt_seconds
-from timing import measure
 
-from losscert import __version__ as losscert_version
 from losscert.checker import check_document, check_text
 from losscert.encodings.cells import locate_cell
 from losscert.model import Dataset, Network, Problem, make_loss, relu
@@ -441,24 +436,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=8,
         help="hidden width (>= 2: neuron 0 fits, neuron 1 is the witness); default 8",
     )
-    parser.add_argument("--repeats", type=int, default=5, help="timed repeats; default 5")
-    parser.add_argument("--seed", type=int, default=0, help="numpy default_rng seed; default 0")
     parser.add_argument(
         "--bits", type=int, default=6, help="inputs and labels are integers over 2^bits; default 6"
     )
-    parser.add_argument(
-        "--min-time",
-        type=float,
-        default=0.05,
-        help="each repeat loops a call until it lasts this many seconds; default 0.05",
+    add_run_options(
+        parser, profile_help="cProfile one check_document at the largest n and print it"
     )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="cProfile one check_document at the largest n and print it",
-    )
-    parser.add_argument("--date", help="date to record (default: today)")
     args = parser.parse_args(argv)
     if min(args.n) < 1 or args.inputs < 1 or args.repeats < 1 or args.bits < 1:
         parser.error("--n, --inputs, --repeats and --bits must be positive")
@@ -468,25 +451,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--n must exceed d_X + 1 so that the least-squares fit is unique")
 
     result: dict[str, Any] = {
-        "date": args.date or datetime.date.today().isoformat(),
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "python_flint": flint.__version__,
-            "numpy": np.__version__,
-            "losscert": losscert_version,
-        },
+        "date": run_date(args),
+        "machine": machine(),
         "runs": [run_one(n, args) for n in args.n],
     }
     print(report(result))
     if args.profile:
         print(f"\ncProfile of one check_document at n = {max(args.n)}, by cumulative time:")
         print(profile_check(max(args.n), args, 15))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(result, fh, indent=2)
-            fh.write("\n")
+    write_json(result, args.json)
     return 0
 
 

@@ -28,14 +28,10 @@ from __future__ import annotations
 import argparse
 import bisect
 import cProfile
-import datetime
 import gc
 import io
 import itertools
-import json
 import math
-import os
-import platform
 import pstats
 import statistics
 import sys
@@ -44,10 +40,9 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
-import flint
 import numpy as np
+from timing import add_run_options, machine, measure, run_date, write_json
 from timing import fmt_seconds as _fmt_seconds
-from timing import measure
 
 from losscert.model import (
     Dataset,
@@ -262,14 +257,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     out_values = [Fraction(int(v.p), int(v.q)) for v in outputs.entries()]
     out_num_bits, out_den_bits = max_bits(out_values)
     result: dict[str, Any] = {
-        "date": args.date or datetime.date.today().isoformat(),
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "python_flint": flint.__version__,
-            "numpy": np.__version__,
-        },
+        "date": run_date(args),
+        "machine": machine(),
         "instance": {
             "depth": network.depth,
             "widths": list(network.widths),
@@ -366,8 +355,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=16, help="hidden width; default 16")
     parser.add_argument("--n", type=int, default=1000, help="number of samples; default 1000")
     parser.add_argument("--inputs", type=int, default=8, help="input dimension d_X; default 8")
-    parser.add_argument("--repeats", type=int, default=5, help="timed repeats; default 5")
-    parser.add_argument("--seed", type=int, default=0, help="numpy default_rng seed; default 0")
     parser.add_argument(
         "--bits", type=int, default=6, help="entries are integers over 2^bits; default 6"
     )
@@ -377,17 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=30.0,
         help="max projected seconds for one Fraction pass before n is reduced; default 30",
     )
-    parser.add_argument(
-        "--min-time",
-        type=float,
-        default=0.05,
-        help="each repeat loops a call until it lasts this many seconds; default 0.05",
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    parser.add_argument(
-        "--profile", action="store_true", help="cProfile one exact pass and print it"
-    )
-    parser.add_argument("--date", help="date to record (default: today)")
+    add_run_options(parser, profile_help="cProfile one exact pass and print it")
     args = parser.parse_args(argv)
     if args.n < 1 or args.width < 1 or args.inputs < 1 or args.repeats < 1 or args.bits < 1:
         parser.error("--n, --width, --inputs, --repeats and --bits must be positive")
@@ -400,10 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print("\ncProfile of one exact pass (forward + exact_risk), by cumulative time:")
         print(profile_exact(network, data, 15))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(result, fh, indent=2)
-            fh.write("\n")
+    write_json(result, args.json)
     return 0
 
 

@@ -26,17 +26,13 @@ This is a benchmark, not a test: nothing here runs under pytest.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import math
-import os
-import platform
 import time
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from timing import fmt_seconds
+from timing import add_run_options, fmt_seconds, machine, run_date, write_json
 
 from losscert.encodings.arrangement import neuron_regions
 from losscert.model.activation import relu
@@ -162,8 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per route (60)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", default=None, metavar="FILE")
+    add_run_options(parser, repeats=None, min_time=None)
     args = parser.parse_args()
     records = []
     for planted in (True, False):
@@ -172,13 +167,8 @@ def main() -> None:
             print(table(records[-1:]).splitlines()[-1], flush=True)
     print()
     print(table(records))
-    if args.json:
-        meta = {
-            "date": datetime.date.today().isoformat(),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        }
-        with open(args.json, "w") as f:
-            json.dump({"meta": meta, "records": records}, f, indent=2)
+    meta = {"date": run_date(args), "machine": machine()}
+    write_json({"meta": meta, "records": records}, args.json)
 
 
 if __name__ == "__main__":

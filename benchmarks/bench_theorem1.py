@@ -40,12 +40,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import gc
 import json
 import math
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -55,13 +53,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import flint
+from timing import add_run_options, machine, run_date, write_json
 from timing import fmt_bytes as _fmt_bytes
 from timing import fmt_seconds as _fmt_seconds
 
 import losscert.checker
 import losscert.theorems.theorem1 as theorem1
-from losscert import __version__ as losscert_version
 from losscert.backends.z3_adapter import Z3Adapter
 from losscert.encodings.naive_smt import naive_query
 from losscert.model import (
@@ -720,12 +717,12 @@ def run_speed(args: argparse.Namespace) -> dict[str, Any]:
         if not args.quiet:
             print(f"[{time.strftime('%H:%M:%S')}] speed: width {width}, n {n}", file=sys.stderr)
         runs.append(run_speed_size(width, n, args))
-    return {"runs": runs, "load_before": os.getloadavg(), "machine": {"cpu_count": os.cpu_count()}}
+    return {"runs": runs, "load_before": os.getloadavg(), "machine": machine()}
 
 
 def report_speed(result: dict[str, Any]) -> str:
     lines = [
-        f"bench_theorem1 --speed  losscert {losscert_version}  cpus={os.cpu_count()}  "
+        f"bench_theorem1 --speed  losscert {result['machine']['losscert']}  cpus={os.cpu_count()}  "
         f"load average at the end {tuple(round(v, 2) for v in os.getloadavg())}",
         "CPU seconds (process_time); floor = a fresh Problem's exact batched forward pass + risk "
         "of the Stage 1 network (least of 3); ratio = time / floor",
@@ -815,10 +812,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="repeat audits shorter than this many seconds; default 30",
     )
     parser.add_argument("--inputs", type=int, default=2, help="input dimension d_X; default 2")
-    parser.add_argument("--seed", type=int, default=0, help="generated_data seed; default 0")
     parser.add_argument("--smt-dir", metavar="DIR", help="also write each naive query to DIR")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    parser.add_argument("--date", help="date to record (default: today)")
+    add_run_options(parser, repeats=None, min_time=None, seed_help="generated_data seed; default 0")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument(
         "--speed",
@@ -878,14 +873,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     result["largest_within_cap"] = largest_within_cap(result)
     result.update(
         {
-            "date": args.date or datetime.date.today().isoformat(),
-            "machine": {
-                "cpu_count": os.cpu_count(),
-                "platform": platform.platform(),
-                "python": platform.python_version(),
-                "python_flint": flint.__version__,
-                "losscert": losscert_version,
-            },
+            "date": run_date(args),
+            "machine": machine(),
             "options": {
                 "cap": args.cap,
                 "naive_timeout": args.naive_timeout,
@@ -904,9 +893,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             **result,
             "records": [{"size": list(size), **public(record)} for size, record in ordered(result)],
         }
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(serial, fh, indent=2)
-            fh.write("\n")
+        write_json(serial, args.json)
     return 0
 
 

@@ -64,7 +64,8 @@ if TYPE_CHECKING:
         relu6,
         risk_bounds,
     )
-    from losscert.plot import plot_file, plot_problem, save_png
+    from losscert.plot import plot_problem, save_png
+    from losscert.plot.plot_file import plot_file
     from losscert.theorems import Theorem1Audit, audit_theorem1
     from losscert.verifier import REASONS, Status, Verdict, certified
     from losscert.verifier.candidate import certify_local_min, certify_spurious

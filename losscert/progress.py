@@ -32,15 +32,15 @@ class Progress:
         *,
         unit: str = "",
         every: float = 2.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.say = say
         self.what = what
         self.total = total
         self.unit = unit
         self.every = every
-        self.clock = clock
-        self.start = clock()
+        self.clock = clock or time.monotonic
+        self.start = self.clock()
         self.last = self.start
 
     def line(self, done: int, best: str | None = None) -> str:

@@ -252,6 +252,13 @@ def not_global_min(steps: Steps) -> str | None:
     return lower_point(steps)
 
 
+def not_cell_global_min(steps: Steps) -> str | None:
+    """A point of lower risk in the closure of theta*'s cell (since 1.1)."""
+    if _of_kind(steps, "lower_point_in_cell"):
+        return None
+    return "a lower_point_in_cell step"
+
+
 CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
     "local_min": local_min,
     "strict_local_min": strict,
@@ -262,6 +269,7 @@ CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
     "global_min": global_min,
     "cell_global_min": cell_global_min,
     "not_global_min": not_global_min,
+    "not_cell_global_min": not_cell_global_min,
 }
 """Claim kind -> a rule returning None when the steps conclude it, else what is missing."""
 
@@ -270,7 +278,7 @@ CLAIM_FIELDS: dict[str, frozenset[str]] = {"global_lower_bound": frozenset({"bou
 """Claim kinds with fields besides ``kind``."""
 
 
-CLAIM_SINCE: dict[str, int] = {}
+CLAIM_SINCE: dict[str, int] = {"not_cell_global_min": 1}
 """Claim kinds added after version 1.0 -> the minor version that introduced them."""
 
 

@@ -23,6 +23,7 @@ from .calculus import (
     risk_on_line,
     sign_near_zero,
 )
+from .cell_points import check_lower_point_in_cell
 from .constant_fit import check_constant_regression_optimal
 from .convex import check_convex_lower_bound
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
@@ -635,6 +636,13 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"subgradients"}),
         check_constant_regression_optimal,
         frozenset({"cell"}),
+        since=1,
+    ),
+    "lower_point_in_cell": StepKind(
+        frozenset({"point", "risk", "uses"}),
+        frozenset(),
+        check_lower_point_in_cell,
+        frozenset({"risk", "cell"}),
         since=1,
     ),
 }

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from losscert.cli.common import (
     EXIT_CLAIM_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     add_expect_option,
     add_label_columns_option,
@@ -37,7 +39,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     _audit_options(audit)
     audit.set_defaults(run=run, out=None, json=False, workers=1)
     audit_kinds = audit.add_subparsers(dest="kind")
-    theorem1 = audit_kinds.add_parser("theorem1", help="Theorem 1 on your data and architecture")
+    theorem1 = audit_kinds.add_parser(
+        "theorem1",
+        help="Theorem 1 on your data and architecture",
+        description="Checks Theorem 1's assumptions on your data, constructs the spurious local "
+        "minimum and its valley where they hold, and certifies them. The verdict is that of "
+        "spurious_local_min: exit 0 PROVED, 1 REFUTED, 3 UNKNOWN, 2 bad input.",
+    )
     theorem1.add_argument("--data", required=True, metavar="FILE", help="CSV, NPZ or problem JSON")
     theorem1.add_argument("--widths", required=True, metavar="D_X,D_1,...,D_Y")
     add_label_columns_option(theorem1)
@@ -80,7 +88,7 @@ def _audit_options(
 ) -> None:
     """--out, --json, --workers. A subcommand's copies default to the parent's values
     (``audit --out DIR theorem1`` and ``audit theorem1 --out DIR`` mean the same)."""
-    keep = {"default": argparse.SUPPRESS} if inherited else {}
+    keep: dict[str, Any] = {"default": argparse.SUPPRESS} if inherited else {}
     parser.add_argument("--out", type=Path, metavar="DIR", help="write certificates here", **keep)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table", **keep)
     if workers:
@@ -107,11 +115,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         instances = builtin_instances()
     out: Path | None = args.out
-    if args.workers > 1:
-        with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            outcomes = run_audits(instances, pool, out, stderr_progress)
-    else:
-        outcomes = run_audits(instances, None, out, stderr_progress)
+    try:
+        if args.workers > 1:
+            with ProcessPoolExecutor(max_workers=args.workers) as pool:
+                outcomes = run_audits(instances, pool, out, stderr_progress)
+        else:
+            outcomes = run_audits(instances, None, out, stderr_progress)
+    except KeyboardInterrupt as exc:  # show what finished (its certificates are written)
+        done = getattr(exc, "outcomes", [])
+        if done and not args.json:
+            print(format_table(done))
+        print(f"losscert audit: interrupted after {len(done)} of {len(instances)} instances",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_INTERRUPTED
     code = EXIT_OK if all(o.as_expected for o in outcomes) else EXIT_CLAIM_FAILED
     if args.kind == "theorem1":
         status = _theorem1_status(outcomes[0].audit.verdicts)
@@ -135,6 +151,7 @@ def _theorem1_status(verdicts: dict[str, Verdict]) -> str:
 
 def _one_hidden(args: argparse.Namespace) -> int:
     from losscert.errors import InputError
+    from losscert.progress import Progress
     from losscert.theorems.audit import stderr_progress
     from losscert.theorems.one_hidden import (
         audit_one_hidden,
@@ -155,11 +172,13 @@ def _one_hidden(args: argparse.Namespace) -> int:
         ]
     reports = []
     written: list[str] = []
-    for instance in instances:
-        stderr_progress(f"auditing {instance.name}")
+    ticker = Progress(stderr_progress, "audit one-hidden-layer", len(instances), every=0)
+    for k, instance in enumerate(instances):
+        ticker.update(k, f"auditing {instance.name}")
         report = audit_one_hidden(instance, starts=args.starts, seed=args.seed)
         reports.append(report)
         written += _write_cell_minima(instance.problem, report, args.out)
+    ticker.update(len(instances))
     if args.json:
         records = [{**report_to_dict(r), "why_undecided": _why_undecided(r)} for r in reports]
         if args.out is not None:
@@ -206,7 +225,8 @@ def _write_cell_minima(problem: Problem, report: OneHiddenReport, out: Path | No
         verdict = certify_cell_global_min(problem.with_network(network))
         if verdict.certificate is not None:
             out.mkdir(parents=True, exist_ok=True)
-            path = out / f"{report.name}.cell{k}.cell_global_min.cert.json"
+            kind = verdict.certificate["claim"]["kind"]
+            path = out / f"{report.name}.cell{k}.{kind}.cert.json"
             write_certificate(verdict.certificate, path)
             written.append(str(path))
     return written

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--workers: expected a positive number of processes, got {args.workers}")
     problem = read_problem(args.problem)
     data = hidden_layer_data(problem, args.problem)
-    progress = _cells_progress() if sys.stderr.isatty() else None
+    progress = _cells_progress(sys.stderr.isatty())
     with contextlib.ExitStack() as stack:
         pool = (
             stack.enter_context(ProcessPoolExecutor(max_workers=args.workers))
@@ -150,20 +150,27 @@ def _format_cell_counts(path: str, counts: CellCounts, *, tested: bool) -> str:
     return "\n".join(lines)
 
 
-def _cells_progress() -> Callable[[int, int], None]:
-    """A terminal's progress line, rewritten in place: units of work done, time left."""
+def _cells_progress(terminal: bool) -> Callable[[int, int], None]:
+    """Progress of the enumeration: units of work done and time left. On a terminal one line,
+    rewritten in place; elsewhere (a log) a line every 5 s, and none for a run shorter than that."""
     from losscert.progress import Progress
 
     ticker: list[Progress] = []
 
     def say(line: str) -> None:
-        print(f"\r{line}", end="", file=sys.stderr, flush=True)
+        if terminal:
+            print(f"\r{line}", end="", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
 
     def update(done: int, total: int) -> None:
         if not ticker:
-            ticker.append(Progress(say, "cells", total, unit="units of work", every=0.5))
-        ticker[0].update(done)
-        if done >= total:
+            every = 0.5 if terminal else 5.0
+            ticker.append(Progress(say, "cells", total, unit="units of work", every=every))
+        progress = ticker[0]
+        if done < total or terminal or progress.last > progress.start:
+            progress.update(done)
+        if done >= total and terminal:
             print(file=sys.stderr)
 
     return update

@@ -11,12 +11,16 @@ from losscert.cli.common import (
     EXIT_OK,
     add_json_option,
     positive_seconds,
+    with_decimals,
 )
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser(
-        "check", help="re-verify certificate files with exact arithmetic alone (no solver)"
+        "check",
+        help="re-verify certificate files with exact arithmetic alone (no solver)",
+        description="Exit 0 when every file is valid, 1 when one is invalid, 2 when one is "
+        "unreadable.",
     )
     check.add_argument("certificates", nargs="+", metavar="FILE.cert.json")
     add_json_option(check)
@@ -70,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 def format_check(entry: dict[str, object]) -> str:
     head = f"{entry['file']}: {str(entry['status']).upper()}"
     gaps = entry.get("trust_gaps") or []
-    lines = [f"{head}  {entry['message']}".rstrip()]
+    lines = [f"{head}  {with_decimals(str(entry['message']))}".rstrip()]
     for gap in gaps:  # type: ignore[attr-defined]
         lines.append(f"  trust gap: {gap}")
     reruns: dict[str, dict[str, str]] = entry.get("solver_reruns") or {}  # type: ignore[assignment]

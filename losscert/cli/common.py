@@ -57,7 +57,7 @@ def verdict_exit(status: str, expect: str | None = None) -> int:
     return EXIT_OK if status == expect else EXIT_CLAIM_FAILED
 
 
-_FRACTION = re.compile(r"(?<![\w./:-])(-?\d+/\d+)(?![\w./])")
+_FRACTION = re.compile(r"(?<![\w./:-])(-?\d+/\d+)(?![\w./])(?!\s*\(~)")
 
 
 def decimal(value: Fraction | int | str) -> str:
@@ -83,7 +83,8 @@ def exact_json(value: Fraction | int | str | None) -> dict[str, str] | None:
 
 
 def with_decimals(text: str) -> str:
-    """``text`` with a decimal approximation after every fraction p/q it states."""
+    """``text`` with a decimal approximation after every fraction p/q it states (one already
+    followed by ``(~`` is left alone)."""
     return _FRACTION.sub(lambda m: f"{m.group(1)} (~{decimal(m.group(1))})", text)
 
 

@@ -60,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
     verdict = result.verdict
     cell = None if result.interrupted else certify_cell_global_min(problem)
     written = write_certificates(
-        [verdict.certificate, result.bound_certificate, cell and cell.certificate], args.out, stem
+        [verdict.certificate, result.bound_certificate, None if cell is None else cell.certificate],
+        args.out,
+        stem,
     )
     status = verdict.status.value
     lowest = None if result.witness is None else problem.with_network(result.witness).risk()

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
-from losscert.cli.common import EXIT_BAD_INPUT, EXIT_CLAIM_FAILED, EXIT_OK, add_json_option
+from losscert.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_CLAIM_FAILED,
+    EXIT_OK,
+    add_json_option,
+    with_decimals,
+)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -29,22 +36,29 @@ def run(args: argparse.Namespace) -> int:
     from losscert.io.problem_file import read_problem
 
     status = EXIT_OK
-    results = {}
+    results: dict[str, Any] = {}
     for path in args.problems:
         try:
             summary = summarize(read_problem(path), multilinear=not args.no_multilinear)
         except (InputError, UnsupportedError) as exc:
             print(f"losscert info: {exc}", file=sys.stderr)
             status = max(status, EXIT_BAD_INPUT)
+            results[path] = _error("input", str(exc), EXIT_BAD_INPUT)
             continue
         except LosscertError as exc:
             print(f"losscert info: {path}: {exc}", file=sys.stderr)
             status = max(status, EXIT_CLAIM_FAILED)
+            results[path] = _error("failed", f"{path}: {exc}", EXIT_CLAIM_FAILED)
             continue
         if args.json:
             results[path] = summary
         else:
-            print(format_summary(path, summary))
+            print(with_decimals(format_summary(path, summary)))
     if args.json:
         print(json.dumps(results, indent=2))
     return status
+
+
+def _error(kind: str, message: str, code: int) -> dict[str, Any]:
+    """A file's entry under --json when it could not be summarised (the run goes on)."""
+    return {"error": {"command": "info", "kind": kind, "message": message, "exit_code": code}}

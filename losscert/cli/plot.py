@@ -50,8 +50,31 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--resolution", type=int, default=101, metavar="N", help="grid points per axis (10-400)"
     )
+    parser.add_argument(
+        "--range",
+        type=plot_range,
+        default=None,
+        metavar="LO,HI",
+        help="the slice coordinates a, b and the profile's t from LO to HI (zoom in with a "
+        "small range, e.g. -0.01,0.01; default: -0.5,1.5 towards a witness or valley, a range "
+        "where a certified descent visibly descends, else -1,1)",
+    )
     add_json_option(parser)
     parser.set_defaults(run=run)
+
+
+def plot_range(text: str) -> tuple[float, float]:
+    """An argparse type: ``LO,HI`` with LO < HI, finite."""
+    parts = text.split(",")
+    try:
+        low, high = (float(p) for p in parts) if len(parts) == 2 else (None, None)
+    except ValueError:
+        low = high = None
+    if low is None or high is None or not (-1e12 < low < high < 1e12):
+        raise argparse.ArgumentTypeError(
+            f"expected LO,HI with LO < HI (e.g. -0.1,0.1), got {text!r}"
+        )
+    return (low, high)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         certificates=args.certificate,
         certify=args.certify,
         resolution=args.resolution,
+        span=args.range,
     )
     if args.json:
         print(json.dumps({"problem": args.problem, "written": [str(p) for p in written]}, indent=2))

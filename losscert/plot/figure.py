@@ -69,8 +69,13 @@ def plot_problem(
     notes: Sequence[ProofNote] = (),
     resolution: int = 101,
     title: str | None = None,
+    span: tuple[float, float] | None = None,
 ) -> Any:
     """The figure for ``problem``'s point (see the module doc); nothing is saved.
+
+    ``span`` is the range of the slice coordinates a, b and of the profile's t (default: -0.5 to
+    1.5 along a witness or valley, so that both ends show; along a descent, a range that shows
+    where it descends, found by a float scan; else -1 to 1).
 
     ``witness`` is a parameter vector (exact); ``valley`` points theta(t) along a valley path
     (floats, t from 0 to 1); ``descent`` a descent direction; ``directions`` up to two direction
@@ -91,17 +96,33 @@ def plot_problem(
     axes = figure.subplots(1, panels)
     margin = 1.0 / (PANEL_INCHES[0] * panels)  # one inch for the y labels
     figure.subplots_adjust(left=margin, right=0.98, top=0.88, bottom=0.30, wspace=0.28)
-    surface = risk_surface(model, u, v, _range(u), _range(v), resolution)
+    a_range = span or _range(u, model)
+    b_range = span or _range(v, model)
+    surface = risk_surface(model, u, v, a_range, b_range, resolution)
     _draw_slice(axes[0], surface, model, u, v, witness_f, valley_f)
-    _draw_profile(axes[1], problem, model, u, witness, valley_f)
+    _draw_profile(axes[1], problem, model, u, witness, valley_f, span)
     if with_function:
         _draw_function(axes[2], problem, witness)
     _draw_notes(figure, problem, notes, title)
     return figure
 
 
-def _range(direction: Direction) -> tuple[float, float]:
-    return (-0.5, 1.5) if direction.kind in ("witness", "valley") else (-1.0, 1.0)
+def _range(direction: Direction, model: FloatModel) -> tuple[float, float]:
+    if direction.kind in ("witness", "valley"):
+        return (-0.5, 1.5)
+    if direction.kind == "descent":
+        return descent_range(model, direction.vector)
+    return (-1.0, 1.0)
+
+
+def descent_range(model: FloatModel, direction: np.ndarray) -> tuple[float, float]:
+    """A range of t in which the risk on theta* + t d visibly descends: -1.5 t* to 1.5 t*, for
+    the t* in 2^-40 ... 1 of least float risk (a certified descent may descend only very
+    near theta*, invisible on -1 to 1). Search only: the picture claims nothing from it."""
+    steps = np.array([2.0**-k for k in range(41)])
+    risks = model.risk(model.origin[None, :] + steps[:, None] * direction[None, :])
+    best = float(steps[int(np.argmin(risks))])
+    return (-1.5 * best, 1.5 * best)
 
 
 def _draw_slice(
@@ -161,13 +182,14 @@ def _draw_profile(
     u: Direction,
     witness: Sequence[Fraction] | None,
     valley: list[np.ndarray] | None,
+    span: tuple[float, float] | None = None,
 ) -> None:
     if witness is not None:
         direction = np.array([float(w) for w in witness]) - model.origin
-        t_range, what = (-0.25, 1.25), "from θ* (t = 0) to the witness (t = 1)"
+        t_range, what = span or (-0.25, 1.25), "from θ* (t = 0) to the witness (t = 1)"
     else:
         direction = u.vector
-        t_range = (-0.25, 1.25) if u.kind == "valley" else (-1.0, 1.0)
+        t_range = span or ((-0.25, 1.25) if u.kind == "valley" else _range(u, model))
         what = f"along u ({u.label})"
     profile = risk_profile(model, direction, t_range)
     ax.plot(
@@ -189,7 +211,12 @@ def _draw_profile(
             t, color="grey", linestyle=":", linewidth=0.8, label="cell boundary" if k == 0 else None
         )
     ax.plot(0, model.risk(model.origin[None, :])[0], "*", color="black", markersize=13,
-            label=f"θ*: R = {_exact_risk(problem, None)}")  # fmt: skip
+            label=f"θ*: R {_legend_risk(problem, None)}")  # fmt: skip
+    if witness is None and u.kind == "descent":  # where the certified descent leads (floats)
+        ahead = profile.t > 0
+        k = int(np.argmin(np.where(ahead, profile.risk, np.inf)))
+        ax.plot(profile.t[k], profile.risk[k], "v", color="red", markersize=10, gid="descent",
+                label=f"lowest along the descent: R ≈ {profile.risk[k]:.6g} (float)")  # fmt: skip
     if witness is not None:
         at = model.risk(model.origin[None, :] + direction[None, :])[0]
         ax.plot(
@@ -198,7 +225,7 @@ def _draw_profile(
             "X",
             color="red",
             markersize=10,
-            label=f"witness: R = {_exact_risk(problem, witness)}",
+            label=f"witness: R {_legend_risk(problem, witness)}",
         )
     ax.set_title(f"risk {what}", fontsize=9)
     ax.set_xlabel("t")
@@ -206,15 +233,15 @@ def _draw_profile(
     ax.legend(loc="best", fontsize=7)
 
 
-def _exact_risk(problem: Problem, point: Sequence[Fraction] | None) -> str:
-    """The exact risk as a short fraction when it is one, else to 8 significant digits."""
+def _legend_risk(problem: Problem, point: Sequence[Fraction] | None) -> str:
+    """The risk in the one style of every number in the pictures: ``≈ d`` (6 significant
+    digits, from the exact value), or ``in [lo, hi]`` for losses whose risk is not rational.
+    Exact values are in the certificates the notes cite."""
     at = problem if point is None else problem.with_network(problem.network.with_parameters(point))
     if not at.loss.is_rational:
         bounds = at.risk_bounds()
-        return f"in [{float(bounds.lo):.8g}, {float(bounds.hi):.8g}]"
-    value = at.risk()
-    text = str(value)
-    return text if len(text) <= 24 else f"{float(value):.8g}"
+        return f"in [{float(bounds.lo):.6g}, {float(bounds.hi):.6g}]"
+    return f"≈ {float(at.risk()):.6g}"
 
 
 def _draw_function(ax: Any, problem: Problem, witness: Sequence[Fraction] | None) -> None:

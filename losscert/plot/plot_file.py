@@ -33,6 +33,7 @@ def plot_file(
     certificates: Sequence[str | Path] = (),
     certify: bool = False,
     resolution: int = 101,
+    span: tuple[float, float] | None = None,
 ) -> list[Path]:
     """Draw the picture of a problem file (or of the problem a certificate is about) to ``out``.
 
@@ -66,6 +67,7 @@ def plot_file(
         notes=facts.notes,
         resolution=resolution,
         title=source.name,
+        span=span,
     )
     save_png(figure, out)
     return [Path(out), *written]

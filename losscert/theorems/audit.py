@@ -79,11 +79,15 @@ def run_audits(
     )
     outcomes = []
     ticker = Progress(progress or (lambda _line: None), "audit", len(items), every=0)
-    for k, outcome in enumerate(results, start=1):
-        if out_dir is not None:
-            write_outcome(outcome, out_dir)
-        outcomes.append(outcome)
-        ticker.update(k, f"{outcome.audit.name}: {'ok' if outcome.as_expected else 'MISMATCH'}")
+    try:
+        for k, outcome in enumerate(results, start=1):
+            if out_dir is not None:
+                write_outcome(outcome, out_dir)
+            outcomes.append(outcome)
+            ticker.update(k, f"{outcome.audit.name}: {'ok' if outcome.as_expected else 'MISMATCH'}")
+    except KeyboardInterrupt as exc:  # the finished outcomes go with it (as in losscert bench)
+        exc.outcomes = outcomes  # type: ignore[attr-defined]
+        raise
     return outcomes
 
 

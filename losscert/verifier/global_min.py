@@ -46,6 +46,7 @@ from losscert.verifier.cell_minimum import (
     minimise_over_blocks,
     witness_network,
 )
+from losscert.verifier.cell_refutation import refute_cell_global_min
 from losscert.verifier.certificate import certified, new_certificate, rationals
 from losscert.verifier.point_bound import bound_at_point
 from losscert.verifier.verdict import Status, Verdict
@@ -164,17 +165,7 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
     programs = int(solved) + (len(bounds) if risk > relaxation.bound else 0)
     stats = {"cell_minimum_bound": lowest, "risk": risk, "programs": programs}
     if risk > lowest:
-        return Verdict(
-            Status.UNKNOWN,
-            claim,
-            reason="unsupported",
-            detail=(
-                f"the closure of the cell has points of risk down to {lowest} "
-                f"< R(theta*) = {risk}: theta* is not a minimum of its cell (version 1 has no "
-                "refutation claim for this; `losscert certify` decides local minimality)"
-            ),
-            stats=stats,
-        )
+        return refute_cell_global_min(problem, cell, bounds, stats)
     evidence = [
         _risk_step(problem),
         {

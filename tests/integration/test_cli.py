@@ -267,8 +267,9 @@ def test_bad_file_exits_2(
     assert str(bad) in err
     assert "loss" in err and "huber needs a positive delta, got -1" in err
     assert "Traceback" not in err + out
-    if json_flag:
-        assert json.loads(out) == {}
+    if json_flag:  # the file's entry is an error object with the message of stderr
+        (entry,) = json.loads(out).values()
+        assert entry["error"]["exit_code"] == 2 and entry["error"]["message"] in err
     else:
         assert out == ""
 
@@ -332,7 +333,9 @@ def test_good_and_bad_file_json(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     code, out, err = run_info(capsys, "--json", str(bad), str(COLLAPSE))
     assert code == 2
     result = json.loads(out)
-    assert list(result) == [str(COLLAPSE)]
+    assert list(result) == [str(bad), str(COLLAPSE)]  # the bad file's entry is its error
+    error = result[str(bad)]["error"]
+    assert error["exit_code"] == 2 and error["kind"] == "input" and error["message"] in err
     assert result[str(COLLAPSE)]["risk"] == {"exact": "9/20"}
     assert str(bad) in err
     assert "Traceback" not in err

@@ -136,3 +136,27 @@ def test_a_truncated_file_is_reported_without_at_at(
     assert main(["info", str(problem)]) == 2
     err = capsys.readouterr().err
     assert "Unterminated string starting at line 1 column 12" in err and "at at" not in err
+
+
+def test_ctrl_c_in_the_audit_keeps_the_finished_instances(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from losscert.theorems import audit
+
+    real = audit.audit_instance
+    calls: list[str] = []
+
+    def interrupted_at_the_third(instance):  # type: ignore[no-untyped-def]
+        calls.append(instance.name)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(instance)
+
+    monkeypatch.setattr(audit, "audit_instance", interrupted_at_the_third)
+    assert main(["audit", "--out", str(tmp_path)]) == 130
+    captured = capsys.readouterr()
+    assert calls[0] in captured.out and calls[1] in captured.out  # the table of the two done
+    assert calls[2] not in captured.out
+    assert "interrupted after 2 of" in captured.err
+    written = {p.name.split(".")[0] for p in tmp_path.glob("*.cert.json")}
+    assert written == set(calls[:2])

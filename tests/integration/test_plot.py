@@ -55,7 +55,7 @@ def test_spurious_minimum_picture(tmp_path: Path) -> None:
     text = _proof_text(figure)
     assert "PROVED spurious_local_min" in text and str(SPURIOUS) in text
     profile_legend = [t.get_text() for t in figure.axes[1].get_legend().get_texts()]
-    assert "θ*: R = 9/20" in profile_legend and "witness: R = 171/400" in profile_legend
+    assert "θ*: R ≈ 0.45" in profile_legend and "witness: R ≈ 0.4275" in profile_legend
     out = tmp_path / "spurious.png"
     save_png(figure, out)
     assert _png_size(out) == (1680, 620)
@@ -169,3 +169,51 @@ def test_notes_from_verdicts_and_certificates() -> None:
     assert facts.descent is not None and facts.witness is None
     assert facts.notes[0].text().startswith("REFUTED local_min (proved: not_local_min)")
     assert problem_of_certificate(SPURIOUS).network.activation == relu()
+
+
+def test_the_refuting_descent_is_marked_and_the_range_follows_it() -> None:
+    import numpy as np
+
+    from losscert.plot.directions import choose_directions
+    from losscert.plot.figure import descent_range
+    from losscert.plot.landscape import FloatModel
+
+    boundary = read_problem(EXAMPLES / "hardtanh_boundary.json")
+    facts = facts_from_certificates(
+        boundary, [EXAMPLES / "certificates" / "hardtanh_boundary_not_local_min.cert.json"]
+    )
+    assert facts.descent is not None
+    figure = plot_problem(boundary, descent=facts.descent, notes=facts.notes, resolution=21)
+    assert "descent" in _gids(figure)
+    low, high = figure.axes[1].get_xlim()
+    model = FloatModel(boundary)
+    descent = np.array([float(d) for d in facts.descent])
+    u, _ = choose_directions([], model.origin, None, None, descent)
+    assert u.kind == "descent"
+    direction = u.vector
+    a, b = descent_range(model, direction)
+    assert a == -b and b > 0
+    assert (low, high) == pytest.approx((a, b), abs=0.1 * b)  # the profile shows that range
+    # the range is centred on theta* and reaches the best of the scanned steps: lower risk there
+    at = model.risk(model.origin[None, :] + (b / 1.5) * direction[None, :])[0]
+    assert at < model.risk(model.origin[None, :])[0]
+
+
+def test_cli_range_option(tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "zoom.png"
+    argv = ["plot", str(COLLAPSE), "-o", str(out), "--resolution", "11"]
+    assert main([*argv, "--range=-0.01,0.02"]) == 0
+    assert out.exists()
+    capsys.readouterr()
+    for bad in ("1,0", "x,1", "1", "-inf,1"):
+        with pytest.raises(SystemExit):
+            main([*argv, f"--range={bad}"])
+        assert "--range" in capsys.readouterr().err
+
+
+def test_plot_problem_span_sets_every_axis() -> None:
+    problem = read_problem(COLLAPSE)
+    figure = plot_problem(problem, resolution=11, span=(-0.25, 0.5))
+    slice_ax, profile_ax = figure.axes[0], figure.axes[1]
+    assert slice_ax.get_xlim() == pytest.approx((-0.25, 0.5), abs=0.05)
+    assert profile_ax.get_xlim()[0] == pytest.approx(-0.25, abs=0.05)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from losscert.progress import Progress, format_seconds
 
 
@@ -38,3 +40,26 @@ def test_no_best_no_unit() -> None:
     progress = Progress(print, "cells", 4, clock=clock)
     clock.now = 10.0
     assert progress.line(1) == "cells: 1/4, about 30 s left"
+
+
+def test_cells_progress_in_a_log_is_quiet_for_short_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from losscert.cli import cells
+
+    clock = Clock()
+    monkeypatch.setattr("losscert.progress.time.monotonic", clock)
+    short = cells._cells_progress(terminal=False)
+    for done in range(4):
+        clock.now = done * 0.1
+        short(done, 3)
+    assert capsys.readouterr().err == ""
+    clock.now = 0.0
+    long = cells._cells_progress(terminal=False)
+    for done in range(4):
+        clock.now = done * 3.0
+        long(done, 3)
+    assert capsys.readouterr().err.splitlines() == [
+        "cells: 2/3 units of work, about 3 s left",
+        "cells: 3/3 units of work, done in 9 s",
+    ]

@@ -1,0 +1,63 @@
+"""Step ``lower_point_in_cell`` (docs/certificate.md 3.18, since 1.1): a point of strictly lower
+risk than theta* in the closure of theta*'s cell, so theta* does not minimise R over its cell
+(the refutation of ``cell_global_min``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .numbers import rational, show, vector
+from .problem import Problem, forward, risk
+from .result import Invalid
+
+
+def check_lower_point_in_cell(
+    problem: Problem, step: dict[str, Any], done: dict[str, Any], sid: str
+) -> dict[str, Any]:
+    """R(point) = ``risk`` < the cited risk step's value, and every hidden pre-activation of the
+    point lies in the closed piece the cited ``cell`` step gives (breakpoints included)."""
+    uses = step.get("uses", [])
+    cited = {
+        kind: [done[u] for u in uses if u in done and done[u].kind == kind]
+        for kind in ("risk", "cell")
+    }
+    if any(len(found) != 1 for found in cited.values()) or len(uses) != 2:
+        raise Invalid('must cite exactly one earlier "risk" step and one "cell" step', step=sid)
+    base, cell = cited["risk"][0], cited["cell"][0]
+    point = vector(step["point"], f"{sid}.point", problem.num_parameters)
+    claimed = rational(step["risk"], f"{sid}.risk")
+    actual = risk(problem, point)
+    if claimed != actual:
+        raise Invalid(
+            "the risk of the lower point differs",
+            step=sid,
+            expected=show(claimed),
+            derived=show(actual),
+            difference=show(actual - claimed),
+        )
+    if not actual < base.facts["value"]:
+        raise Invalid(
+            "the point is not lower",
+            step=sid,
+            expected=f"< {show(base.facts['value'])}",
+            derived=show(actual),
+        )
+    act = problem.activation
+    pattern = cell.facts["pattern"]
+    for j, layer in enumerate(forward(problem, point).pre):
+        for r, neuron in enumerate(layer):
+            for i, z in enumerate(neuron):
+                lower, upper = act.bounds(pattern[j][r][i])
+                if (lower is not None and z < lower) or (upper is not None and z > upper):
+                    raise Invalid(
+                        f"layer {j + 1} neuron {r} sample {i}: the point's pre-activation is "
+                        f"outside the closed piece {pattern[j][r][i]} of the cell",
+                        step=sid,
+                        expected=f"in [{_end(lower)}, {_end(upper)}]",
+                        derived=show(z),
+                    )
+    return {"risk": actual, "below": base.facts["value"], "cell": cell.id}
+
+
+def _end(value: Any) -> str:
+    return "unbounded" if value is None else show(value)
