@@ -24,6 +24,7 @@ from typing import Any
 from sympy.polys.rings import PolyElement
 
 from losscert.checker import calculus
+from losscert.checker.limits import jet_limit_exceeded
 from losscert.encodings.box import box_radius
 from losscert.encodings.cells import Cell, adjacent_cells, locate_cell
 from losscert.encodings.derivatives import risk_gradient
@@ -97,6 +98,8 @@ def _second_order(problem: Problem, cell: Cell) -> Verdict | None:
     if size > MAX_HESSIAN_PARAMETERS:
         return None
     view = checker_view(problem)
+    if jet_limit_exceeded(view, hessian=True):  # the checker would refuse the certificate
+        return None
     try:
         jet = calculus.risk_jet(view, 2)
     except Exception:  # a residual on a loss kink: R is not twice differentiable here
