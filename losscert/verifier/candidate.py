@@ -28,7 +28,12 @@ from losscert.checker.limits import jet_limit_exceeded
 from losscert.encodings.box import box_radius
 from losscert.encodings.cells import Cell, adjacent_cells, locate_cell
 from losscert.encodings.derivatives import risk_gradient
-from losscert.encodings.polynomial import cell_polynomials, cell_risk
+from losscert.encodings.polynomial import (
+    MAX_POLYNOMIAL_TERMS,
+    cell_polynomials,
+    cell_risk,
+    polynomial_terms,
+)
 from losscert.errors import UnsupportedError
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
@@ -198,10 +203,15 @@ def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
     names = problem.network.parameter_names()
     values = problem.network.parameter_vector()
     view = checker_view(problem)  # every direction below is expanded on the same problem
+    net = problem.network
     for tried, pattern in enumerate(islice(adjacent.patterns(), MAX_BOUNDARY_CELLS), start=1):
-        polys = cell_polynomials(
-            problem.network.widths, problem.network.activation, problem.data, pattern
+        size = polynomial_terms(
+            net.widths, net.activation, problem.data, pattern, squared_outputs=True
         )
+        if size > MAX_POLYNOMIAL_TERMS:  # deep networks: the symbolic risk would not fit
+            options.say(f"boundary: symbolic risk of up to {size} terms skipped (budget)")
+            break
+        polys = cell_polynomials(net.widths, net.activation, problem.data, pattern)
         try:
             risk = cell_risk(polys, problem.loss, problem.data)
         except UnsupportedError:
