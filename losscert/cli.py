@@ -20,7 +20,12 @@ from pathlib import Path
 from losscert.backends.smt import open_gaps, rerun_gap_queries, statuses
 from losscert.checker import check_certificate
 from losscert.encodings.arrangement import NeuronRegion, iter_neuron_patterns
-from losscert.encodings.cell_counts import CellCounts, cell_counts, hidden_layer_data
+from losscert.encodings.cell_counts import (
+    CellCounts,
+    cell_counts,
+    enumeration_over_budget,
+    hidden_layer_data,
+)
 from losscert.errors import InputError, LosscertError, UnsupportedError
 from losscert.info import format_summary, summarize
 from losscert.io.problem_file import read_problem
@@ -509,6 +514,9 @@ def _cells(args: argparse.Namespace) -> int:
         raise InputError(f"--workers: expected a positive number of processes, got {args.workers}")
     problem = read_problem(args.problem)
     data = hidden_layer_data(problem, args.problem)
+    over = enumeration_over_budget(len(data.inputs), len(data.inputs[0]), data.breakpoints)
+    if over is not None:  # issue 15: refused up front, exit 2
+        raise InputError(f"{args.problem}: {over}")
     progress = _cells_progress if sys.stderr.isatty() else None
     with contextlib.ExitStack() as stack:
         pool = (

@@ -28,16 +28,36 @@ MAX_PATH_WORK = 2_000_000
 L D (depth L, path degree D) per hidden pre-activation and sample."""
 
 
+MAX_WIDTH = 10_000
+"""Each layer width d_j (section 2)."""
+MAX_PARAMETERS = 10**6
+"""P, the number of parameters (section 2)."""
+
+
+def size_over_limits(widths: list[int] | tuple[int, ...], n: int) -> str | None:
+    """Why a problem of these widths and n samples is beyond the limits, or None. Producers call
+    it too: a problem whose certificate the checker would refuse is refused up front."""
+    wide = [w for w in widths if not 1 <= w <= MAX_WIDTH]
+    if wide:
+        return f"a layer width of {wide[0]} is beyond the limit of 1..{MAX_WIDTH}"
+    size = sum(widths[j] * (widths[j - 1] + 1) for j in range(1, len(widths)))
+    if size > MAX_PARAMETERS:
+        return f"{size} parameters are beyond the limit of {MAX_PARAMETERS}"
+    if n > MAX_SAMPLES:
+        return f"{n} samples are beyond the limit of {MAX_SAMPLES}"
+    if n * size > MAX_FORWARD_WORK:
+        return (
+            f"n * P = {n} * {size} = {n * size} is beyond the limit of {MAX_FORWARD_WORK} "
+            "for exact evaluation"
+        )
+    return None
+
+
 def check_problem_size(problem: Problem) -> None:
     """Section 7: the limits on the problem itself (read in section 2)."""
-    n, size = len(problem.inputs), problem.num_parameters
-    if n > MAX_SAMPLES:
-        raise Invalid(f"problem.data: {n} samples are beyond the limit of {MAX_SAMPLES}")
-    if n * size > MAX_FORWARD_WORK:
-        raise Invalid(
-            f"problem: n * P = {n} * {size} = {n * size} is beyond the limit of "
-            f"{MAX_FORWARD_WORK} (docs/certificate.md, section 7)"
-        )
+    why = size_over_limits(problem.widths, len(problem.inputs))
+    if why is not None:
+        raise Invalid(f"problem: {why} (docs/certificate.md, section 7)")
 
 
 def jet_limit_exceeded(problem: Problem, *, hessian: bool) -> str | None:
