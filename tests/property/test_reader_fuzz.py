@@ -38,6 +38,8 @@ from losscert.io.model_files import read_model_file
 from losscert.model import relu
 
 from ..conftest import EXAMPLES
+from .test_checker_fuzz import may_be_valid
+from .test_checker_mutations import NAMES as MODELLED
 
 FAST = settings(
     max_examples=30,
@@ -394,29 +396,32 @@ def test_model_file_edits(
 
 CERTIFICATES = sorted((EXAMPLES / "certificates").glob("*.cert.json"))
 CERT_TEXTS = {p.name: p.read_text(encoding="utf-8") for p in CERTIFICATES}
-BOUNDS = {"radius", "margin"}  # section 6: a smaller positive bound states less
 
 
-def _still_the_same_claim(original: Any, edited: Any, key: str = "") -> bool:
-    """The edited document states nothing the original did not (oracle for "valid")."""
-    if key == "provenance":
-        return True
-    if isinstance(original, dict) and isinstance(edited, dict):
-        return original.keys() == edited.keys() and all(
-            _still_the_same_claim(original[k], edited[k], k) for k in original
-        )
-    if isinstance(original, list) and isinstance(edited, list):
-        return len(original) == len(edited) and all(
-            _still_the_same_claim(a, b, key) for a, b in zip(original, edited, strict=True)
-        )
-    if original == edited:
-        return True
-    if key in BOUNDS and isinstance(edited, str) and reference_value(edited) is not None:
-        return 0 < reference_value(edited) <= Fraction(original)  # type: ignore[operator]
-    if isinstance(original, str) and isinstance(edited, str):  # "p/q" spelled another way
-        a, b = reference_value(original), reference_value(edited)
-        return a is not None and a == b and "/" in original + edited
-    return False
+def _same_statement(original: Any, edited: Any) -> bool:
+    """Problem and claim unchanged up to the spelling of rationals: what the file states."""
+
+    def norm(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: norm(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [norm(v) for v in value]
+        if isinstance(value, str) and reference_value(value) is not None:
+            return reference_value(value)
+        return value
+
+    return all(norm(original.get(k)) == norm(edited.get(k)) for k in ("problem", "claim"))
+
+
+def _may_be_valid(name: str, edited_text: str) -> bool:
+    """Oracle for "valid": for the three certificates the mutation tests model, their reference
+    (every number still exactly true, or nothing the spec reads changed); for the valley, the same
+    problem and claim (any path the checker verifies proves the claim)."""
+    edited = json.loads(edited_text)
+    stem = name.removesuffix(".cert.json")
+    if stem in MODELLED:
+        return may_be_valid(stem, edited)
+    return isinstance(edited, dict) and _same_statement(json.loads(CERT_TEXTS[name]), edited)
 
 
 def _certificate(tmp_path: Path, name: str, cut: int, length: int, insert: str) -> None:
@@ -427,9 +432,7 @@ def _certificate(tmp_path: Path, name: str, cut: int, length: int, insert: str) 
     assert result.status in ("valid", "invalid", "unreadable")
     assert "checker could not evaluate" not in result.message
     if result.status == "valid":
-        assert _still_the_same_claim(json.loads(text), json.loads(edited)), edited[
-            cut - 40 : cut + 40
-        ]
+        assert _may_be_valid(name, edited), edited[max(cut - 40, 0) : cut + 40]
 
 
 @FAST
