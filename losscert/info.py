@@ -11,9 +11,18 @@ from fractions import Fraction
 from typing import Any
 
 from losscert.encodings.cells import adjacent_cells, locate_cell
-from losscert.encodings.polynomial import cell_polynomials, check_multilinear
+from losscert.encodings.polynomial import (
+    MAX_POLYNOMIAL_TERMS,
+    cell_polynomials,
+    check_multilinear,
+    polynomial_terms,
+)
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
+
+MAX_MULTILINEAR_TERMS = MAX_POLYNOMIAL_TERMS
+"""The multilinearity check builds the cell polynomials symbolically (sympy); beyond this many
+terms it is skipped with a budget reason."""
 
 
 def summarize(problem: Problem, *, multilinear: bool = True) -> dict[str, Any]:
@@ -95,6 +104,13 @@ def _multilinear(problem: Problem, cell: Any) -> dict[str, Any]:
             return {"checked": False, "reason": "no adjacent cell proved realisable"}
     else:
         pattern, scope = cell.pattern(), "the point's cell"
+    terms = polynomial_terms(net.widths, net.activation, problem.data, pattern)
+    if terms > MAX_MULTILINEAR_TERMS:
+        return {
+            "checked": False,
+            "reason": f"budget: the cell polynomials would hold up to {terms} terms, beyond the "
+            f"limit of {MAX_MULTILINEAR_TERMS} (use --no-multilinear to skip the check)",
+        }
     evidence = check_multilinear(
         cell_polynomials(net.widths, net.activation, problem.data, pattern)
     )

@@ -5,7 +5,7 @@ it, plus its theorem family and the planted expectation: claim -> "proved", "ref
 "not_proved" (a claim that must not be PROVED), and for the negative controls the assumption that
 must be reported as failing. The first planted claim is the instance's headline claim.
 
-Families (each in both tiers):
+Families (each in every tier; the full tier, 515 instances, repeats them on more data):
 
 - ``theorem1``: the Theorem 1 audit (losscert.theorems.instances), every preset activation;
   local_min and spurious_local_min planted PROVED. The document's point is the zero network: the
@@ -49,6 +49,10 @@ FAMILIES = (
     "general_engine",
 )
 TIERS = ("tiny", "quick", "full")
+FULL_THEOREM1_SEEDS = 40
+"""The full tier repeats the built-in Theorem 1 shapes on this many other data sets."""
+FULL_GLOBAL_SEEDS = 40
+"""The full tier adds this many small teacher networks (each a teacher and a zero instance)."""
 
 
 @dataclass(frozen=True)
@@ -118,28 +122,41 @@ def _theorem1_family(tier: str, rng: random.Random) -> list[BenchInstance]:
         for depth in (2, 3, 4, 5):  # the depth sweep at n = 30
             widths = (2, *([4] * (depth - 1)), 1)
             chosen.append(Instance(f"relu-depth{depth}-w4-n30", widths, relu(), squared, 30, depth))
+        for k in range(FULL_THEOREM1_SEEDS):  # the built-in shapes on other data
+            base = builtin[k % len(builtin)]
+            seed = rng.randrange(10**6)
+            chosen.append(
+                Instance(
+                    f"{base.name}-seed{seed}", base.widths, base.activation, base.loss, base.n, seed
+                )
+            )
     spurious = {"spurious_local_min": "proved", "local_min": "proved"}
     out = [_audit_instance("theorem1", i, spurious) for i in chosen]
-    valley_count = {"tiny": 1, "quick": 2, "full": 6}[tier]
+    valley_count = {"tiny": 1, "quick": 2, "full": 50}[tier]
     for k in range(valley_count):
         act = (relu(), hardtanh(-1, 1))[k % 2]
         seed = rng.randrange(10**6)
         widths = (2, 3 + k % 3, 1)
         inst = Instance(
-            f"valley-{act.name}-{k}", widths, act, make_loss("squared"), 10 + 5 * k, seed
+            f"valley-{act.name}-{k}", widths, act, make_loss("squared"), 10 + 5 * (k % 6), seed
         )
         out.append(_audit_instance("valley", inst, {"valley": "proved"}))
     return out
 
 
 def _contrast_and_controls(tier: str, rng: random.Random) -> list[BenchInstance]:
-    count = {"tiny": 1, "quick": 2, "full": 4}[tier]
+    count = {"tiny": 1, "quick": 2, "full": 20}[tier]
     squared = make_loss("squared")
     out = []
     for k in range(count):
-        widths = (2, 3 + k, 3 + k, 1)
+        widths = (2, 3 + k % 4, 3 + k % 4, 1)
         inst = Instance(
-            f"linear-contrast-{k}", widths, linear(), squared, 12 + 4 * k, rng.randrange(10**6)
+            f"linear-contrast-{k}",
+            widths,
+            linear(),
+            squared,
+            12 + 4 * (k % 4),
+            rng.randrange(10**6),
         )
         out.append(
             _audit_instance(
@@ -158,7 +175,7 @@ def _contrast_and_controls(tier: str, rng: random.Random) -> list[BenchInstance]
                 (2, 4, 1),
                 relu(),
                 squared,
-                8 + 4 * k,
+                8 + 4 * (k % 4),
                 rng.randrange(10**6),
                 fails="A1 no affine map fits the data",
                 affine_labels=True,
@@ -236,10 +253,11 @@ def _global_family(tier: str, rng: random.Random) -> list[BenchInstance]:
     sizes = {
         "tiny": [(1, 4)],
         "quick": [(1, 4), (2, 4), (2, 6)],
-        "full": [(1, 4), (2, 4), (2, 6), (2, 8), (3, 6), (3, 8)],
+        "full": [(1, 4), (2, 4), (2, 6), (2, 8), (3, 6), (3, 8)]
+        + [(1 + k % 2, 4 + 2 * (k % 2)) for k in range(FULL_GLOBAL_SEEDS)],
     }[tier]
     out: list[BenchInstance] = []
-    for hidden, n in sizes:
+    for index, (hidden, n) in enumerate(sizes):
         xs = [Fraction(k - n // 2) for k in range(n)]  # distinct integers
         teacher = _one_hidden(
             [Fraction(1) if r % 2 == 0 else Fraction(-1) for r in range(hidden)],
@@ -261,7 +279,7 @@ def _global_family(tier: str, rng: random.Random) -> list[BenchInstance]:
             continue  # constant labels: the zero network would be a global minimum too
         data = Dataset.from_rows([[x] for x in xs], labels)
         problem = Problem(teacher, make_loss("squared"), data)
-        name = f"global-relu-h{hidden}-n{n}"
+        name = f"global-relu-h{hidden}-n{n}" + (f"-{index}" if index >= 6 else "")
         out.append(
             _one_hidden_instance(
                 "one_hidden_global", f"{name}-teacher", problem, {"global_min": "proved"}
@@ -289,7 +307,7 @@ def _global_family(tier: str, rng: random.Random) -> list[BenchInstance]:
 
 
 def _general_family(tier: str, rng: random.Random) -> list[BenchInstance]:
-    count = {"tiny": 1, "quick": 2, "full": 5}[tier]
+    count = {"tiny": 1, "quick": 2, "full": 130}[tier]
     squared = make_loss("squared")
     out: list[BenchInstance] = []
     for k in range(count):
@@ -312,7 +330,7 @@ def _general_family(tier: str, rng: random.Random) -> list[BenchInstance]:
         # c (w x + b) + d at w = b = c = 0, d = mean(y): the w-c block of the Hessian is
         # [[0, g], [g, 0]] with g = -(2/n) sum (y_i - mean) x_i != 0: a saddle
         while True:
-            ys = [_small(rng, -6, 6) for _ in range(4 + k)]
+            ys = [_small(rng, -6, 6) for _ in range(4 + k % 8)]
             xs = [Fraction(i) for i in range(len(ys))]
             mean = sum(ys, Fraction(0)) / len(ys)
             if sum((y - mean) * x for x, y in zip(xs, ys, strict=True)) != 0:

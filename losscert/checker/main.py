@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from . import limits
 from .claims import CLAIM_SINCE, conclude, read_claim
 from .numbers import brief, exact_keys, load_json, reject_floats
 from .problem import Problem, read_problem
@@ -47,6 +48,7 @@ def check_document(document: Any, base_dir: Path = Path(".")) -> CheckResult:
         minor = _layout(document)  # section 1
         claim, fields = read_claim(document["claim"], minor)
         problem = read_problem(document["problem"], base_dir)  # section 2
+        limits.check_problem_size(problem)  # section 7, before any evaluation
         done = _evidence(problem, document["evidence"], minor)  # section 3
         conclude(claim, done, fields)  # section 4
     except Unreadable as exc:

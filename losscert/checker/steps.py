@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from . import boxes, paths, smt_query
+from . import boxes, limits, paths, smt_query
 from .adjacent import check_adjacent_regions
 from .arrangement import check_neuron_regions
 from .calculus import (
@@ -31,7 +31,7 @@ from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
 from .scaled import affine_squared_optimal
 
-MAX_HESSIAN_PARAMETERS = 2000
+MAX_HESSIAN_PARAMETERS = limits.MAX_JET_PARAMETERS
 MAX_BOUNDARY_TIES = 10
 
 
@@ -331,6 +331,7 @@ def check_gradient_zero(
     problem: Problem, step: dict[str, Any], done: Steps, sid: str
 ) -> dict[str, Any]:
     _cited(step, done, "cell", sid)
+    limits.check_jet(problem, sid, hessian=False)
     jet = _jet(problem, 1, sid)
     nonzero = sorted((a, v) for a, v in jet.grad.items() if v != 0)
     if nonzero:
@@ -349,12 +350,7 @@ def check_hessian_pd(
     problem: Problem, step: dict[str, Any], done: Steps, sid: str
 ) -> dict[str, Any]:
     _cited(step, done, "cell", sid)
-    if problem.num_parameters > MAX_HESSIAN_PARAMETERS:
-        raise Invalid(
-            f"a Hessian of {problem.num_parameters} parameters is beyond this checker "
-            f"(at most {MAX_HESSIAN_PARAMETERS})",
-            step=sid,
-        )
+    limits.check_jet(problem, sid, hessian=True)
     claimed = vector(step["pivots"], f"{sid}.pivots", problem.num_parameters)
     pivots = ldl_pivots(dense_hessian(_jet(problem, 2, sid), problem.num_parameters))
     if pivots[-1] <= 0:
@@ -450,10 +446,13 @@ def check_delegated_smt(
 
 
 def check_path(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
-    denominator = vector(step["denominator"], f"{sid}.denominator")
+    denominator = step["denominator"]
     numerators = step["numerators"]
     if not isinstance(numerators, list) or len(numerators) != problem.num_parameters:
         raise Invalid(f"numerators: expected {problem.num_parameters} polynomials", step=sid)
+    raw = [denominator, *numerators]
+    limits.check_path_degree(max(len(p) if isinstance(p, list) else 0 for p in raw) - 1, sid)
+    denominator = vector(denominator, f"{sid}.denominator")
     polys = [vector(p, f"{sid}.numerators[{a}]") for a, p in enumerate(numerators)]
     if not denominator or any(not p for p in polys):
         raise Invalid("a polynomial needs at least one coefficient", step=sid)
@@ -486,6 +485,7 @@ def check_path_in_cell(
 ) -> dict[str, Any]:
     path = _cited(step, done, "path", sid)
     cell = _cited(step, done, "cell", sid)
+    limits.check_path_work(problem, path.facts["degree"], sid)
     margin = rational(step["margin"], f"{sid}.margin")
     if margin <= 0:
         raise Invalid(f"the margin bound must be positive, got {show(margin)}", step=sid)

@@ -53,7 +53,11 @@ def run(args: argparse.Namespace) -> int:
     from concurrent.futures import ProcessPoolExecutor
 
     from losscert.encodings.arrangement import iter_neuron_patterns
-    from losscert.encodings.cell_counts import cell_counts, hidden_layer_data
+    from losscert.encodings.cell_counts import (
+        cell_counts,
+        enumeration_over_budget,
+        hidden_layer_data,
+    )
     from losscert.errors import InputError
     from losscert.io.problem_file import read_problem
 
@@ -61,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--workers: expected a positive number of processes, got {args.workers}")
     problem = read_problem(args.problem)
     data = hidden_layer_data(problem, args.problem)
+    over = enumeration_over_budget(len(data.inputs), len(data.inputs[0]), data.breakpoints)
+    if over is not None:  # refused up front (exit 2) rather than an enumeration without end
+        raise InputError(f"{args.problem}: {over}")
     progress = _cells_progress(sys.stderr.isatty())
     with contextlib.ExitStack() as stack:
         pool = (

@@ -95,6 +95,27 @@ def cell_counts(
     )
 
 
+MAX_NEURON_PATTERNS = 50_000
+"""The exact enumeration of one neuron's patterns solves about n LPs per pattern (39,300 patterns,
+n = 50, d_X = 3: 147 s on 2 cores); data whose general-position count exceeds this is refused
+before the enumeration starts."""
+
+
+def enumeration_over_budget(n: int, d_x: int, breakpoints: Sequence[Fraction]) -> str | None:
+    """Why enumerating one neuron's patterns is beyond :data:`MAX_NEURON_PATTERNS`, or None.
+
+    The general-position count is the most patterns n samples in R^{d_X} can have (data in
+    special position have fewer), so this refuses only data that may need more."""
+    bound = general_position_count(n, d_x, breakpoints)
+    if bound <= MAX_NEURON_PATTERNS:
+        return None
+    return (
+        f"n = {n} samples in R^{d_x} may realise up to {bound} neuron patterns, beyond the "
+        f"enumeration limit of {MAX_NEURON_PATTERNS} (fewer samples or a lower input dimension "
+        "fit)"
+    )
+
+
 def general_position_count(n: int, d_x: int, breakpoints: Sequence[Fraction]) -> int:
     """The number of realisable patterns on n samples in general position in R^{d_X}.
 

@@ -74,6 +74,43 @@ class MultilinearEvidence:
         return all(d.degree <= 1 for d in self.degrees)
 
 
+MAX_POLYNOMIAL_TERMS = 500_000
+"""Callers skip building cell polynomials (and say so) beyond about this many terms: sympy
+needs tens of seconds and hundreds of MB there, and deep networks grow as the product of widths."""
+
+
+def polynomial_terms(
+    widths: Sequence[int],
+    activation: Activation,
+    data: Dataset,
+    pattern: Pattern,
+    *,
+    squared_outputs: bool = False,
+) -> int:
+    """An upper bound on the number of terms :func:`cell_polynomials` builds (every hidden
+    pre-activation and output on every sample), counted without building them; with
+    ``squared_outputs``, on the terms of the squared residuals (f_k - y_k)^2 instead (the risk).
+    z = sum_c W_c a_c + b has a term per term of each a_c (times W_c) and one for b; a = s z + t
+    keeps z's terms when s != 0 and adds one when t != 0. Stops counting past
+    :data:`MAX_POLYNOMIAL_TERMS`."""
+    total = 0
+    for i, x in enumerate(data.input_rows()):
+        terms = [1 if v != 0 else 0 for v in x]
+        for j in range(1, len(widths)):
+            z = sum(terms) + 1
+            if j == len(widths) - 1:
+                total += widths[j] * ((z + 1) ** 2 if squared_outputs else z)
+                break
+            total += 0 if squared_outputs else widths[j] * z
+            terms = []
+            for r in range(widths[j]):
+                s, t = activation.affine_piece(pattern.piece(j, r, i))
+                terms.append((z if s != 0 else 0) + (1 if t != 0 else 0))
+        if total > MAX_POLYNOMIAL_TERMS:
+            break
+    return total
+
+
 def cell_polynomials(
     widths: Sequence[int], activation: Activation, data: Dataset, pattern: Pattern
 ) -> CellPolynomials:

@@ -38,10 +38,13 @@ def read_npz_arrays(path: Path, keys: tuple[str, ...], where: str) -> dict[str, 
                 f"{where}.file: {path} has {size} bytes, beyond the limit of {MAX_ARCHIVE_BYTES}"
             )
         with path.open("rb") as handle:
-            if handle.read(6) == b"\x93NUMPY":
-                raise InputError(
-                    f"{where}.file: {path} holds a single .npy array, not an .npz archive"
-                )
+            magic = handle.read(6)
+        if magic == b"\x93NUMPY":
+            raise InputError(f"{where}.file: {path} holds a single .npy array, not an .npz archive")
+        if not magic.startswith(b"PK\x03\x04"):  # zip readers skip leading junk; numpy does not
+            raise InputError(
+                f"{where}.file: {path} is not an .npz archive (no zip header at its start)"
+            )
         with zipfile.ZipFile(path) as archive:
             members = {info.filename: info for info in archive.infolist()}
             return {
@@ -49,6 +52,8 @@ def read_npz_arrays(path: Path, keys: tuple[str, ...], where: str) -> dict[str, 
                 for key in keys
                 if f"{key}.npy" in members
             }
+    except InputError:
+        raise
     except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
         raise InputError(f"{where}.file: cannot read {path} as .npz: {exc}") from exc
     except (NotImplementedError, RuntimeError) as exc:  # unknown compression, encryption

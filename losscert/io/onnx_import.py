@@ -93,13 +93,37 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+MAX_INITIALIZER_ELEMENTS = 10**6
+"""The most numbers in one initializer (a weight matrix or bias); the checker reads at most 10^6
+parameters in all."""
+
+
+def _constant(onnx: Any, tensor: Any, source: str) -> Any:
+    """An initializer as an array; InputError for external data (never read from disk), sizes
+    beyond the limit, and any tensor onnx cannot convert (unknown types, data of the wrong size)."""
+    where = f"{source}: initializer {tensor.name!r}"
+    if tensor.data_location == onnx.TensorProto.EXTERNAL:
+        raise InputError(f"{where}: stored as external data, which is not read")
+    count = 1
+    for dim in tensor.dims:
+        count *= max(int(dim), 0)
+    if count > MAX_INITIALIZER_ELEMENTS:
+        raise InputError(
+            f"{where}: {count} numbers are beyond the limit of {MAX_INITIALIZER_ELEMENTS}"
+        )
+    try:
+        return onnx.numpy_helper.to_array(tensor)
+    except Exception as exc:  # unknown data types, data that does not fill the shape
+        raise InputError(f"{where}: cannot read the tensor: {_first_line(exc)}") from exc
+
+
 class _GraphWalk:
     """Follows the one tensor that flows from the graph's input to its output, node by node."""
 
     def __init__(self, graph: Any, source: str) -> None:
         onnx = _onnx()
         self.source = source
-        self.constants = {t.name: onnx.numpy_helper.to_array(t) for t in graph.initializer}
+        self.constants = {t.name: _constant(onnx, t, source) for t in graph.initializer}
         inputs = [v.name for v in graph.input if v.name not in self.constants]
         if len(inputs) != 1 or len(graph.output) != 1:
             raise UnsupportedError(

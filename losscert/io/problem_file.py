@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from losscert.checker.limits import size_over_limits
 from losscert.errors import InputError
 from losscert.io.data_files import check_sha256, read_csv, read_npz
 from losscert.io.json_files import read_json_file, write_json_atomic
@@ -104,6 +105,9 @@ def problem_from_dict(
     loss = _loss(document["loss"], numbers)
     network = _network(document["network"], activation, numbers)
     data = _data(document["data"], numbers, base_dir or Path("."))
+    over = size_over_limits(network.widths, data.n)
+    if over is not None:  # no certificate of it could be checked: refused before any work
+        raise InputError(f"{source}: {over} (docs/certificate.md, section 7)")
     try:
         return Problem(network, loss, data)
     except InputError as exc:

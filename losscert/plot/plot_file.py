@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from losscert.errors import InputError
+from losscert.io.json_files import read_json_file
 from losscert.io.problem_file import read_problem
 from losscert.model.problem import Problem
 from losscert.model.rationals import parse_rational
@@ -97,18 +97,18 @@ def _certify(problem: Problem, out: Path) -> tuple[CertifiedFacts, list[Path]]:
 
 def _is_certificate(path: Path) -> bool:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        document = read_json_file(path, "file")
+    except InputError:
         return False  # read_problem reports the problem with the file
     return isinstance(document, dict) and document.get("format") == "losscert-certificate"
 
 
 def _read_witness(path: Path, problem: Problem) -> list[Fraction]:
     """A witness point from a problem file, a certificate's lower_point, or a JSON list."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"--witness {path}: cannot read JSON: {exc}") from exc
+    try:  # refuses huge files, bad JSON, deep nesting and repeated keys
+        document = read_json_file(path, "witness file")
+    except InputError as exc:
+        raise InputError(f"--witness {path}: {exc}") from exc
     size = problem.network.num_parameters
     if isinstance(document, dict) and document.get("format") == "losscert-certificate":
         facts = facts_from_certificates(problem, [path])
@@ -135,9 +135,9 @@ def _direction_spec(text: str) -> DirectionSpec:
     path = Path(text)
     if text.endswith(".json") or path.is_file():
         try:
-            values: Any = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"--direction {text}: cannot read a JSON list: {exc}") from exc
+            values: Any = read_json_file(path, "direction file")
+        except InputError as exc:
+            raise InputError(f"--direction {text}: {exc}") from exc
         if not isinstance(values, list):
             raise InputError(f"--direction {text}: expected a JSON list of numbers")
         return values

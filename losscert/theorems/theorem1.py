@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from losscert.checker.limits import size_over_limits
 from losscert.encodings.box import box_radius
 from losscert.encodings.cells import Cell, locate_cell
 from losscert.errors import InputError, UnsupportedError
@@ -74,6 +75,9 @@ def audit_theorem1(
         raise InputError(
             f"{name}: widths {widths} do not match the data (d_X = {data.input_dim}, d_Y = {data.output_dim})"
         )
+    over = size_over_limits(widths, data.n)
+    if over is not None:  # the checker would refuse every certificate: refused before any work
+        raise InputError(f"{name}: widths {widths}: {over} (docs/certificate.md, section 7)")
     fit, fit_error = _fit(data, loss)
     report = check_assumptions(data, widths, activation, loss, fit, fit_error)
     verdicts: dict[str, Verdict] = {}

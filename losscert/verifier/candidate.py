@@ -23,6 +23,7 @@ What the ladder cannot decide is UNKNOWN with a reason code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from itertools import islice
 from typing import Any
@@ -30,10 +31,16 @@ from typing import Any
 from sympy.polys.rings import PolyElement
 
 from losscert.checker import calculus
+from losscert.checker.limits import jet_limit_exceeded
 from losscert.encodings.box import box_radius
 from losscert.encodings.cells import AdjacentCells, Cell, adjacent_cells, locate_cell
 from losscert.encodings.derivatives import risk_gradient
-from losscert.encodings.polynomial import cell_polynomials, cell_risk
+from losscert.encodings.polynomial import (
+    MAX_POLYNOMIAL_TERMS,
+    cell_polynomials,
+    cell_risk,
+    polynomial_terms,
+)
 from losscert.errors import UnsupportedError
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
@@ -112,6 +119,8 @@ def _second_order(problem: Problem, cell: Cell) -> Verdict | None:
     if size > MAX_HESSIAN_PARAMETERS:
         return None
     view = checker_view(problem)
+    if jet_limit_exceeded(view, hessian=True):  # the checker would refuse the certificate
+        return None
     try:
         jet = calculus.risk_jet(view, 2)
     except Exception:  # a residual on a loss kink: R is not twice differentiable here
@@ -212,7 +221,7 @@ def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
     adjacent = adjacent_cells(problem, cell)
     options.say(f"boundary: {len(cell.ties)} ties, {adjacent.count} realisable adjacent cells")
     view = checker_view(problem)  # every direction below is expanded on the same problem
-    cells = _adjacent_risks(problem, adjacent)
+    cells = _adjacent_risks(problem, adjacent, options.say)
     values = problem.network.parameter_vector()
     stationary = []
     for tried, (polys, risk) in enumerate(cells, start=1):
@@ -237,14 +246,21 @@ def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
     return smt_boundary_local_min(problem, cell, options)
 
 
-def _adjacent_risks(problem: Problem, adjacent: AdjacentCells) -> list[tuple[Any, PolyElement]]:
-    """The polynomial risk of each realisable adjacent cell (at most MAX_BOUNDARY_CELLS; none for
-    a loss without a polynomial risk)."""
+def _adjacent_risks(
+    problem: Problem, adjacent: AdjacentCells, say: Callable[[str], None]
+) -> list[tuple[Any, PolyElement]]:
+    """The polynomial risk of each realisable adjacent cell (at most MAX_BOUNDARY_CELLS, and none
+    beyond MAX_POLYNOMIAL_TERMS terms; none for a loss without a polynomial risk)."""
     out = []
+    net = problem.network
     for pattern in islice(adjacent.patterns(), MAX_BOUNDARY_CELLS):
-        polys = cell_polynomials(
-            problem.network.widths, problem.network.activation, problem.data, pattern
+        size = polynomial_terms(
+            net.widths, net.activation, problem.data, pattern, squared_outputs=True
         )
+        if size > MAX_POLYNOMIAL_TERMS:  # deep networks: the symbolic risk would not fit
+            say(f"boundary: symbolic risk of up to {size} terms skipped (budget)")
+            break
+        polys = cell_polynomials(net.widths, net.activation, problem.data, pattern)
         try:
             risk = cell_risk(polys, problem.loss, problem.data)
         except UnsupportedError:

@@ -30,6 +30,7 @@ from itertools import combinations, product
 from typing import Any
 
 from losscert.encodings.arrangement import arrangement_step, neuron_regions
+from losscert.encodings.cell_counts import enumeration_over_budget
 from losscert.encodings.cell_programs import Block, augmented, block_outputs
 from losscert.encodings.cells import locate_cell
 from losscert.encodings.exact_linear import solve_with_free
@@ -310,6 +311,10 @@ def certify_global_min(
     try:
         require_one_hidden_layer(problem)
         net = problem.network
+        over = enumeration_over_budget(problem.data.n, net.input_dim, net.activation.breakpoints)
+        if over is not None:
+            verdict = Verdict(Status.UNKNOWN, claim, reason="budget", detail=over)
+            return GlobalResult(verdict, None, None, None, 0, 0, "none")
         say("enumerating the realisable neuron patterns")
         arrangement = neuron_regions(
             problem.data.input_rows(), list(net.activation.breakpoints), executor=executor

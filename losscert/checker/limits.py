@@ -1,0 +1,99 @@
+"""Section 7 of docs/certificate.md: the checker's limits, checked before the work they bound.
+
+Every limit is a property of the input that the checker can read off cheaply (sizes, counts,
+degrees), chosen so that the work it bounds takes about a minute or less on a laptop core. A
+certificate beyond a limit is invalid with a message naming the limit; it is never checked
+slowly, and a valid certificate within the limits is never rejected for its size.
+"""
+
+from __future__ import annotations
+
+from .problem import Problem
+from .result import Invalid
+
+MAX_SAMPLES = 100_000
+"""n, the number of samples."""
+MAX_FORWARD_WORK = 5_000_000
+"""n * P: one exact forward pass (risk, cell, box, SMT query text) costs about that many
+rational operations."""
+MAX_JET_PARAMETERS = 300
+"""P for hessian_pd (an exact P x P LDL^T factorisation)."""
+MAX_JET_WORK = 2_000_000
+"""n * P^2 for gradient_zero and hessian_pd: forward-mode derivatives carry P (first order) or a
+sparse P x P (second order) coefficients through every sample."""
+MAX_PATH_DEGREE = 16
+"""The degree of a path's polynomials (denominator and numerators)."""
+MAX_PATH_WORK = 2_000_000
+"""n * (hidden neurons) * (L D + 1)^2 for path_in_cell: one Bernstein conversion of degree up to
+L D (depth L, path degree D) per hidden pre-activation and sample."""
+
+
+MAX_WIDTH = 10_000
+"""Each layer width d_j (section 2)."""
+MAX_PARAMETERS = 10**6
+"""P, the number of parameters (section 2)."""
+
+
+def size_over_limits(widths: list[int] | tuple[int, ...], n: int) -> str | None:
+    """Why a problem of these widths and n samples is beyond the limits, or None. Producers call
+    it too: a problem whose certificate the checker would refuse is refused up front."""
+    wide = [w for w in widths if not 1 <= w <= MAX_WIDTH]
+    if wide:
+        return f"a layer width of {wide[0]} is beyond the limit of 1..{MAX_WIDTH}"
+    size = sum(widths[j] * (widths[j - 1] + 1) for j in range(1, len(widths)))
+    if size > MAX_PARAMETERS:
+        return f"{size} parameters are beyond the limit of {MAX_PARAMETERS}"
+    if n > MAX_SAMPLES:
+        return f"{n} samples are beyond the limit of {MAX_SAMPLES}"
+    if n * size > MAX_FORWARD_WORK:
+        return (
+            f"n * P = {n} * {size} = {n * size} is beyond the limit of {MAX_FORWARD_WORK} "
+            "for exact evaluation"
+        )
+    return None
+
+
+def check_problem_size(problem: Problem) -> None:
+    """Section 7: the limits on the problem itself (read in section 2)."""
+    why = size_over_limits(problem.widths, len(problem.inputs))
+    if why is not None:
+        raise Invalid(f"problem: {why} (docs/certificate.md, section 7)")
+
+
+def jet_limit_exceeded(problem: Problem, *, hessian: bool) -> str | None:
+    """Why gradient_zero (or hessian_pd) is beyond the limits, or None when it is within."""
+    n, size = len(problem.inputs), problem.num_parameters
+    if hessian and size > MAX_JET_PARAMETERS:
+        return f"a Hessian of {size} parameters is beyond the limit of {MAX_JET_PARAMETERS}"
+    if n * size * size > MAX_JET_WORK:
+        return (
+            f"n * P^2 = {n} * {size}^2 = {n * size * size} is beyond the limit of {MAX_JET_WORK}"
+            " for exact derivatives"
+        )
+    return None
+
+
+def check_jet(problem: Problem, sid: str, *, hessian: bool) -> None:
+    why = jet_limit_exceeded(problem, hessian=hessian)
+    if why is not None:
+        raise Invalid(f"{why} (docs/certificate.md, section 7)", step=sid)
+
+
+def check_path_degree(degree: int, sid: str) -> None:
+    if degree > MAX_PATH_DEGREE:
+        raise Invalid(
+            f"a path of degree {degree} is beyond the limit of {MAX_PATH_DEGREE} "
+            "(docs/certificate.md, section 7)",
+            step=sid,
+        )
+
+
+def check_path_work(problem: Problem, degree: int, sid: str) -> None:
+    hidden = sum(problem.widths[1:-1])
+    work = len(problem.inputs) * hidden * (problem.depth * degree + 1) ** 2
+    if work > MAX_PATH_WORK:
+        raise Invalid(
+            f"n * (hidden neurons) * (L D + 1)^2 = {work} is beyond the limit of {MAX_PATH_WORK} "
+            "(docs/certificate.md, section 7)",
+            step=sid,
+        )
