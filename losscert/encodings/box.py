@@ -38,6 +38,13 @@ def box_fits(problem: Problem, cell: Cell, rho: Fraction, *, across_ties: bool =
     n = problem.data.n
     centre = problem.data.inputs
     radius = fmpq_mat(centre.nrows(), n, [fmpq(0)] * (centre.nrows() * n))
+    ends = [  # per piece: its bounds and affine map, as python-flint rationals
+        (
+            *(None if v is None else to_fmpq(v) for v in act.piece_bounds(k)),
+            *act.affine_piece_fmpq(k),
+        )
+        for k in range(act.num_pieces)
+    ]
     for j, layer in enumerate(problem.network.layers[:-1]):
         absolute_w = fmpq_mat(
             layer.weight.nrows(), layer.weight.ncols(), [abs(v) for v in layer.weight.entries()]
@@ -61,12 +68,11 @@ def box_fits(problem: Problem, cell: Cell, rho: Fraction, *, across_ties: bool =
                     if not across_ties or not _straddle(act, zc, zr, new_centre, new_radius):
                         return False
                     continue
-                lower, upper = act.piece_bounds(k)
-                if (lower is not None and not to_fmpq(lower) < zc - zr) or (
-                    upper is not None and not zc + zr < to_fmpq(upper)
+                lower, upper, s, t = ends[k]
+                if (lower is not None and not lower < zc - zr) or (
+                    upper is not None and not zc + zr < upper
                 ):
                     return False
-                s, t = act.affine_piece_fmpq(k)
                 new_centre.append(s * zc + t)
                 new_radius.append(abs(s) * zr)
         centre = fmpq_mat(layer.out_dim, n, new_centre)
