@@ -50,9 +50,7 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _inside(
-    bounds: tuple[int, int, int, int] | None, z: int, den: int, reach: tuple[int, int]
-) -> bool:
+def _inside(bounds: tuple[int, int, int, int], z: int, den: int, reach: tuple[int, int]) -> bool:
     """lower < z/den - rn/rd and z/den + rn/rd < upper, in integers (den, rd > 0); ``bounds`` =
     (lower num, lower den, upper num, upper den), a den of 0 standing for no bound."""
     rn, rd = reach
@@ -91,9 +89,9 @@ class _CentreRadius:
         self.problem, self.trace, self.rho, self.bits = problem, trace, rho, bits
         act = ScaledActivation.of(problem.activation)
         self.slopes, self.act_den = [abs(v) for v in act.slopes], act.den
-        self.bounds = [
-            tuple(v for end in problem.activation.bounds(k) for v in _pair(end))
-            for k in range(len(act.slopes))
+        self.bounds = [  # per piece: (lower num, lower den, upper num, upper den), den 0 = none
+            _pair(lower) + _pair(upper)
+            for lower, upper in map(problem.activation.bounds, range(len(act.slopes)))
         ]
         self.inputs = common([v for x in problem.inputs for v in x])
         self.weights = []  # per layer: |W| as integer rows over one denominator
