@@ -146,11 +146,17 @@ def _first_float_drop(
     params[0][0][spare, :] = [float(w) for w in spare_in[0]]
     params[0][1][spare] = float(spare_in[1])
     floor = float(stage1_risk) - FLOAT_MARGIN * (1 + abs(float(stage1_risk)))
+    # layer 1 does not depend on eps: its activations once (an identity layer returns them)
+    width = params[0][0].shape[0]
+    identity = (np.eye(width), np.zeros(width))
+    with np.errstate(all="ignore"):
+        hidden = forward_float([params[0], identity], bps, slopes, intercepts, x)
     for k in range(MAX_HALVINGS):
         for r, e in enumerate(direction):
             params[1][0][r, spare] = float(e) * 2.0**-k
         with np.errstate(all="ignore"):
-            risk = _float_risk(problem.loss, forward_float(params, bps, slopes, intercepts, x), y)
+            f = forward_float(params[1:], bps, slopes, intercepts, hidden)
+            risk = _float_risk(problem.loss, f, y)
         if risk is None:
             return 0
         if risk < floor:
