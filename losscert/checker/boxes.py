@@ -50,29 +50,34 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _inside(
-    lower: Fraction | None, upper: Fraction | None, z: int, den: int, reach: tuple[int, int]
-) -> bool:
-    """lower < z/den - rn/rd and z/den + rn/rd < upper, in integers (den, rd > 0)."""
+def _inside(bounds: tuple[int, int, int, int], z: int, den: int, reach: tuple[int, int]) -> bool:
+    """lower < z/den - rn/rd and z/den + rn/rd < upper, in integers (den, rd > 0); ``bounds`` =
+    (lower num, lower den, upper num, upper den), a den of 0 standing for no bound."""
     rn, rd = reach
-    ln, ld = (lower.numerator, lower.denominator) if lower is not None else (0, 0)
-    if lower is not None and not (ln * rd + rn * ld) * den < z * ld * rd:
+    ln, ld, un, ud = bounds
+    if ld and not (ln * rd + rn * ld) * den < z * ld * rd:
         return False
-    return upper is None or (z * rd + rn * den) * upper.denominator < upper.numerator * den * rd
+    return not ud or (z * rd + rn * den) * ud < un * den * rd
 
 
 def propagate_box(
-    problem: Problem, rho: Fraction, region: Region, sid: str, *, centred: bool
+    problem: Problem,
+    rho: Fraction,
+    region: Region,
+    sid: str,
+    *,
+    pattern: list[list[list[int]]] | None = None,
 ) -> None:
     """Invalid unless every pre-activation interval of the box lies strictly inside its region.
 
-    ``centred``: try the centre-radius enclosure first (every region is one affine piece)."""
+    ``pattern``: the cell's pieces, when every region is one affine piece; the centre-radius
+    enclosure is then tried first."""
     trace = forward(problem, problem.point)
     bits = PRECISION_BITS + max(0, rho.denominator.bit_length() - rho.numerator.bit_length() + 1)
-    centre = _CentreRadius(problem, trace, rho, bits) if centred else None
+    centre = _CentreRadius(problem, trace, rho, bits) if pattern is not None else None
     endpoints = None  # built on first need: most boxes never need it
     for i in range(len(problem.inputs)):
-        if centre is None or not centre.fits(i, region):
+        if centre is None or pattern is None or not centre.fits(i, pattern):
             endpoints = endpoints or _Endpoints(problem, rho, bits + FALLBACK_EXTRA_BITS)
             endpoints.check(i, region, sid)
 
@@ -82,7 +87,12 @@ class _CentreRadius:
 
     def __init__(self, problem: Problem, trace: Trace, rho: Fraction, bits: int) -> None:
         self.problem, self.trace, self.rho, self.bits = problem, trace, rho, bits
-        self.act = ScaledActivation.of(problem.activation)
+        act = ScaledActivation.of(problem.activation)
+        self.slopes, self.act_den = [abs(v) for v in act.slopes], act.den
+        self.bounds = [  # per piece: (lower num, lower den, upper num, upper den), den 0 = none
+            _pair(lower) + _pair(upper)
+            for lower, upper in map(problem.activation.bounds, range(len(act.slopes)))
+        ]
         self.inputs = common([v for x in problem.inputs for v in x])
         self.weights = []  # per layer: |W| as integer rows over one denominator
         for w, _ in problem.layers(problem.point)[:-1]:
@@ -91,8 +101,8 @@ class _CentreRadius:
             rows = [flat.nums[r * cols : (r + 1) * cols] for r in range(len(w))]
             self.weights.append((rows, flat.den))
 
-    def fits(self, i: int, region: Region) -> bool:
-        """True when sample i stays inside its regions under this enclosure (False: not shown)."""
+    def fits(self, i: int, pattern: list[list[list[int]]]) -> bool:
+        """True when sample i stays inside its pieces under this enclosure (False: not shown)."""
         rho, one = self.rho, 1 << self.bits
         d_x = self.problem.widths[0]
         x = self.inputs.nums[i * d_x : (i + 1) * d_x]
@@ -112,19 +122,28 @@ class _CentreRadius:
                     * (sum(abs(v) for v in a_nums) * one + (sum(radius) + one) * a_den)
                 )
                 scale = den_w * rho.denominator * a_den
-                reaches_up = [
-                    _ceil_div(sum(map(mul, row, radius)) * rho.denominator * a_den + shared, scale)
+                reaches = [
+                    (
+                        -(
+                            -(sum(map(mul, row, radius)) * rho.denominator * a_den + shared)
+                            // scale
+                        ),
+                        one,
+                    )
                     for row in rows
                 ]
-                reaches = [(v, one) for v in reaches_up]
             radius = []
             for r, (z, reach) in enumerate(zip(centres, reaches, strict=True)):
-                lower, upper, pieces, _ = region(j, r, i)
-                if len(pieces) != 1 or not _inside(lower, upper, z, den, reach):
+                k = pattern[j][r][i]
+                if not _inside(self.bounds[k], z, den, reach):
                     return False
-                slope = abs(self.act.slopes[pieces[0]])  # over act.den
-                radius.append(_ceil_div(slope * reach[0] * one, self.act.den * reach[1]))
+                # |s_k| times the radius, rounded up to 2^-bits
+                radius.append(-(-self.slopes[k] * reach[0] * one // (self.act_den * reach[1])))
         return True
+
+
+def _pair(value: Fraction | None) -> tuple[int, int]:
+    return (0, 0) if value is None else (value.numerator, value.denominator)
 
 
 class _Endpoints:
@@ -207,7 +226,7 @@ def check_box_in_cell(
         lower, upper = act.bounds(k)
         return lower, upper, (k,), f"piece {k}"
 
-    propagate_box(problem, rho, region, sid, centred=True)
+    propagate_box(problem, rho, region, sid, pattern=cell_pattern)
     return rho
 
 
@@ -243,7 +262,7 @@ def check_box_near_boundary(problem: Problem, step: dict[str, Any], sid: str) ->
         upper = act.breakpoints[b + 1] if b + 1 < len(act.breakpoints) else None
         return lower, upper, (b, b + 1), f"pieces {b} and {b + 1}"
 
-    propagate_box(problem, rho, region, sid, centred=False)
+    propagate_box(problem, rho, region, sid)
     return {"radius": rho, "pattern": pattern, "ties": ties}
 
 

@@ -21,6 +21,7 @@ from functools import cache
 from itertools import pairwise
 from math import comb, lcm
 from operator import mul
+from typing import Any
 
 from .calculus import Poly
 from .problem import Problem
@@ -44,7 +45,7 @@ def power(p: IntPoly, k: int) -> IntPoly:
     return out
 
 
-def is_zero(p: Poly) -> bool:
+def is_zero(p: Poly | IntPoly) -> bool:
     return all(v == 0 for v in p)
 
 
@@ -85,13 +86,13 @@ def _bernstein_matrix(n: int) -> tuple[tuple[int, ...], ...]:
     )
 
 
-def _bernstein(p: Poly | IntPoly) -> list:  # type: ignore[type-arg]
+def _bernstein(p: Poly | IntPoly) -> list[Any]:
     """Coefficients of p in the Bernstein basis of degree n = len(p) - 1 on [0, 1], all times
     M = lcm(C(n, 0), ..., C(n, n)) (integers when p has integer coefficients)."""
     return [sum(map(mul, row, p)) for row in _bernstein_matrix(len(p) - 1)]
 
 
-def _halves(b: list) -> tuple[list, list]:  # type: ignore[type-arg]
+def _halves(b: list[Any]) -> tuple[list[Any], list[Any]]:
     """de Casteljau at 1/2: the Bernstein coefficients on the two halves of the interval, both
     times 2^n (level k of the scheme holds sums of 2^k entries, not means)."""
     n = len(b) - 1

@@ -15,6 +15,8 @@ steps that need single values read them as Fractions (``Trace.pre``, ``Trace.out
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -55,17 +57,20 @@ class ScaledActivation:
         k = len(act.slopes)
         return cls(list(act.breakpoints), both.nums[:k], both.nums[k:], both.den)
 
-    def piece(self, num: int, den: int, left_on_ties: bool = True) -> int | None:
-        """The piece of num / den: on a breakpoint the left one, or None if not left_on_ties."""
-        k = 0
-        for p in self.breakpoints:
-            diff = num * p.denominator - p.numerator * den  # same sign as num / den - p
-            if diff == 0 and not left_on_ties:
-                return None
-            if diff <= 0:
-                break
-            k += 1
-        return k
+    def locator(self, den: int, *, ties: bool = False) -> Callable[[int], int | None]:
+        """For values z = num / den: num -> the number of breakpoints below z, which is the piece
+        of z (the left one on a breakpoint; None there instead if ``ties``). A bisection over
+        integer thresholds: with s = lcm of the breakpoints' denominators,
+        z > p  <=>  num s > p.num (s / p.den) den."""
+        scale = lcm(*(p.denominator for p in self.breakpoints)) if self.breakpoints else 1
+        thresholds = [p.numerator * (scale // p.denominator) * den for p in self.breakpoints]
+        last = len(thresholds)
+
+        def piece(num: int) -> int | None:
+            k = bisect_left(thresholds, num * scale)
+            return None if ties and k < last and thresholds[k] == num * scale else k
+
+        return piece
 
 
 @dataclass(frozen=True)
@@ -131,12 +136,9 @@ def scaled_forward(problem: Problem, theta: list[Fraction]) -> Trace:
 def _activate(act: ScaledActivation, column: list[int], den: int) -> list[int]:
     """Numerators of h(z) over e * den for z = column / den (left piece on a breakpoint, which
     continuity makes equal to the right one)."""
-    out = []
-    for z in column:
-        k = act.piece(z, den)
-        assert k is not None
-        out.append(act.slopes[k] * z + act.intercepts[k] * den)
-    return out
+    piece = act.locator(den)
+    slopes, shifts = act.slopes, [t * den for t in act.intercepts]
+    return [slopes[k] * z + shifts[k] for z, k in zip(column, map(piece, column), strict=True)]  # type: ignore[index]
 
 
 def _reduced(columns: list[list[int]], den: int) -> tuple[list[list[int]], int]:
@@ -169,9 +171,8 @@ def margin_of(
     pattern: list[list[list[int | None]]] = []
     best: Fraction | None = None
     for nums, den in zip(trace.pre_nums, trace.pre_dens, strict=True):
-        pattern.append(
-            [[act.piece(column[r], den, False) for column in nums] for r in range(len(nums[0]))]
-        )
+        piece = act.locator(den, ties=True)
+        pattern.append([[piece(column[r]) for column in nums] for r in range(len(nums[0]))])
         for p in act.breakpoints:
             scaled = p.numerator * den
             closest = min(abs(z * p.denominator - scaled) for column in nums for z in column)

@@ -38,6 +38,7 @@ def box_fits(problem: Problem, cell: Cell, rho: Fraction, *, across_ties: bool =
     n = problem.data.n
     centre = problem.data.inputs
     radius = fmpq_mat(centre.nrows(), n, [fmpq(0)] * (centre.nrows() * n))
+    ends = [_piece_fmpq(act, k) for k in range(act.num_pieces)]
     for j, layer in enumerate(problem.network.layers[:-1]):
         absolute_w = fmpq_mat(
             layer.weight.nrows(), layer.weight.ncols(), [abs(v) for v in layer.weight.entries()]
@@ -61,17 +62,28 @@ def box_fits(problem: Problem, cell: Cell, rho: Fraction, *, across_ties: bool =
                     if not across_ties or not _straddle(act, zc, zr, new_centre, new_radius):
                         return False
                     continue
-                lower, upper = act.piece_bounds(k)
-                if (lower is not None and not to_fmpq(lower) < zc - zr) or (
-                    upper is not None and not zc + zr < to_fmpq(upper)
+                lower, upper, s, t = ends[k]
+                if (lower is not None and not lower < zc - zr) or (
+                    upper is not None and not zc + zr < upper
                 ):
                     return False
-                s, t = act.affine_piece_fmpq(k)
                 new_centre.append(s * zc + t)
                 new_radius.append(abs(s) * zr)
         centre = fmpq_mat(layer.out_dim, n, new_centre)
         radius = fmpq_mat(layer.out_dim, n, new_radius)
     return True
+
+
+def _piece_fmpq(act: Activation, k: int) -> tuple[fmpq | None, fmpq | None, fmpq, fmpq]:
+    """Piece k's bounds (None: unbounded) and affine map, as python-flint rationals."""
+    lower, upper = act.piece_bounds(k)
+    s, t = act.affine_piece_fmpq(k)
+    return (
+        None if lower is None else to_fmpq(lower),
+        None if upper is None else to_fmpq(upper),
+        s,
+        t,
+    )
 
 
 def _straddle(act: Activation, zc: fmpq, zr: fmpq, centres: list[fmpq], radii: list[fmpq]) -> bool:

@@ -25,6 +25,8 @@ class Dataset:
             )
         self.inputs = inputs
         self.labels = labels
+        # rows as Fractions, made once per matrix (the matrices are never changed in place)
+        self._row_cache: dict[str, tuple[fmpq_mat, list[list[Fraction]]]] = {}
 
     @classmethod
     def from_rows(
@@ -89,11 +91,18 @@ class Dataset:
         return int(self.labels.nrows())
 
     def input_rows(self) -> list[list[Fraction]]:
-        """x_i as lists of Fractions, one per sample."""
-        return _rows(self.inputs)
+        """x_i as lists of Fractions, one per sample (fresh lists; the conversion is done once)."""
+        return self._cached_rows("inputs")
 
     def label_rows(self) -> list[list[Fraction]]:
-        return _rows(self.labels)
+        return self._cached_rows("labels")
+
+    def _cached_rows(self, name: str) -> list[list[Fraction]]:
+        matrix = getattr(self, name)
+        cached = self._row_cache.get(name)
+        if cached is None or cached[0] is not matrix:
+            cached = self._row_cache[name] = (matrix, _rows(matrix))
+        return [list(row) for row in cached[1]]
 
     def to_numpy(self) -> tuple[np.ndarray, np.ndarray]:
         """(X, Y) as n x d float arrays: for search only."""

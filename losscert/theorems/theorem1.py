@@ -25,7 +25,7 @@ from losscert.model.rationals import rational_string
 from losscert.theorems.assumptions import AssumptionReport, check_assumptions
 from losscert.theorems.collapse import choose_collapse, collapse_network
 from losscert.theorems.valley import valley_path
-from losscert.verifier.certificate import certified, new_certificate, rationals
+from losscert.verifier.certificate import certified, new_certificate, problem_section, rationals
 from losscert.verifier.regression import AffineFit, fit_affine, regression_step
 from losscert.verifier.stage2 import Witness, find_witness
 from losscert.verifier.verdict import Status, Verdict
@@ -135,7 +135,8 @@ def _construct_and_certify(
     if radius is None:
         raise AssertionError("the Stage 1 point has no box inside its cell")  # construction bug
     local = _local_min_steps(problem, cell, radius, fit)
-    verdicts = {"local_min": _verdict("local_min", problem, local)}
+    section = problem_section(problem)  # written into three certificates: made once
+    verdicts = {"local_min": _verdict("local_min", problem, local, section)}
     theorem_applies = report.all_hold
     witness: Witness | None = None
     if len(widths) >= 3 and widths[1] > widths[-1]:
@@ -155,7 +156,7 @@ def _construct_and_certify(
                 "risk": rational_string(witness.risk),
             },
         ]
-        verdicts[claim] = _verdict(claim, problem, steps)
+        verdicts[claim] = _verdict(claim, problem, steps, section)
         if not theorem_applies:
             notes.append(
                 "a spurious local minimum was found although an assumption fails: "
@@ -179,7 +180,7 @@ def _construct_and_certify(
         },
         {"id": "constant", "kind": "outputs_constant_on_path", "uses": ["inside"]},
     ]
-    verdicts["valley"] = _verdict("valley", problem, valley_steps)
+    verdicts["valley"] = _verdict("valley", problem, valley_steps, section)
     return verdicts, summary
 
 
@@ -199,9 +200,18 @@ def _local_min_steps(
     ]
 
 
-def _verdict(claim: str, problem: Problem, steps: list[dict[str, Any]]) -> Verdict:
+def _verdict(
+    claim: str,
+    problem: Problem,
+    steps: list[dict[str, Any]],
+    section: dict[str, Any] | None = None,
+) -> Verdict:
     certificate = new_certificate(
-        problem, claim, steps, {"construction": "Theorem 1 (He, Wang & Tao 2020)"}
+        problem,
+        claim,
+        steps,
+        {"construction": "Theorem 1 (He, Wang & Tao 2020)"},
+        section=section,
     )
     return certified(claim, Status.PROVED, certificate)
 

@@ -60,7 +60,11 @@ def new_certificate(
     claim: str,
     evidence: list[dict[str, Any]],
     provenance: dict[str, Any] | None = None,
+    *,
+    section: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A certificate document. ``section``: ``problem_section(problem)`` made earlier, for a
+    producer that writes several certificates of one problem (each gets its own copy)."""
     from losscert import __version__
 
     minor = checker.minor_needed(claim, evidence)
@@ -68,11 +72,20 @@ def new_certificate(
         "format": FORMAT,
         "version": VERSION,
         **({"minor": minor} if minor else {}),
-        "problem": problem_section(problem),
+        "problem": problem_section(problem) if section is None else _copy(section),
         "claim": {"kind": claim},
         "evidence": evidence,
         "provenance": {"tool": f"losscert {__version__}", **(provenance or {})},
     }
+
+
+def _copy(value: Any) -> Any:
+    """A copy of nested lists and dicts (strings and numbers are immutable and shared)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def certified(claim: str, status: Status, certificate: dict[str, Any], **stats: Any) -> Verdict:

@@ -16,10 +16,12 @@ from fractions import Fraction
 from itertools import pairwise
 
 import numpy as np
+from flint import fmpq_mat
 
 from losscert.model.forward import float_view, forward_float
 from losscert.model.loss import Loss
 from losscert.model.problem import Problem
+from losscert.model.rationals import to_fmpq, to_fraction
 from losscert.verifier.regression import AffineFit
 
 MAX_HALVINGS = 80
@@ -34,16 +36,16 @@ class Witness:
     breakpoint: int
 
 
-def _projection_direction(inputs: list[list[Fraction]]) -> list[Fraction] | None:
-    """A v with v . x pairwise distinct over distinct inputs (None if none is found)."""
-    distinct = {tuple(x) for x in inputs}
-    d = len(inputs[0])
+def _projection_direction(inputs: fmpq_mat) -> tuple[list[Fraction], list[Fraction]] | None:
+    """A v with v . x pairwise distinct over the distinct inputs (the columns of ``inputs``),
+    and the projections v . x_i; None if none is found."""
+    distinct = len({tuple(col) for col in inputs.transpose().tolist()})
+    d = inputs.nrows()
     for base in range(2, 2 + 50):
         v = [Fraction(base) ** k for k in range(d)]  # (1, b, b^2, ...): a moment curve
-        if len(
-            {sum((a * b for a, b in zip(v, x, strict=True)), Fraction(0)) for x in distinct}
-        ) == len(distinct):
-            return v
+        projections = (fmpq_mat(1, d, [to_fmpq(c) for c in v]) * inputs).entries()
+        if len(set(projections)) == distinct:
+            return v, [to_fraction(p) for p in projections]
     return None
 
 
@@ -83,11 +85,10 @@ def find_witness(
     act = net.activation
     if act.is_linear:
         return None
-    inputs = problem.data.input_rows()
-    v = _projection_direction(inputs)
-    if v is None:
+    found = _projection_direction(problem.data.inputs)
+    if found is None:
         return None
-    projections = [sum((a * b for a, b in zip(v, x, strict=True)), Fraction(0)) for x in inputs]
+    v, projections = found
     best: tuple[Fraction, Fraction, list[Fraction]] | None = None
     for tau, phi in _phi_candidates(fit, projections):
         size = sum((abs(p) for p in phi), Fraction(0))
@@ -146,11 +147,17 @@ def _first_float_drop(
     params[0][0][spare, :] = [float(w) for w in spare_in[0]]
     params[0][1][spare] = float(spare_in[1])
     floor = float(stage1_risk) - FLOAT_MARGIN * (1 + abs(float(stage1_risk)))
+    # layer 1 does not depend on eps: its activations once (an identity layer returns them)
+    width = params[0][0].shape[0]
+    identity = (np.eye(width), np.zeros(width))
+    with np.errstate(all="ignore"):
+        hidden = forward_float([params[0], identity], bps, slopes, intercepts, x)
     for k in range(MAX_HALVINGS):
         for r, e in enumerate(direction):
             params[1][0][r, spare] = float(e) * 2.0**-k
         with np.errstate(all="ignore"):
-            risk = _float_risk(problem.loss, forward_float(params, bps, slopes, intercepts, x), y)
+            f = forward_float(params[1:], bps, slopes, intercepts, hidden)
+            risk = _float_risk(problem.loss, f, y)
         if risk is None:
             return 0
         if risk < floor:
