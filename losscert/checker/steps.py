@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import boxes, paths, smt_query
-from .arrangement import check_neuron_regions
+from .arrangement import check_neuron_regions, check_neuron_regions_sparse
 from .calculus import (
     dense_hessian,
     ldl_pivots,
@@ -614,5 +614,11 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"cell", "box_in_cell"}),
     ),
     "neuron_regions": StepKind(frozenset({"regions", "pruned"}), frozenset(), check_neuron_regions),
+    "neuron_regions_sparse": StepKind(
+        frozenset({"regions", "values", "farkas", "pruned"}),
+        frozenset(),
+        check_neuron_regions_sparse,
+        since=1,
+    ),
 }
 """Step kind -> its fields, verifier and the kinds it may cite: the table of section 3."""

@@ -56,6 +56,7 @@ __all__ = [
     "neuron_regions",
     "prefix_constraints",
     "sample_constraints",
+    "sparse_arrangement_step",
 ]
 
 LP_TIME_LIMIT = 60.0
@@ -545,4 +546,33 @@ def arrangement_step(arr: NeuronArrangement, step_id: str = "regions") -> dict[s
             {"prefix": list(p.prefix), "farkas": [rational_string(v) for v in p.farkas]}
             for p in arr.pruned
         ],
+    }
+
+
+def sparse_arrangement_step(arr: NeuronArrangement, step_id: str = "regions") -> dict[str, object]:
+    """The same statement as :func:`arrangement_step` in the step kind ``neuron_regions_sparse``
+    (since 1.1, docs/certificate.md 3.16): each region by its witness alone (the checker reads
+    the pattern off it); each distinct Farkas vector once, by its nonzero entries as (index,
+    value number) pairs, with each distinct value once; and the pruned prefixes as one number
+    each (their Farkas vector's), in lexicographic order of the prefixes (the order in which the
+    checker's completeness walk meets them). Neighbouring regions are emptied by the same few
+    constraints with the same multipliers, so the tables are much shorter than the list."""
+    values: dict[Fraction, int] = {}
+    vectors: dict[tuple[int, ...], int] = {}
+    pruned = []
+    for p in sorted(arr.pruned, key=lambda p: p.prefix):
+        pairs = tuple(
+            item
+            for m, v in enumerate(p.farkas)
+            if v
+            for item in (m, values.setdefault(v, len(values)))
+        )
+        pruned.append(vectors.setdefault(pairs, len(vectors)))
+    return {
+        "id": step_id,
+        "kind": "neuron_regions_sparse",
+        "regions": [[rational_string(v) for v in r.witness] for r in arr.regions],
+        "values": [rational_string(v) for v in values],
+        "farkas": [list(pairs) for pairs in vectors],
+        "pruned": pruned,
     }

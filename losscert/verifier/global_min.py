@@ -29,7 +29,7 @@ from functools import partial
 from itertools import combinations, product
 from typing import Any
 
-from losscert.encodings.arrangement import arrangement_step, neuron_regions
+from losscert.encodings.arrangement import neuron_regions, sparse_arrangement_step
 from losscert.encodings.cell_programs import Block, augmented, block_outputs
 from losscert.encodings.cells import locate_cell
 from losscert.encodings.exact_linear import solve_with_free
@@ -335,7 +335,7 @@ def certify_global_min(
         return GlobalResult(verdict, None, None, None, 0, 0, "none")
     assert relaxation is not None
     hidden, d_x = net.widths[1], net.input_dim
-    regions = arrangement_step(arrangement, "regions")
+    regions = sparse_arrangement_step(arrangement, "regions")
     bound_certificate = new_certificate(
         problem,
         "global_lower_bound",
