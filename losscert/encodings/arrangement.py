@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from losscert.backends.highs_adapter import HighsAdapter, LinearProgram, LpAnswer
+from losscert.encodings.arrangement_rays import ray_patterns
 from losscert.encodings.cell_counts import general_position_count
 from losscert.encodings.strict_systems import (
     decide_strict,
@@ -498,6 +499,14 @@ def iter_neuron_patterns(
     order (the order of :func:`neuron_regions`). The answer does not depend on the executor; the
     witnesses and Farkas vectors (not the patterns) may depend on ``units``. ``progress(done, total)`` counts units of work
     (subtrees of the prefix tree, about ``units`` of them); with an ``executor`` they run there."""
+    _prepare(inputs, breakpoints)  # the same input errors on either path
+    fast = ray_patterns(inputs, breakpoints)
+    if fast is not None:  # central and in general position: no LP (arrangement_rays)
+        if progress is not None:
+            progress(1, 1)
+        for pattern, witness in fast:
+            yield NeuronRegion(pattern, witness)
+        return
     for item in _events(inputs, breakpoints, executor, progress, units):
         if isinstance(item, NeuronRegion):
             yield item
