@@ -9,7 +9,10 @@ global  -- ``certify_global_min`` at a planted teacher (risk 0), d_X 2, width 2,
            (the generator of bench_global.py);
 exact   -- ``certify_global_min`` on bench_global.py's noisy instances d_X 2, width 3, n 6
            (seeds 0-2): the relaxation's bound is 0 and needs more than 3 neurons, so the exact
-           route runs over subsets of 3 blocks.
+           route runs over subsets of 3 blocks;
+cells   -- ``iter_neuron_patterns`` (what ``losscert cells`` lists), relu, d_X 3, n 50, the data
+           of bench_cells.py; with ``--lp-baseline`` also the LP prefix-tree search it replaces
+           on such data (in the same run; about two minutes), and both lists compared.
 
 For each it prints CPU seconds of the work, CPU seconds of one exact forward pass + risk of the
 same problem (``Problem.risk()`` on a fresh Problem), and their ratio, plus the verdict, route
@@ -116,9 +119,37 @@ def row_exact(seed: int, budget: float) -> None:
     report(f"global exact d2 w3 n6 seed {seed}", problem, work, what)
 
 
+def row_cells(lp_baseline: bool) -> None:
+    from bench_cells import draw_inputs
+
+    from losscert.encodings.arrangement import NeuronRegion, _events, iter_neuron_patterns
+
+    inputs = draw_inputs(50, 3, 12, 1000 * 3 + 50)
+    problem = Problem(
+        Network.from_rationals([[[0, 0, 0]], [[1]]], [[0], [0]], relu()),
+        Loss("squared"),
+        Dataset.from_rows(inputs, [[Fraction(0)]] * 50),
+    )
+    start = time.process_time()
+    patterns = [r.pattern for r in iter_neuron_patterns(inputs, [Fraction(0)])]
+    work = time.process_time() - start
+    report("cells relu d3 n50", problem, work, f"{len(patterns)} patterns")
+    if lp_baseline:
+        start = time.process_time()
+        old = [
+            r.pattern
+            for r in _events(inputs, [Fraction(0)], None, None, 64)
+            if isinstance(r, NeuronRegion)
+        ]
+        work = time.process_time() - start
+        report("cells relu d3 n50, LP search", problem, work, f"{len(old)} patterns")
+        assert old == patterns
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rows", nargs="+", default=["cell", "global", "exact"])
+    parser.add_argument("--rows", nargs="+", default=["cell", "global", "exact", "cells"])
+    parser.add_argument("--lp-baseline", action="store_true", help="cells row: time the LP too")
     parser.add_argument("--width", type=int, default=32, help="cell row: hidden width (32)")
     parser.add_argument("--budget", type=float, default=300.0, help="exact row: wall seconds")
     args = parser.parse_args()
@@ -130,6 +161,8 @@ def main() -> None:
     if "exact" in args.rows:
         for seed in (0, 1, 2):
             row_exact(seed, args.budget)
+    if "cells" in args.rows:
+        row_cells(args.lp_baseline)
 
 
 if __name__ == "__main__":

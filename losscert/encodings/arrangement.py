@@ -497,8 +497,13 @@ def iter_neuron_patterns(
 ) -> Iterator[NeuronRegion]:
     """Every realisable pattern of one neuron with its exact witness, lazily, in lexicographic
     order (the order of :func:`neuron_regions`). The answer does not depend on the executor; the
-    witnesses and Farkas vectors (not the patterns) may depend on ``units``. ``progress(done, total)`` counts units of work
-    (subtrees of the prefix tree, about ``units`` of them); with an ``executor`` they run there."""
+    witnesses (not the patterns) may depend on ``units`` and on the method.
+
+    Relu-like data (one breakpoint, at 0) in general position take the ray enumeration of
+    :mod:`losscert.encodings.arrangement_rays` (no LP; all patterns at once, then yielded;
+    ``progress(1, 1)`` once, no executor). Other data take the prefix-tree search:
+    ``progress(done, total)`` counts its units of work (subtrees of the prefix tree, about
+    ``units`` of them); with an ``executor`` they run there."""
     _prepare(inputs, breakpoints)  # the same input errors on either path
     fast = ray_patterns(inputs, breakpoints)
     if fast is not None:  # central and in general position: no LP (arrangement_rays)
