@@ -8,6 +8,8 @@ constraints of "sample i in piece k" are, in this order, x~_i . w > p_{k-1} (if 
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
@@ -187,3 +189,142 @@ def _complete(
                     "pattern nor proved empty in pruned",
                     step=sid,
                 )
+
+
+# --- since 1.1: neuron_regions_sparse -----------------------------------------------------------
+
+
+def _pattern_of(samples: Samples, w: list[Fraction], where: str, sid: str) -> tuple[int, ...]:
+    """The pattern of w~: the open piece of w~ . x~_i on every sample (Invalid on a breakpoint)."""
+    q = lcm(*(v.denominator for v in w))
+    big_w = [int(v * q) for v in w]
+    bps = samples.breakpoints
+    pattern = []
+    for i, row in enumerate(samples.rows):
+        z = Fraction(sum(a * b for a, b in zip(row, big_w, strict=True)), samples.scale * q)
+        k = bisect_left(bps, z)
+        if k < len(bps) and bps[k] == z:
+            raise Invalid(
+                f"{where}: the witness is on breakpoint {show(z)} at sample {i}, not strictly "
+                "inside a region",
+                step=sid,
+            )
+        pattern.append(k)
+    return tuple(pattern)
+
+
+def _sparse_farkas(pairs: list[tuple[int, Fraction]], where: str, length: int) -> list[Fraction]:
+    """mu with mu_m = v for the (m, v) pairs and 0 elsewhere; every m below ``length``."""
+    mu = [ZERO] * length
+    for m, v in pairs:
+        if m >= length:
+            raise Invalid(f"{where}: index {m} is beyond the prefix's {length} constraints")
+        mu[m] = v
+    return mu
+
+
+def _farkas_table(step: dict[str, Any], sid: str) -> list[list[tuple[int, Fraction]]]:
+    """``farkas``: lists [m_1, j_1, m_2, j_2, ...] with m_1 < m_2 < ... and mu_{m_t} =
+    values[j_t]; ``values``: rationals > 0."""
+    values_in, table = step["values"], step["farkas"]
+    if not isinstance(values_in, list) or not isinstance(table, list):
+        raise Invalid("values and farkas must be lists", step=sid)
+    values = vector(values_in, f"{sid}.values")
+    for j, v in enumerate(values):
+        if not v > 0:
+            raise Invalid(f"{sid}.values[{j}]: must be > 0, got {show(v)}", step=sid)
+    out = []
+    for f, entry in enumerate(table):
+        where = f"{sid}.farkas[{f}]"
+        if not isinstance(entry, list) or not entry or len(entry) % 2:
+            raise Invalid(f"{where}: expected a non-empty list of index, value-number pairs")
+        pairs, last = [], -1
+        for t in range(0, len(entry), 2):
+            m = integer(entry[t], f"{where}[{t}]", last + 1)
+            j = integer(entry[t + 1], f"{where}[{t + 1}]", 0, len(values) - 1)
+            pairs.append((m, values[j]))
+            last = m
+        out.append(pairs)
+    return out
+
+
+def check_neuron_regions_sparse(
+    problem: Problem, step: dict[str, Any], done: dict[str, Any], sid: str
+) -> dict[str, Any]:
+    """Section 3.19: the statement of neuron_regions; each region given by its witness alone,
+    each pruned prefix by the number of its Farkas vector in a table, in the order the
+    completeness walk meets them."""
+    if len(problem.widths) != 3:
+        raise Invalid(
+            f"neuron_regions_sparse needs one hidden layer (widths of length 3), got widths "
+            f"{problem.widths}",
+            step=sid,
+        )
+    samples = Samples.of(problem)
+    n, dim = len(samples.rows), len(samples.rows[0])
+    regions, proofs = step["regions"], step["pruned"]
+    if not isinstance(regions, list) or not regions or not isinstance(proofs, list):
+        raise Invalid("regions (non-empty) and pruned must be lists", step=sid)
+    witnesses: dict[tuple[int, ...], tuple[Fraction, ...]] = {}
+    for r, region in enumerate(regions):
+        where = f"{sid}.regions[{r}]"
+        w = vector(region, where, dim)
+        pattern = _pattern_of(samples, w, where, sid)
+        if pattern in witnesses:
+            raise Invalid(f"{where}: pattern {brief(list(pattern))} is listed twice", step=sid)
+        witnesses[pattern] = tuple(w)
+    patterns = sorted(witnesses)
+    table = _farkas_table(step, sid)
+    count = 0
+    for prefix in _missing_children(patterns, n, len(samples.breakpoints) + 1):
+        where = f"{sid}.pruned[{count}]"
+        if count == len(proofs):
+            raise Invalid(
+                f"incomplete: prefix {list(prefix)} is neither the start of a listed pattern nor "
+                f"proved empty (pruned has only {len(proofs)} entries)",
+                step=sid,
+            )
+        f = integer(proofs[count], where, 0, len(table) - 1)
+        constraints = samples.constraints(prefix)
+        mu = _sparse_farkas(table[f], f"{where} (farkas[{f}])", len(constraints))
+        failure = _farkas_valid(samples, constraints, mu)
+        if failure is not None:
+            raise Invalid(
+                f"{where}: not a Farkas proof that prefix {brief(list(prefix))} is empty: {failure}",
+                step=sid,
+            )
+        count += 1
+    if count != len(proofs):
+        raise Invalid(
+            f"pruned has {len(proofs)} entries but the walk meets {count} prefixes to prove empty",
+            step=sid,
+        )
+    return {"patterns": tuple(patterns), "witnesses": witnesses}
+
+
+def _missing_children(
+    patterns: list[tuple[int, ...]], n: int, num_pieces: int
+) -> Iterator[tuple[int, ...]]:
+    """The children (prefix, k) of the empty prefix and of every proper prefix of a listed
+    pattern that start no listed pattern, in lexicographic order (depth first, k increasing).
+    ``patterns`` is sorted and not empty, so the patterns below one prefix form a contiguous
+    run. Stack entries: (lo, hi, depth) for patterns[lo:hi], or (-1, -1, -1, prefix) for a
+    missing child."""
+    stack: list[tuple[int, ...]] = [(0, len(patterns), 0)]
+    while stack:
+        item = stack.pop()
+        if item[0] < 0:
+            yield item[3:]
+            continue
+        lo, hi, depth = item
+        if depth == n:
+            continue
+        runs: dict[int, tuple[int, int]] = {}
+        start = lo
+        for i in range(lo + 1, hi + 1):
+            if i == hi or patterns[i][depth] != patterns[start][depth]:
+                runs[patterns[start][depth]] = (start, i)
+                start = i
+        prefix = patterns[lo][:depth]
+        for k in reversed(range(num_pieces)):  # popped in increasing k
+            stack.append((*runs[k], depth + 1) if k in runs else (-1, -1, -1, *prefix, k))

@@ -170,6 +170,11 @@ def global_min(steps: Steps) -> str | None:
     )
 
 
+def _regions(steps: Steps) -> list[Verified]:
+    """The neuron_regions steps, in either encoding (neuron_regions_sparse: since 1.1)."""
+    return _of_kind(steps, "neuron_regions") + _of_kind(steps, "neuron_regions_sparse")
+
+
 def _risk_of_point(steps: Steps) -> Fraction | None:
     risks = _of_kind(steps, "risk")
     return risks[0].facts["value"] if risks else None
@@ -178,7 +183,7 @@ def _risk_of_point(steps: Steps) -> Fraction | None:
 def _all_blocks_bounded(steps: Steps, level: Fraction | None) -> str | None:
     """Every network (of the problem's hidden width; of any width when level is given) has
     R >= level (default: R(theta*) from a risk step)."""
-    regions = _of_kind(steps, "neuron_regions")
+    regions = _regions(steps)
     bounds = _of_kind(steps, "convex_lower_bound")
     if not regions or not bounds:
         return "a neuron_regions step and convex_lower_bound steps"
@@ -195,7 +200,7 @@ def _all_blocks_bounded(steps: Steps, level: Fraction | None) -> str | None:
 
 def global_lower_bound(steps: Steps, bound: Fraction) -> str | None:
     """Every network of this architecture, of any hidden width: R >= bound."""
-    regions = _of_kind(steps, "neuron_regions")
+    regions = _regions(steps)
     if not regions:
         return "a neuron_regions step"
     blocks = frozenset((tuple(p), s) for p in regions[0].facts["patterns"] for s in (1, -1))

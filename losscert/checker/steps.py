@@ -13,7 +13,7 @@ from typing import Any
 
 from . import boxes, limits, paths, smt_query
 from .adjacent import check_adjacent_regions
-from .arrangement import check_neuron_regions
+from .arrangement import check_neuron_regions, check_neuron_regions_sparse
 from .calculus import (
     dense_hessian,
     ldl_pivots,
@@ -643,6 +643,12 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset(),
         check_lower_point_in_cell,
         frozenset({"risk", "cell"}),
+        since=1,
+    ),
+    "neuron_regions_sparse": StepKind(
+        frozenset({"regions", "values", "farkas", "pruned"}),
+        frozenset(),
+        check_neuron_regions_sparse,
         since=1,
     ),
 }

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from losscert.backends.highs_adapter import HighsAdapter, LinearProgram, LpAnswer
+from losscert.encodings.arrangement_rays import ray_patterns
 from losscert.encodings.cell_counts import general_position_count
 from losscert.encodings.strict_systems import (
     decide_strict,
@@ -56,6 +57,7 @@ __all__ = [
     "neuron_regions",
     "prefix_constraints",
     "sample_constraints",
+    "sparse_arrangement_step",
 ]
 
 LP_TIME_LIMIT = 60.0
@@ -495,8 +497,21 @@ def iter_neuron_patterns(
 ) -> Iterator[NeuronRegion]:
     """Every realisable pattern of one neuron with its exact witness, lazily, in lexicographic
     order (the order of :func:`neuron_regions`). The answer does not depend on the executor; the
-    witnesses and Farkas vectors (not the patterns) may depend on ``units``. ``progress(done, total)`` counts units of work
-    (subtrees of the prefix tree, about ``units`` of them); with an ``executor`` they run there."""
+    witnesses (not the patterns) may depend on ``units`` and on the method.
+
+    Relu-like data (one breakpoint, at 0) in general position take the ray enumeration of
+    :mod:`losscert.encodings.arrangement_rays` (no LP; all patterns at once, then yielded;
+    ``progress(1, 1)`` once, no executor). Other data take the prefix-tree search:
+    ``progress(done, total)`` counts its units of work (subtrees of the prefix tree, about
+    ``units`` of them); with an ``executor`` they run there."""
+    _prepare(inputs, breakpoints)  # the same input errors on either path
+    fast = ray_patterns(inputs, breakpoints)
+    if fast is not None:  # central and in general position: no LP (arrangement_rays)
+        if progress is not None:
+            progress(1, 1)
+        for pattern, witness in fast:
+            yield NeuronRegion(pattern, witness)
+        return
     for item in _events(inputs, breakpoints, executor, progress, units):
         if isinstance(item, NeuronRegion):
             yield item
@@ -545,4 +560,33 @@ def arrangement_step(arr: NeuronArrangement, step_id: str = "regions") -> dict[s
             {"prefix": list(p.prefix), "farkas": [rational_string(v) for v in p.farkas]}
             for p in arr.pruned
         ],
+    }
+
+
+def sparse_arrangement_step(arr: NeuronArrangement, step_id: str = "regions") -> dict[str, object]:
+    """The same statement as :func:`arrangement_step` in the step kind ``neuron_regions_sparse``
+    (since 1.1, docs/certificate.md 3.19): each region by its witness alone (the checker reads
+    the pattern off it); each distinct Farkas vector once, by its nonzero entries as (index,
+    value number) pairs, with each distinct value once; and the pruned prefixes as one number
+    each (their Farkas vector's), in lexicographic order of the prefixes (the order in which the
+    checker's completeness walk meets them). Neighbouring regions are emptied by the same few
+    constraints with the same multipliers, so the tables are much shorter than the list."""
+    values: dict[Fraction, int] = {}
+    vectors: dict[tuple[int, ...], int] = {}
+    pruned = []
+    for p in sorted(arr.pruned, key=lambda p: p.prefix):
+        pairs = tuple(
+            item
+            for m, v in enumerate(p.farkas)
+            if v
+            for item in (m, values.setdefault(v, len(values)))
+        )
+        pruned.append(vectors.setdefault(pairs, len(vectors)))
+    return {
+        "id": step_id,
+        "kind": "neuron_regions_sparse",
+        "regions": [[rational_string(v) for v in r.witness] for r in arr.regions],
+        "values": [rational_string(v) for v in values],
+        "farkas": [list(pairs) for pairs in vectors],
+        "pruned": pruned,
     }

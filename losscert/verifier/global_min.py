@@ -5,12 +5,15 @@ sign of its output weight), and the risk over any set of blocks is a convex prog
 (:mod:`losscert.verifier.cell_minimum`). So:
 
 * ``cell_global_min``: the program over both signs of each neuron's own pattern bounds R on the
-  closure of the point's cell; when the bound reaches R(theta*), theta* minimises R there.
+  closure of the point's cell; when the bound reaches R(theta*), theta* minimises R there. The
+  point itself is tried first (:mod:`losscert.verifier.point_bound`: the KKT conditions at its
+  own outputs, no program): at a cell minimum they hold with zero multipliers.
 * ``global_min``: the program over every realisable block (the relaxation: any width) bounds R
-  everywhere; when its solution uses at most d_1 blocks it is attained by a network of width d_1
-  (the certified global minimum and its witness). Otherwise every choice of d_1 blocks gets its
-  own program (the exact route; its count is C(2m, d_1)), and the minimum over them is the global
-  minimum.
+  everywhere (again the point itself first, route "point"); when its solution uses at most d_1
+  blocks it is attained by a network of width d_1 (the certified global minimum and its
+  witness). Otherwise every choice of d_1 blocks gets its own program (the exact route; its
+  count is C(2m, d_1)), heaviest blocks of the relaxation first, and the minimum over them is
+  the global minimum; the route stops at the first choice attained at the relaxation's bound.
 * ``not_global_min``: a witness network of lower risk, replayed exactly.
 * ``global_lower_bound``: the relaxation's bound, for any width, when nothing better is known.
 
@@ -29,7 +32,7 @@ from functools import partial
 from itertools import combinations, product
 from typing import Any
 
-from losscert.encodings.arrangement import arrangement_step, neuron_regions
+from losscert.encodings.arrangement import neuron_regions, sparse_arrangement_step
 from losscert.encodings.cell_counts import enumeration_over_budget
 from losscert.encodings.cell_programs import Block, augmented, block_outputs
 from losscert.encodings.cells import locate_cell
@@ -53,10 +56,10 @@ from losscert.verifier.point_bound import bound_at_point
 from losscert.verifier.verdict import Status, Verdict
 
 MAX_SUBSETS = 5000
+"""The most d_1-subsets of blocks the exact route solves (each one convex program)."""
 MAX_SIGN_NEURONS_1_0 = 16
 """A version 1.0 checker accepts cell_global_min for at most this many neurons (it enumerates
 the 2^{d_1} sign vectors); one step over both signs of every pattern needs version 1.1."""
-"""The most d_1-subsets of blocks the exact route solves (each one convex program)."""
 
 
 @dataclass(frozen=True)
@@ -333,7 +336,7 @@ def certify_global_min(
         return GlobalResult(verdict, None, None, None, 0, 0, "none")
     assert relaxation is not None
     hidden, d_x = net.widths[1], net.input_dim
-    regions = arrangement_step(arrangement, "regions")
+    regions = sparse_arrangement_step(arrangement, "regions")
     bound_certificate = new_certificate(
         problem,
         "global_lower_bound",

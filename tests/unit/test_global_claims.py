@@ -46,7 +46,7 @@ def test_refutation_and_proof_round_trip():
         assert not _valid(mutated), drop
     # dropping one realisable region breaks completeness
     mutated = copy.deepcopy(cert)
-    regions = next(s for s in mutated["evidence"] if s["kind"] == "neuron_regions")
+    regions = next(s for s in mutated["evidence"] if s["kind"] == "neuron_regions_sparse")
     regions["regions"].pop()
     assert not _valid(mutated)
 
