@@ -132,11 +132,47 @@ def certify_nearby(
         if spurious:
             lower = _with_stats(certify_spurious(moved.problem, verdict, seed=seed), stats)
         return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried)
+    boxed = _box_route(problem, original_risk, size, tried, spurious, seed)
+    if boxed is not None:
+        return boxed
     detail = "no exact critical point found nearby" + (
         f" (tried {'; '.join(tried)})" if tried else ""
     )
     unknown = Verdict(Status.UNKNOWN, CLAIM, reason="unsupported", detail=detail)
     return NearbyResult(original_risk, size, unknown, tried=tried)
+
+
+def _box_route(
+    problem: Problem,
+    original_risk: Fraction,
+    size: Fraction | None,
+    tried: list[str],
+    spurious: bool,
+    seed: int,
+) -> NearbyResult | None:
+    """A box around a Newton iterate that traps a local minimum (an irrational one, in general)."""
+    from losscert.verifier.minimum_box import certify_minimum_in_box, certify_spurious_in_box
+
+    cell = locate_cell(problem)
+    if cell.on_boundary:
+        return None
+    centre = newton_iterate(problem, cell)
+    if centre is None:
+        tried.append("box: no Newton iterate (the reduced Hessian is singular)")
+        return None
+    verdict = certify_minimum_in_box(centre)
+    tried.append(f"box: {verdict.status.value}")
+    if verdict.status is not Status.PROVED:
+        tried[-1] += f" ({verdict.detail})"
+        return None
+    moved = MovedPoint("box", centre)
+    moved_by = distance(problem, centre)
+    stats = _stats(original_risk, moved, moved_by)
+    local = _with_stats(verdict, stats)
+    lower = None
+    if spurious:
+        lower = _with_stats(certify_spurious_in_box(centre, verdict, seed=seed), stats)
+    return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried)
 
 
 def _stats(original_risk: Fraction, moved: MovedPoint, moved_by: Fraction) -> dict[str, Any]:
@@ -325,6 +361,12 @@ def _decimal(value: Fraction) -> str:
     return f"{float(value):.10g}"
 
 
+def _both(value: Fraction) -> str:
+    """A decimal, with the exact value beside it when it is short (--json always has it)."""
+    exact = rational_string(value)
+    return f"{_decimal(value)} (= {exact})" if len(exact) <= 48 else f"{_decimal(value)}"
+
+
 def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
     """The JSON form of a result: exact rationals as strings, with decimals beside them."""
     out: dict[str, Any] = {
@@ -349,6 +391,14 @@ def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
             "risk_decimal": _decimal(result.risk),
             "point": [rational_string(v) for v in result.moved.problem.network.parameter_vector()],
         }
+    if "radius" in result.local.stats:  # the box route: a minimum in the box, risk bounds
+        stats = result.local.stats
+        out |= {
+            "box_radius": rational_string(stats["radius"]),
+            "box_radius_decimal": _decimal(stats["radius"]),
+            "risk_lower": rational_string(stats["lower"]),
+            "risk_upper": rational_string(stats["upper"]),
+        }
     if result.spurious is not None:
         witness = result.spurious.stats.get("witness_risk")
         out["spurious"] = result.spurious.status.value
@@ -358,9 +408,7 @@ def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
 
 def format_nearby(result: NearbyResult) -> list[str]:
     """The text lines ``certify`` prints about a point that is not exactly critical."""
-    lines = [
-        f"  exact risk of the point: {_decimal(result.original_risk)} (= {rational_string(result.original_risk)})"
-    ]
+    lines = [f"  exact risk of the point: {_both(result.original_risk)}"]
     if result.gradient_size is not None:
         lines.append(
             f"  not an exact critical point: max |dR/dtheta_a| = {_decimal(result.gradient_size)}"
@@ -372,9 +420,14 @@ def format_nearby(result: NearbyResult) -> list[str]:
         return lines
     lines.append(
         f"  nearby local minimum: {result.local.status.value.upper()} [{result.moved.route}] "
-        f"at distance {_decimal(result.distance)} (max norm, = {rational_string(result.distance)}), "
-        f"risk {_decimal(result.risk)} (= {rational_string(result.risk)})"
+        f"at distance {_both(result.distance)} (max norm), risk {_both(result.risk)}"
     )
+    if "radius" in result.local.stats:
+        stats = result.local.stats
+        lines.append(
+            f"  a local minimum lies within {_decimal(stats['radius'])} (max norm) of that point, "
+            f"with risk in [{_both(stats['lower'])}, {_both(stats['upper'])}]"
+        )
     if result.spurious is not None:
         witness = result.spurious.stats.get("witness_risk")
         tail = (
