@@ -30,7 +30,7 @@ from .problem import Problem
 from .result import Invalid
 from .smt_reduction import reduce_parameters
 
-MAX_FREE_PARAMETERS = 400
+MAX_FREE_PARAMETERS = 200
 
 
 def free_parameters(problem: Problem, pattern: list[list[list[int]]], rho: Fraction) -> list[int]:
