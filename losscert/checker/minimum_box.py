@@ -23,20 +23,19 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from . import box_reduction
 from .calculus import ldl_pivots, risk_jet
 from .intervals import ZERO, Interval, IntervalJet
 from .numbers import rational, show
 from .problem import Problem
 from .result import Invalid
-from .smt_reduction import reduce_parameters
 
 MAX_FREE_PARAMETERS = 200
 
 
 def free_parameters(problem: Problem, pattern: list[list[list[int]]], rho: Fraction) -> list[int]:
-    """The parameters left free by the reduction of 3.11.1 at radius rho."""
-    bounds = reduce_parameters(problem, pattern, rho).bounds
-    return [a for a, bound in enumerate(bounds) if bound is not None]
+    """The parameters left free at radius rho (the rules of :mod:`.box_reduction`)."""
+    return box_reduction.free_parameters(problem, pattern, rho)
 
 
 def box_jet(

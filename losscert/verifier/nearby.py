@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from losscert.checker import calculus
-from losscert.checker.smt_reduction import reduce_parameters
+from losscert.checker.box_reduction import free_parameters as box_free_parameters
 from losscert.encodings.cells import Cell, locate_cell
 from losscert.encodings.derivatives import risk_gradient
 from losscert.encodings.exact_linear import solve_with_free
@@ -267,12 +267,12 @@ def _cell_minimum_point(problem: Problem) -> Problem | None:
 
 
 def free_parameters(problem: Problem, cell: Cell) -> list[int]:
-    """The parameters left free after fixing constant neurons and one rescaling anchor per
-    neuron (the reduction of docs/certificate.md 3.11.1, derived by the checker's own code)."""
+    """The parameters left free after fixing constant neurons, inert parameters, the biases of
+    linear neurons and one rescaling anchor per neuron (docs/certificate.md 3.17, derived by the
+    checker's own code)."""
     view = checker_view(problem)
     pattern = [[[int(k or 0) for k in neuron] for neuron in layer] for layer in cell.pieces]
-    reduction = reduce_parameters(view, pattern, Fraction(0))
-    return [a for a, bound in enumerate(reduction.bounds) if bound is not None]
+    return box_free_parameters(view, pattern, Fraction(0))
 
 
 def newton_point(problem: Problem, cell: Cell, steps: int = NEWTON_STEPS) -> Problem | None:
