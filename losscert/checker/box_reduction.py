@@ -56,7 +56,8 @@ def _zero_inputs(problem: Problem, pattern: list[list[list[int]]], j: int) -> li
     return [[act.slopes[k] == 0 and act.intercepts[k] == 0 for k in n] for n in pattern[j - 1]]
 
 
-def fixed_parameters(problem: Problem, pattern: list[list[list[int]]], rho: Fraction) -> set[int]:
+def unused_parameters(problem: Problem, pattern: list[list[list[int]]]) -> set[int]:
+    """Rules 1 and 2: the parameters no output depends on anywhere on the cell."""
     act = problem.activation
     layers = _indices(problem)
     hidden = len(pattern)
@@ -74,6 +75,14 @@ def fixed_parameters(problem: Problem, pattern: list[list[list[int]]], rho: Frac
                     fixed.add(a)  # rules 1 (silent) and 2
             if j < hidden and not any(live):
                 fixed.add(b[r])  # rule 2
+    return fixed
+
+
+def fixed_parameters(problem: Problem, pattern: list[list[list[int]]], rho: Fraction) -> set[int]:
+    act = problem.activation
+    layers = _indices(problem)
+    hidden = len(pattern)
+    fixed = unused_parameters(problem, pattern)
     linear: list[list[bool]] = [
         [len(set(n)) == 1 and act.slopes[n[0]] != 0 for n in layer] for layer in pattern
     ]
