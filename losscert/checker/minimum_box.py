@@ -31,6 +31,8 @@ from .problem import Problem
 from .result import Invalid
 
 MAX_FREE_PARAMETERS = 200
+MAX_PARAMETERS = 2000
+"""The exact jets at the centre run over every parameter (as for hessian_pd)."""
 
 
 def free_parameters(problem: Problem, pattern: list[list[list[int]]], rho: Fraction) -> list[int]:
@@ -131,6 +133,11 @@ def check_minimum_in_box(
         )
     if not mu > 0:
         raise Invalid("mu must be positive", step=sid, derived=show(mu))
+    if problem.num_parameters > MAX_PARAMETERS:
+        raise Invalid(
+            f"{problem.num_parameters} parameters: this step handles at most {MAX_PARAMETERS}",
+            step=sid,
+        )
     pattern = cell.facts["pattern"]
     free = free_parameters(problem, pattern, rho)
     if not free or len(free) > MAX_FREE_PARAMETERS:

@@ -47,6 +47,8 @@ from losscert.verifier.verdict import Status, Verdict
 NEWTON_STEPS = 8
 NEWTON_PARAMETERS = 120
 """Newton builds the exact Hessian of the free parameters: bounded so that it stays quick."""
+NEWTON_TOTAL = 300
+"""... and the exact jets run over every parameter (the second-order rung's limit)."""
 ROUNDING = (10**3, 10**6, 10**9, 10**12)
 """Denominator limits tried when rounding a Newton iterate onto a rational critical point."""
 ITERATE_BITS = 64
@@ -296,6 +298,8 @@ def newton_point(problem: Problem, cell: Cell, steps: int = NEWTON_STEPS) -> Pro
 def newton_iterate(problem: Problem, cell: Cell, steps: int = NEWTON_STEPS) -> Problem | None:
     """The last Newton iterate that stayed in the cell (None when the reduced Hessian is
     singular, the loss has no Hessian, or the first step already leaves the cell)."""
+    if problem.network.num_parameters > NEWTON_TOTAL:
+        return None  # the exact jets cost n P^2: bounded, like the second-order rung
     free = free_parameters(problem, cell)
     if not free or len(free) > NEWTON_PARAMETERS:
         return None
