@@ -131,7 +131,7 @@ def test_a_trained_deep_point_gets_a_box_and_a_spurious_witness() -> None:
     """examples/adam_relu_deep_box.json: widths 1-2-1-1, Adam in float32 on 21 samples; its
     nearby minimum is irrational, so no rational route applies and the box does."""
     from losscert.io import read_problem
-    from losscert.verifier.nearby import certify_nearby
+    from losscert.verifier.nearby import certify_nearby, format_nearby, nearby_to_dict
 
     from ..conftest import EXAMPLES
 
@@ -144,3 +144,7 @@ def test_a_trained_deep_point_gets_a_box_and_a_spurious_witness() -> None:
     assert result.spurious is not None and result.spurious.status is Status.PROVED
     assert result.spurious.stats["witness_risk"] < result.local.stats["lower"]
     assert check_document(result.spurious.certificate).valid
+    as_json = nearby_to_dict(result)
+    assert as_json["route"] == "box" and F(as_json["box_radius"]) == result.local.stats["radius"]
+    assert F(as_json["risk_lower"]) <= F(as_json["risk_upper"])
+    assert "a local minimum lies within" in "\n".join(format_nearby(result))
