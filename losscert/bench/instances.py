@@ -18,6 +18,11 @@ Families (each in every tier; the full tier, 515 instances, repeats them on more
   (search, at generation time); cell_global_min planted PROVED (MATH.md section 5).
 - ``one_hidden_global``: labels made by a teacher network; at the teacher (risk 0) global_min is
   planted PROVED, at the zero network (risk > 0) REFUTED.
+- ``trained``: points found by seeded Adam in float32 (losscert.bench.training) for ReLU
+  regression nets of one and two hidden layers on Anscombe's quartet and on a kinked table; the
+  nearby minimum of ``certify`` (losscert.verifier.nearby). Nothing is planted (training decides
+  where the point lands): the family reports the share answered, and every certificate is
+  re-checked; a REFUTED nearby claim would be a bug (the route never refutes).
 - ``general_engine``: certify_local_min on points whose nature is known by hand: strict minima
   (an exact hard-tanh fit with a full-rank Jacobian), saddles (a linear net at zero with
   cov(x, y) != 0), a descending boundary point, a boundary minimum (exact fit, SMT rung).
@@ -47,6 +52,7 @@ FAMILIES = (
     "one_hidden_cell_min",
     "one_hidden_global",
     "general_engine",
+    "trained",
 )
 TIERS = ("tiny", "quick", "full")
 FULL_THEOREM1_SEEDS = 40
@@ -83,6 +89,7 @@ def bench_instances(tier: str, seed: int = 0) -> list[BenchInstance]:
     out += _cell_min_family(tier, rng)
     out += _global_family(tier, rng)
     out += _general_family(tier, rng)
+    out += _trained_family(tier, seed)
     return out
 
 
@@ -376,3 +383,39 @@ def _general_boundary_minimum() -> BenchInstance:
     return _one_hidden_instance(
         "general_engine", "boundary-minimum", problem, {"local_min": "proved"}
     )
+
+
+# --- trained points ---------------------------------------------------------------------------
+
+TRAINED = {
+    "tiny": [("anscombe2", (1, 4, 1), 0)],
+    "quick": [
+        ("anscombe2", (1, 4, 1), 0),
+        ("anscombe4", (1, 4, 1), 0),
+        ("anscombe2", (1, 4, 4, 1), 0),
+        ("kinked", (1, 4, 1), 3),
+        ("kinked", (1, 4, 1), 0),  # converges onto a cell boundary: UNKNOWN today
+        ("kinked", (1, 2, 1, 1), 2),
+    ],
+    "full": [
+        (table, widths, s)
+        for table in ("anscombe1", "anscombe2", "anscombe3", "anscombe4", "kinked")
+        for widths in ((1, 4, 1), (1, 4, 4, 1), (1, 2, 1, 1))
+        for s in range(3)
+    ],
+}
+"""(table, widths, training seed) per tier."""
+
+
+def _trained_family(tier: str, seed: int) -> list[BenchInstance]:
+    from losscert.bench.training import anscombe, kinked, train_relu
+
+    out = []
+    for table, widths, start in TRAINED[tier]:
+        inputs, labels = kinked() if table == "kinked" else anscombe(table)
+        net = train_relu(widths, inputs, labels, seed=seed + start, steps=4000)
+        problem = Problem(net, make_loss("squared"), Dataset.from_rows(inputs, labels))
+        name = f"{table}-{'-'.join(map(str, widths))}-seed{seed + start}"
+        planted = {"nearby_local_min": "unplanted", "local_min": "refuted"}
+        out.append(_one_hidden_instance("trained", name, problem, planted))
+    return out

@@ -224,6 +224,22 @@ def _general(problem: Problem, instance: BenchInstance) -> FamilyResult:
     return {"local_min": verdict}, {"record": {"method": method}}
 
 
+def _trained(problem: Problem, instance: BenchInstance) -> FamilyResult:
+    from losscert.verifier.candidate import certify_local_min
+    from losscert.verifier.nearby import certify_nearby
+    from losscert.verifier.smt_route import SmtOptions
+
+    options = SmtOptions(timeout=20.0)
+    original = certify_local_min(problem, options)
+    verdicts: dict[str, Any] = {"local_min": original}
+    result = certify_nearby(problem, options, spurious=True)
+    verdicts["nearby_local_min"] = result.local
+    if result.spurious is not None:
+        verdicts["nearby_spurious"] = result.spurious
+    route = None if result.moved is None else result.moved.route
+    return verdicts, {"record": {"method": route}}
+
+
 FAMILY_RUNS: dict[str, Callable[[Problem, BenchInstance], FamilyResult]] = {
     "theorem1": _theorem1,
     "valley": _theorem1,
@@ -232,6 +248,7 @@ FAMILY_RUNS: dict[str, Callable[[Problem, BenchInstance], FamilyResult]] = {
     "one_hidden_cell_min": _cell_min,
     "one_hidden_global": _global,
     "general_engine": _general,
+    "trained": _trained,
 }
 
 

@@ -8,6 +8,7 @@ from itertools import product
 from typing import Any
 
 from .convex import covers_every_network
+from .minimum_box import BOX_CLAIM_FIELDS, local_min_in_box, spurious_local_min_in_box
 from .numbers import exact_keys, rational
 from .result import Invalid
 from .steps import Steps, Verified
@@ -279,11 +280,25 @@ CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
 """Claim kind -> a rule returning None when the steps conclude it, else what is missing."""
 
 
-CLAIM_FIELDS: dict[str, frozenset[str]] = {"global_lower_bound": frozenset({"bound"})}
+CLAIM_FIELDS: dict[str, frozenset[str]] = {
+    "global_lower_bound": frozenset({"bound"}),
+    "local_min_in_box": BOX_CLAIM_FIELDS,
+    "spurious_local_min_in_box": BOX_CLAIM_FIELDS,
+}
 """Claim kinds with fields besides ``kind``."""
 
+FIELD_RULES: dict[str, Callable[[Steps, dict[str, Any]], str | None]] = {
+    "local_min_in_box": local_min_in_box,
+    "spurious_local_min_in_box": spurious_local_min_in_box,
+}
+"""Claim kinds (with fields) -> a rule of the steps and the claim's fields."""
 
-CLAIM_SINCE: dict[str, int] = {"not_cell_global_min": 1}
+
+CLAIM_SINCE: dict[str, int] = {
+    "not_cell_global_min": 1,
+    "local_min_in_box": 1,
+    "spurious_local_min_in_box": 1,
+}
 """Claim kinds added after version 1.0 -> the minor version that introduced them."""
 
 
@@ -308,11 +323,16 @@ def conclude(kind: str, steps: Steps, fields: dict[str, Any] | None = None) -> N
         if missing is not None:
             raise Invalid(f"the evidence does not conclude {kind}: it needs {missing}")
         return
+    if kind in FIELD_RULES:
+        missing = FIELD_RULES[kind](steps, fields or {})
+        if missing is not None:
+            raise Invalid(f"the evidence does not conclude {kind}: it needs {missing}")
+        return
     rule = CLAIM_RULES.get(kind)
     if rule is None:
         raise Invalid(
             f"claim kind {kind!r} is not supported by certificate version 1 "
-            f"(supported: {', '.join([*CLAIM_RULES, 'global_lower_bound'])})"
+            f"(supported: {', '.join([*CLAIM_RULES, 'global_lower_bound', *FIELD_RULES])})"
         )
     missing = rule(steps)
     if missing is not None:

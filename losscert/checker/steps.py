@@ -26,6 +26,7 @@ from .calculus import (
 from .cell_points import check_lower_point_in_cell
 from .constant_fit import check_constant_regression_optimal
 from .convex import check_convex_lower_bound
+from .minimum_box import check_minimum_in_box
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
@@ -649,6 +650,13 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"regions", "values", "farkas", "pruned"}),
         frozenset(),
         check_neuron_regions_sparse,
+        since=1,
+    ),
+    "minimum_in_box": StepKind(
+        frozenset({"uses", "radius", "mu"}),
+        frozenset(),
+        check_minimum_in_box,
+        frozenset({"cell", "box_in_cell"}),
         since=1,
     ),
 }

@@ -45,15 +45,23 @@ def _torch() -> Any:
     return torch
 
 
-def from_torch(module: Any, data: Any, *, loss: Loss | str = "squared") -> Problem:
+def from_torch(module: Any, data: Any, *, loss: Any = "squared") -> Problem:
     """The problem of a PyTorch model at its current weights, on ``data``, with ``loss``.
 
     ``module`` is an ``nn.Sequential`` (or a single ``nn.Linear``) of the supported layers;
     ``data`` a :class:`~losscert.model.dataset.Dataset` or a pair (inputs, labels) of tensors or
-    arrays, n x d_X and n x d_Y (or n), converted exactly. Raises UnsupportedError naming the first
-    layer of another kind, InputError for shapes that do not chain or data that does not fit.
+    arrays, n x d_X and n x d_Y (or n), converted exactly. ``loss`` is a losscert loss (name or
+    object) or the PyTorch loss object of training (``nn.MSELoss``, ``nn.L1Loss``,
+    ``nn.HuberLoss``, ``nn.BCEWithLogitsLoss``, ``nn.CrossEntropyLoss``; see
+    :mod:`losscert.io.torch_losses`). Raises UnsupportedError naming the first layer (or loss) of
+    another kind, InputError for shapes that do not chain or data that does not fit.
     """
-    return problem_from(network_from_torch(module), data, loss, "from_torch")
+    network = network_from_torch(module)
+    if not isinstance(loss, Loss | str):
+        from losscert.io.torch_losses import loss_from_torch
+
+        loss, data = loss_from_torch(loss, data, network.output_dim)
+    return problem_from(network, data, loss, "from_torch")
 
 
 def network_from_torch(module: Any) -> Network:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from losscert.checker import calculus
-from losscert.checker.smt_reduction import reduce_parameters
+from losscert.checker.box_reduction import free_parameters as box_free_parameters
 from losscert.encodings.cells import Cell, locate_cell
 from losscert.encodings.derivatives import risk_gradient
 from losscert.encodings.exact_linear import solve_with_free
@@ -47,6 +47,8 @@ from losscert.verifier.verdict import Status, Verdict
 NEWTON_STEPS = 8
 NEWTON_PARAMETERS = 120
 """Newton builds the exact Hessian of the free parameters: bounded so that it stays quick."""
+NEWTON_TOTAL = 300
+"""... and the exact jets run over every parameter (the second-order rung's limit)."""
 ROUNDING = (10**3, 10**6, 10**9, 10**12)
 """Denominator limits tried when rounding a Newton iterate onto a rational critical point."""
 ITERATE_BITS = 64
@@ -132,11 +134,47 @@ def certify_nearby(
         if spurious:
             lower = _with_stats(certify_spurious(moved.problem, verdict, seed=seed), stats)
         return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried)
+    boxed = _box_route(problem, original_risk, size, tried, spurious, seed)
+    if boxed is not None:
+        return boxed
     detail = "no exact critical point found nearby" + (
         f" (tried {'; '.join(tried)})" if tried else ""
     )
     unknown = Verdict(Status.UNKNOWN, CLAIM, reason="unsupported", detail=detail)
     return NearbyResult(original_risk, size, unknown, tried=tried)
+
+
+def _box_route(
+    problem: Problem,
+    original_risk: Fraction,
+    size: Fraction | None,
+    tried: list[str],
+    spurious: bool,
+    seed: int,
+) -> NearbyResult | None:
+    """A box around a Newton iterate that traps a local minimum (an irrational one, in general)."""
+    from losscert.verifier.minimum_box import certify_minimum_in_box, certify_spurious_in_box
+
+    cell = locate_cell(problem)
+    if cell.on_boundary:
+        return None
+    centre = newton_iterate(problem, cell)
+    if centre is None:
+        tried.append("box: no Newton iterate (the reduced Hessian is singular)")
+        return None
+    verdict = certify_minimum_in_box(centre)
+    tried.append(f"box: {verdict.status.value}")
+    if verdict.status is not Status.PROVED:
+        tried[-1] += f" ({verdict.detail})"
+        return None
+    moved = MovedPoint("box", centre)
+    moved_by = distance(problem, centre)
+    stats = _stats(original_risk, moved, moved_by)
+    local = _with_stats(verdict, stats)
+    lower = None
+    if spurious:
+        lower = _with_stats(certify_spurious_in_box(centre, verdict, seed=seed), stats)
+    return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried)
 
 
 def _stats(original_risk: Fraction, moved: MovedPoint, moved_by: Fraction) -> dict[str, Any]:
@@ -231,12 +269,12 @@ def _cell_minimum_point(problem: Problem) -> Problem | None:
 
 
 def free_parameters(problem: Problem, cell: Cell) -> list[int]:
-    """The parameters left free after fixing constant neurons and one rescaling anchor per
-    neuron (the reduction of docs/certificate.md 3.11.1, derived by the checker's own code)."""
+    """The parameters left free after fixing constant neurons, inert parameters, the biases of
+    linear neurons and one rescaling anchor per neuron (docs/certificate.md 3.17, derived by the
+    checker's own code)."""
     view = checker_view(problem)
     pattern = [[[int(k or 0) for k in neuron] for neuron in layer] for layer in cell.pieces]
-    reduction = reduce_parameters(view, pattern, Fraction(0))
-    return [a for a, bound in enumerate(reduction.bounds) if bound is not None]
+    return box_free_parameters(view, pattern, Fraction(0))
 
 
 def newton_point(problem: Problem, cell: Cell, steps: int = NEWTON_STEPS) -> Problem | None:
@@ -260,6 +298,8 @@ def newton_point(problem: Problem, cell: Cell, steps: int = NEWTON_STEPS) -> Pro
 def newton_iterate(problem: Problem, cell: Cell, steps: int = NEWTON_STEPS) -> Problem | None:
     """The last Newton iterate that stayed in the cell (None when the reduced Hessian is
     singular, the loss has no Hessian, or the first step already leaves the cell)."""
+    if problem.network.num_parameters > NEWTON_TOTAL:
+        return None  # the exact jets cost n P^2: bounded, like the second-order rung
     free = free_parameters(problem, cell)
     if not free or len(free) > NEWTON_PARAMETERS:
         return None
@@ -325,6 +365,12 @@ def _decimal(value: Fraction) -> str:
     return f"{float(value):.10g}"
 
 
+def _both(value: Fraction) -> str:
+    """A decimal, with the exact value beside it when it is short (--json always has it)."""
+    exact = rational_string(value)
+    return f"{_decimal(value)} (= {exact})" if len(exact) <= 48 else f"{_decimal(value)}"
+
+
 def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
     """The JSON form of a result: exact rationals as strings, with decimals beside them."""
     out: dict[str, Any] = {
@@ -349,6 +395,14 @@ def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
             "risk_decimal": _decimal(result.risk),
             "point": [rational_string(v) for v in result.moved.problem.network.parameter_vector()],
         }
+    if "radius" in result.local.stats:  # the box route: a minimum in the box, risk bounds
+        stats = result.local.stats
+        out |= {
+            "box_radius": rational_string(stats["radius"]),
+            "box_radius_decimal": _decimal(stats["radius"]),
+            "risk_lower": rational_string(stats["lower"]),
+            "risk_upper": rational_string(stats["upper"]),
+        }
     if result.spurious is not None:
         witness = result.spurious.stats.get("witness_risk")
         out["spurious"] = result.spurious.status.value
@@ -358,9 +412,7 @@ def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
 
 def format_nearby(result: NearbyResult) -> list[str]:
     """The text lines ``certify`` prints about a point that is not exactly critical."""
-    lines = [
-        f"  exact risk of the point: {_decimal(result.original_risk)} (= {rational_string(result.original_risk)})"
-    ]
+    lines = [f"  exact risk of the point: {_both(result.original_risk)}"]
     if result.gradient_size is not None:
         lines.append(
             f"  not an exact critical point: max |dR/dtheta_a| = {_decimal(result.gradient_size)}"
@@ -372,9 +424,14 @@ def format_nearby(result: NearbyResult) -> list[str]:
         return lines
     lines.append(
         f"  nearby local minimum: {result.local.status.value.upper()} [{result.moved.route}] "
-        f"at distance {_decimal(result.distance)} (max norm, = {rational_string(result.distance)}), "
-        f"risk {_decimal(result.risk)} (= {rational_string(result.risk)})"
+        f"at distance {_both(result.distance)} (max norm), risk {_both(result.risk)}"
     )
+    if "radius" in result.local.stats:
+        stats = result.local.stats
+        lines.append(
+            f"  a local minimum lies within {_decimal(stats['radius'])} (max norm) of that point, "
+            f"with risk in [{_both(stats['lower'])}, {_both(stats['upper'])}]"
+        )
     if result.spurious is not None:
         witness = result.spurious.stats.get("witness_risk")
         tail = (

@@ -1,0 +1,96 @@
+"""Seeded training for the ``trained`` benchmark family: Adam in float32, in numpy.
+
+The family asks what a user asks: train a small ReLU regression net until the loss stops moving,
+then certify the point training found. PyTorch is an optional extra, so the few lines of Adam
+live here (the update of Kingma and Ba, 2015, with PyTorch's defaults), in float32 as a framework
+would train. Only the search is in floats: the trained weights become exact rationals.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import numpy as np
+
+from losscert.model.activation import relu
+from losscert.model.network import Network
+
+ANSCOMBE_X = (10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5)
+ANSCOMBE_X4 = (8, 8, 8, 8, 8, 8, 8, 19, 8, 8, 8)
+ANSCOMBE_Y = {
+    "anscombe1": (8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68),
+    "anscombe2": (9.14, 8.14, 8.74, 8.77, 9.26, 8.10, 6.13, 3.10, 9.13, 7.26, 4.74),
+    "anscombe3": (7.46, 6.77, 12.74, 7.11, 7.81, 8.84, 6.08, 5.39, 8.15, 6.42, 5.73),
+    "anscombe4": (6.58, 5.76, 7.71, 8.84, 8.47, 7.04, 5.25, 12.50, 5.56, 7.91, 6.89),
+}
+"""Anscombe's quartet (Anscombe 1973), typed in: four tables with the same affine fit."""
+
+
+def kinked(n: int = 21) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
+    """|x| + x/2 on a grid of [-5/2, 5/2], labels moved by +3/10 / -1/5: a kink to fit."""
+    xs = [Fraction(i, 4) for i in range(-(n // 2), n // 2 + 1)]
+    ys = [
+        abs(x) + x / 2 + (Fraction(3, 10) if i % 3 == 0 else Fraction(-1, 5))
+        for i, x in enumerate(xs)
+    ]
+    return [[x] for x in xs], [[y] for y in ys]
+
+
+def anscombe(table: str) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
+    """Inputs and labels of one table, as the decimals printed in the paper."""
+    xs = ANSCOMBE_X4 if table == "anscombe4" else ANSCOMBE_X
+    return [[Fraction(x)] for x in xs], [[Fraction(str(y))] for y in ANSCOMBE_Y[table]]
+
+
+def train_relu(
+    widths: tuple[int, ...],
+    inputs: list[list[Fraction]],
+    labels: list[list[Fraction]],
+    *,
+    seed: int,
+    steps: int = 4000,
+    rate: float = 0.01,
+) -> Network:
+    """Adam (float32, full batch, mean squared error) from a seeded uniform initialisation
+    (PyTorch's Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in))); the exact trained network."""
+    rng = np.random.default_rng(seed)
+    x = np.array([[float(v) for v in row] for row in inputs], dtype=np.float32)
+    y = np.array([[float(v) for v in row] for row in labels], dtype=np.float32)
+    params = []
+    for fan_in, fan_out in itertools.pairwise(widths):
+        bound = 1 / np.sqrt(fan_in)
+        params.append(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
+        params.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+    first = [np.zeros_like(p) for p in params]
+    second = [np.zeros_like(p) for p in params]
+    for t in range(1, steps + 1):
+        grads = _gradients(params, x, y)
+        for k, g in enumerate(grads):
+            first[k] = np.float32(0.9) * first[k] + np.float32(0.1) * g
+            second[k] = np.float32(0.999) * second[k] + np.float32(0.001) * g * g
+            m = first[k] / np.float32(1 - 0.9**t)
+            v = second[k] / np.float32(1 - 0.999**t)
+            params[k] = (params[k] - np.float32(rate) * m / (np.sqrt(v) + np.float32(1e-8))).astype(
+                np.float32
+            )
+    weights = [[[Fraction(float(v)) for v in row] for row in w] for w in params[0::2]]
+    biases = [[Fraction(float(v)) for v in b] for b in params[1::2]]
+    return Network.from_rationals(weights, biases, relu())
+
+
+def _gradients(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    """Backpropagation of the mean squared error (mean over samples and outputs)."""
+    activations, pre = [x], []
+    for j in range(0, len(params), 2):
+        z = activations[-1] @ params[j].T + params[j + 1]
+        pre.append(z)
+        activations.append(np.maximum(z, 0) if j + 2 < len(params) else z)
+    delta = 2 * (activations[-1] - y) / np.float32(y.size)
+    grads: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(params)
+    for j in range(len(params) - 2, -1, -2):
+        grads[j] = delta.T @ activations[j // 2]
+        grads[j + 1] = delta.sum(axis=0)
+        if j > 0:
+            delta = (delta @ params[j]) * (pre[j // 2 - 1] > 0)
+    return grads
