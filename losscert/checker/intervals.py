@@ -1,4 +1,4 @@
-"""Exact, outward-rounded rational intervals and second-order interval jets (section 3.17).
+"""Exact, outward-rounded rational intervals and second-order interval jets (section 3.20).
 
 An :class:`Interval` [lo, hi] holds Fractions. Every operation returns an interval containing
 every value the operation can take on its arguments; after products the endpoints are rounded

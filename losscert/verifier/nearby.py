@@ -270,7 +270,7 @@ def _cell_minimum_point(problem: Problem) -> Problem | None:
 
 def free_parameters(problem: Problem, cell: Cell) -> list[int]:
     """The parameters left free after fixing constant neurons, inert parameters, the biases of
-    linear neurons and one rescaling anchor per neuron (docs/certificate.md 3.17, derived by the
+    linear neurons and one rescaling anchor per neuron (docs/certificate.md 3.20, derived by the
     checker's own code)."""
     view = checker_view(problem)
     pattern = [[[int(k or 0) for k in neuron] for neuron in layer] for layer in cell.pieces]
