@@ -15,6 +15,7 @@ from fractions import Fraction
 from math import lcm
 from typing import Any
 
+from . import limits
 from .numbers import brief, exact_keys, integer, rational, show, vector
 from .problem import Problem
 from .result import Invalid
@@ -265,6 +266,7 @@ def check_neuron_regions_sparse(
     regions, proofs = step["regions"], step["pruned"]
     if not isinstance(regions, list) or not regions or not isinstance(proofs, list):
         raise Invalid("regions (non-empty) and pruned must be lists", step=sid)
+    limits.check_arrangement_work(n, len(regions), len(proofs), len(samples.breakpoints) + 1, sid)
     witnesses: dict[tuple[int, ...], tuple[Fraction, ...]] = {}
     for r, region in enumerate(regions):
         where = f"{sid}.regions[{r}]"

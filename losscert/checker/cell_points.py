@@ -15,7 +15,19 @@ def check_lower_point_in_cell(
     problem: Problem, step: dict[str, Any], done: dict[str, Any], sid: str
 ) -> dict[str, Any]:
     """R(point) = ``risk`` < the cited risk step's value, and every hidden pre-activation of the
-    point lies in the closed piece the cited ``cell`` step gives (breakpoints included)."""
+    point lies in the closed piece the cited ``cell`` step gives (breakpoints included).
+
+    One hidden layer only: there the open cell is a non-empty product of open polyhedra, one per
+    neuron, and its closure is exactly the set of points with every pre-activation in its closed
+    piece. From two hidden layers on the constraints are multilinear and that set can be strictly
+    larger than the closure (tests/unit/test_lower_point_in_cell_depth.py has an instance)."""
+    if len(problem.widths) != 3:
+        raise Invalid(
+            "lower_point_in_cell needs one hidden layer: with more, a point whose pre-activations "
+            "lie in the cell's closed pieces need not lie in the closure of the cell",
+            step=sid,
+            derived=f"widths {problem.widths}",
+        )
     uses = step.get("uses", [])
     cited = {
         kind: [done[u] for u in uses if u in done and done[u].kind == kind]

@@ -26,6 +26,10 @@ MAX_PATH_DEGREE = 16
 MAX_PATH_WORK = 2_000_000
 """n * (hidden neurons) * (L D + 1)^2 for path_in_cell: one Bernstein conversion of degree up to
 L D (depth L, path degree D) per hidden pre-activation and sample."""
+MAX_ARRANGEMENT_WORK = 20_000_000
+"""(regions + pruned entries) * n * (pieces) for neuron_regions_sparse: its completeness walk
+builds each child prefix (up to n entries, K + 1 pieces per node) and each pruned child's
+constraint list; the dense neuron_regions pays the same in file size."""
 
 
 MAX_WIDTH = 10_000
@@ -71,6 +75,17 @@ def jet_limit_exceeded(problem: Problem, *, hessian: bool) -> str | None:
             " for exact derivatives"
         )
     return None
+
+
+def check_arrangement_work(n: int, regions: int, pruned: int, pieces: int, sid: str) -> None:
+    work = (regions + pruned) * n * pieces
+    if work > MAX_ARRANGEMENT_WORK:
+        raise Invalid(
+            f"(regions + pruned) * n * pieces = ({regions} + {pruned}) * {n} * {pieces} = {work} "
+            f"is beyond the limit of {MAX_ARRANGEMENT_WORK} for the completeness walk "
+            "(docs/certificate.md, section 7)",
+            step=sid,
+        )
 
 
 def check_jet(problem: Problem, sid: str, *, hessian: bool) -> None:

@@ -3,7 +3,8 @@
 
 A local minimum whose coordinates are irrational cannot be written down; a box around a rational
 centre theta* that traps one can. In the *free* coordinates F (constant neurons' parameters and
-one rescaling anchor per neuron fixed, exactly as the simplified query of 3.11.1 derives them), on
+one rescaling anchor per neuron fixed as in the simplified query of 3.11.1, plus the inert
+parameters and linear neurons' biases of ``box_reduction``), on
 the slice box B = {theta : theta_a = theta*_a (a not in F), |theta_a - theta*_a| <= rho (a in F)}:
 
 1. an interval Hessian [L, U] of R over B (outward-rounded interval jets, the pattern of the cell
@@ -23,7 +24,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from . import box_reduction
+from . import box_reduction, limits
 from .calculus import ldl_pivots, risk_jet
 from .intervals import ZERO, Interval, IntervalJet
 from .numbers import rational, show
@@ -138,6 +139,7 @@ def check_minimum_in_box(
             f"{problem.num_parameters} parameters: this step handles at most {MAX_PARAMETERS}",
             step=sid,
         )
+    limits.check_jet(problem, sid, hessian=False)  # the exact second-order jet costs n P^2
     pattern = cell.facts["pattern"]
     free = free_parameters(problem, pattern, rho)
     if not free or len(free) > MAX_FREE_PARAMETERS:
