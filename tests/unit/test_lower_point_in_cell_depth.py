@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
-
 from losscert import checker
 
 HARDTANH = {"breakpoints": ["-1", "1"], "slopes": ["0", "1", "0"], "intercepts": ["-1", "0", "1"]}
