@@ -55,27 +55,31 @@ def box_fits(problem: Problem, cell: Cell, rho: Fraction, *, across_ties: bool =
         pieces = cell.pieces[j]
         new_centre: list[fmpq] = []
         new_radius: list[fmpq] = []
-        for row, (zc_row, zr_row) in enumerate(zip(z_c.tolist(), z_r.tolist(), strict=True)):
-            for i, (zc, zr) in enumerate(zip(zc_row, zr_row, strict=True)):
-                k = pieces[row][i]
+        rows = zip(
+            z_c.tolist(), z_r.tolist(), (z_c - z_r).tolist(), (z_c + z_r).tolist(), strict=True
+        )
+        for row, (zc_row, zr_row, low_row, high_row) in enumerate(rows):
+            for i, k in enumerate(pieces[row]):
                 if k is None:
-                    if not across_ties or not _straddle(act, zc, zr, new_centre, new_radius):
+                    if not across_ties or not _straddle(
+                        act, zc_row[i], zr_row[i], new_centre, new_radius
+                    ):
                         return False
                     continue
-                lower, upper, s, t = ends[k]
-                if (lower is not None and not lower < zc - zr) or (
-                    upper is not None and not zc + zr < upper
+                lower, upper, s, t, abs_s = ends[k]
+                if (lower is not None and not lower < low_row[i]) or (
+                    upper is not None and not high_row[i] < upper
                 ):
                     return False
-                new_centre.append(s * zc + t)
-                new_radius.append(abs(s) * zr)
+                new_centre.append(s * zc_row[i] + t)
+                new_radius.append(abs_s * zr_row[i])
         centre = fmpq_mat(layer.out_dim, n, new_centre)
         radius = fmpq_mat(layer.out_dim, n, new_radius)
     return True
 
 
-def _piece_fmpq(act: Activation, k: int) -> tuple[fmpq | None, fmpq | None, fmpq, fmpq]:
-    """Piece k's bounds (None: unbounded) and affine map, as python-flint rationals."""
+def _piece_fmpq(act: Activation, k: int) -> tuple[fmpq | None, fmpq | None, fmpq, fmpq, fmpq]:
+    """Piece k's bounds (None: unbounded), affine map s z + t and |s|, as python-flint rationals."""
     lower, upper = act.piece_bounds(k)
     s, t = act.affine_piece_fmpq(k)
     return (
@@ -83,6 +87,7 @@ def _piece_fmpq(act: Activation, k: int) -> tuple[fmpq | None, fmpq | None, fmpq
         None if upper is None else to_fmpq(upper),
         s,
         t,
+        abs(s),
     )
 
 
