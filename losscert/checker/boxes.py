@@ -236,7 +236,7 @@ def check_box_near_boundary(problem: Problem, step: dict[str, Any], sid: str) ->
     trace = forward(problem, problem.point)
     pattern, _ = pattern_and_margin(problem, trace)
     ties = [
-        (j, r, i, act.breakpoints.index(trace.pre[j][r][i]))
+        (j, r, i, act.breakpoints.index(Fraction(trace.pre_nums[j][i][r], trace.pre_dens[j])))
         for j, layer in enumerate(pattern)
         for r, neuron in enumerate(layer)
         for i, k in enumerate(neuron)

@@ -79,6 +79,8 @@ def reject_floats(value: Any, where: str = "$") -> None:
         if isinstance(item, dict):
             stack.extend((v, f"{place}.{k}") for k, v in item.items())
         elif isinstance(item, list):
+            if all(type(v) is str for v in item):  # a vector of "p/q" strings: nothing to report
+                continue
             stack.extend((v, f"{place}[{k}]") for k, v in enumerate(item))
 
 

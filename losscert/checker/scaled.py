@@ -1,4 +1,4 @@
-"""Section 2.3 of docs/certificate.md, in integers: the exact forward pass after clearing
+"""Section 2 of docs/certificate.md, in integers: the exact forward pass after clearing
 denominators.
 
 Every rational vector of a layer is held as integer numerators over ONE common positive

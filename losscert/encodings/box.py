@@ -7,7 +7,13 @@ bias moved by at most rho and the layer input a in [a_c - a_r, a_c + a_r],
 
 and inside piece k the activation maps the interval to s_k z_c + t_k +- |s_k| z_r. These intervals
 contain the endpoint-product intervals of the checker's `box_in_cell` step, so a radius accepted
-here is accepted there.
+here is accepted there (up to the checker's rounding, docs/certificate.md 3.3).
+
+The centres are exact; every radius term (rho, |W|, the column masses, |s_k| z_r) is rounded UP to
+a multiple of 2^-P, P = RADIUS_BITS binary digits below rho's leading digit. That only widens the
+intervals (a radius accepted with rounding is accepted without), and it keeps the radii short
+numbers: exact radii inherit the long denominators of the point and of rho, and at n = 5000 the
+exact propagation took 8.6 s where the rounded one takes a fraction of that.
 """
 
 from __future__ import annotations
@@ -24,6 +30,13 @@ from losscert.model.problem import Problem
 from losscert.model.rationals import to_fmpq
 
 MAX_HALVINGS = 200
+RADIUS_BITS = 64
+
+
+def _up(value: fmpq, bits: int) -> fmpq:
+    """The least multiple of 2^-bits that is >= value."""
+    num, den = int(value.p) << bits, int(value.q)
+    return fmpq(-(-num // den), 1 << bits)
 
 
 def box_fits(problem: Problem, cell: Cell, rho: Fraction, *, across_ties: bool = False) -> bool:
@@ -33,7 +46,8 @@ def box_fits(problem: Problem, cell: Cell, rho: Fraction, *, across_ties: bool =
     between the neighbouring breakpoints (the checker's ``box_near_boundary``).
     """
     act = problem.network.activation
-    r = to_fmpq(rho)
+    bits = RADIUS_BITS + max(0, rho.denominator.bit_length() - rho.numerator.bit_length() + 1)
+    r = _up(to_fmpq(rho), bits)
     trace = problem.trace()
     n = problem.data.n
     centre = problem.data.inputs
@@ -41,41 +55,46 @@ def box_fits(problem: Problem, cell: Cell, rho: Fraction, *, across_ties: bool =
     ends = [_piece_fmpq(act, k) for k in range(act.num_pieces)]
     for j, layer in enumerate(problem.network.layers[:-1]):
         absolute_w = fmpq_mat(
-            layer.weight.nrows(), layer.weight.ncols(), [abs(v) for v in layer.weight.entries()]
+            layer.weight.nrows(),
+            layer.weight.ncols(),
+            [_up(abs(v), bits) for v in layer.weight.entries()],
         )
-        column_mass = [
-            sum((abs(c) + a for c, a in zip(col_c, col_r, strict=True)), fmpq(0))
-            for col_c, col_r in zip(
-                centre.transpose().tolist(), radius.transpose().tolist(), strict=True
-            )
-        ]
-        spread = fmpq_mat(1, n, [r * m + r for m in column_mass])
+        # sum_c |a_c| + a_r per sample (column), as matrix products, then rounded up
+        ones = fmpq_mat(1, centre.nrows(), [1] * centre.nrows())
+        absolute_c = fmpq_mat(centre.nrows(), n, [abs(v) for v in centre.entries()])
+        column_mass = (ones * absolute_c + ones * radius).entries()
+        spread = fmpq_mat(1, n, [r * _up(m, bits) + r for m in column_mass])
         z_c = trace.pre_activations[j]
         z_r = absolute_w * radius + fmpq_mat(layer.out_dim, 1, [1] * layer.out_dim) * spread
         pieces = cell.pieces[j]
         new_centre: list[fmpq] = []
         new_radius: list[fmpq] = []
-        for row, (zc_row, zr_row) in enumerate(zip(z_c.tolist(), z_r.tolist(), strict=True)):
-            for i, (zc, zr) in enumerate(zip(zc_row, zr_row, strict=True)):
-                k = pieces[row][i]
+        rows = zip(
+            z_c.tolist(), z_r.tolist(), (z_c - z_r).tolist(), (z_c + z_r).tolist(), strict=True
+        )
+        for row, (zc_row, zr_row, low_row, high_row) in enumerate(rows):
+            for i, k in enumerate(pieces[row]):
                 if k is None:
-                    if not across_ties or not _straddle(act, zc, zr, new_centre, new_radius):
+                    if not across_ties or not _straddle(
+                        act, zc_row[i], zr_row[i], new_centre, new_radius
+                    ):
                         return False
                     continue
-                lower, upper, s, t = ends[k]
-                if (lower is not None and not lower < zc - zr) or (
-                    upper is not None and not zc + zr < upper
+                lower, upper, s, t, abs_s = ends[k]
+                if (lower is not None and not lower < low_row[i]) or (
+                    upper is not None and not high_row[i] < upper
                 ):
                     return False
-                new_centre.append(s * zc + t)
-                new_radius.append(abs(s) * zr)
+                new_centre.append(s * zc_row[i] + t)
+                reach = abs_s * zr_row[i]
+                new_radius.append(reach if abs_s.q == 1 else _up(reach, bits))
         centre = fmpq_mat(layer.out_dim, n, new_centre)
         radius = fmpq_mat(layer.out_dim, n, new_radius)
     return True
 
 
-def _piece_fmpq(act: Activation, k: int) -> tuple[fmpq | None, fmpq | None, fmpq, fmpq]:
-    """Piece k's bounds (None: unbounded) and affine map, as python-flint rationals."""
+def _piece_fmpq(act: Activation, k: int) -> tuple[fmpq | None, fmpq | None, fmpq, fmpq, fmpq]:
+    """Piece k's bounds (None: unbounded), affine map s z + t and |s|, as python-flint rationals."""
     lower, upper = act.piece_bounds(k)
     s, t = act.affine_piece_fmpq(k)
     return (
@@ -83,6 +102,7 @@ def _piece_fmpq(act: Activation, k: int) -> tuple[fmpq | None, fmpq | None, fmpq
         None if upper is None else to_fmpq(upper),
         s,
         t,
+        abs(s),
     )
 
 

@@ -161,11 +161,10 @@ def locate_cell(problem: Problem) -> Cell:
         for r, row in enumerate(z.tolist()):
             neuron: list[int | None] = []
             for i, value in enumerate(row):
-                location = act.locate(value)
-                neuron.append(location.piece)
-                if location.breakpoint is not None:
-                    ties.append(Tie(j, r, i, location.breakpoint))
-                distance = act.distance_fmpq(value)
+                piece, breakpoint, distance = act.place_fmpq(value)
+                neuron.append(piece)
+                if breakpoint is not None:
+                    ties.append(Tie(j, r, i, breakpoint))
                 if distance is not None and (margin is None or distance < margin):
                     margin, margin_at = distance, (j, r, i)
             layer.append(tuple(neuron))

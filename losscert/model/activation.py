@@ -118,12 +118,21 @@ class Activation:
         near = [self.breakpoints[j] for j in (k - 1, k) if 0 <= j < len(self.breakpoints)]
         return min(abs(zf - p) for p in near)
 
-    def distance_fmpq(self, z: fmpq) -> fmpq | None:
-        """:meth:`distance_to_breakpoint` in python-flint rationals (no Fraction per call)."""
-        if not self.breakpoints:
-            return None
-        k = bisect.bisect_left(self._bp_fmpq, z)
-        return min(abs(z - self._bp_fmpq[j]) for j in (k - 1, k) if 0 <= j < len(self._bp_fmpq))
+    def place_fmpq(self, z: fmpq) -> tuple[int | None, int | None, fmpq | None]:
+        """(piece, breakpoint, distance) of ``z`` in one bisection: the open piece containing z or
+        None, the breakpoint z sits on or None, the distance to the nearest breakpoint or None
+        when there is none (:meth:`locate` and :meth:`distance_to_breakpoint` together)."""
+        bps = self._bp_fmpq
+        k = bisect.bisect_left(bps, z)
+        if k < len(bps) and bps[k] == z:
+            return None, k, fmpq(0)
+        if not bps:
+            return k, None, None
+        if k == 0:
+            return k, None, bps[0] - z
+        if k == len(bps):
+            return k, None, z - bps[-1]
+        return k, None, min(z - bps[k - 1], bps[k] - z)
 
     def piece_bounds(self, piece: int) -> tuple[Fraction | None, Fraction | None]:
         """The open interval of piece ``piece`` as (lower, upper); None stands for infinity."""
