@@ -8,7 +8,8 @@ Options (group "losscert certificates"):
 
 * ``--certificate-timeout SECONDS`` (default 300): a certificate not checked within this time
   fails (one huge file must not stall the suite); ``0`` turns the limit off. Where the platform
-  has no ``SIGALRM`` (Windows) the limit is not enforced.
+  has no ``SIGALRM`` (Windows), or items run outside the main thread, the limit is not enforced
+  (the checker's own limits, docs/certificate.md section 7, still bound each step).
 * ``--certificate-solvers``: re-run z3 and cvc5 on every query a trust gap rests on
   (``losscert check --solvers``); a query a solver answers sat, or that the solvers do not both
   answer unsat, fails the item. ``--certificate-solver-timeout SECONDS`` per solver run.
@@ -21,6 +22,7 @@ The terminal summary lists every trust gap, and whether the solvers closed it.
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -160,7 +162,11 @@ class CertificateItem(pytest.Item):
 
 def _check_within(path: Path, seconds: float) -> CheckResult:
     """check_certificate, failed (status "invalid") when it takes longer than ``seconds``."""
-    if not seconds or not hasattr(signal, "SIGALRM"):
+    if (
+        not seconds
+        or not hasattr(signal, "SIGALRM")
+        or threading.current_thread() is not threading.main_thread()  # signals: main thread only
+    ):
         return check_certificate(path)
 
     def alarm(signum: int, frame: Any) -> None:

@@ -38,7 +38,7 @@ def parse_json_text(text: str, source: str, what: str, *, allow_constants: bool 
         return json.loads(
             text,
             object_pairs_hook=_no_repeated_keys,
-            **({} if allow_constants else {"parse_constant": _no_constant}),
+            parse_constant=float if allow_constants else _no_constant,
         )
     except json.JSONDecodeError as exc:
         raise InputError(

@@ -43,7 +43,7 @@ def read_npz_arrays(path: Path, keys: tuple[str, ...], where: str) -> dict[str, 
             raise InputError(f"{where}.file: {path} holds a single .npy array, not an .npz archive")
         if not magic.startswith(b"PK\x03\x04"):  # zip readers skip leading junk; numpy does not
             raise InputError(
-                f"{where}.file: {path} is not an .npz archive (no zip header at its start)"
+                f"{where}.file: cannot read {path} as .npz: no zip header at its start"
             )
         with zipfile.ZipFile(path) as archive:
             members = {info.filename: info for info in archive.infolist()}

@@ -222,3 +222,48 @@ def test_malformed_files(onnx: Any, tmp_path: Path) -> None:
         network_from_onnx(tmp_path / "missing.onnx")
     with pytest.raises(InputError, match="ModelProto"):
         network_from_onnx(42)
+
+
+# --- found by tests/property/test_reader_fuzz.py (issue 15): tracebacks before -----------------
+
+
+def _with_initializer(onnx: Any, change: Any, tmp_path: Path) -> Path:
+    model = _gemm_net(onnx, [onnx.helper.make_node("Relu", ["z1"], ["a1"], name="act")])
+    change(model.graph.initializer[0])
+    path = tmp_path / "model.onnx"
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+def _long_raw_data(tensor: Any) -> None:
+    tensor.raw_data = tensor.raw_data * 2  # four floats for a 2 x 1 matrix: onnx's checker passes
+
+
+def _unknown_type(tensor: Any) -> None:
+    tensor.data_type = 29
+
+
+def _external(tensor: Any) -> None:
+    tensor.data_location = 1  # TensorProto.EXTERNAL: a file next to the model would be read
+
+
+def _huge(tensor: Any) -> None:
+    tensor.dims[:] = [10**7, 1]
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (_long_raw_data, "W1.*cannot read the tensor"),
+        (_unknown_type, "W1.*cannot read the tensor"),
+        (_external, "external"),
+        (_huge, "not a valid ONNX model|beyond the limit"),
+    ],
+)
+def test_a_broken_initializer_is_an_input_error(
+    onnx: Any, tmp_path: Path, change: Any, fragment: str
+) -> None:
+    from losscert.io.model_files import read_model_file
+
+    with pytest.raises(InputError, match=fragment):
+        read_model_file(_with_initializer(onnx, change, tmp_path), None, None)
