@@ -79,7 +79,9 @@ def _combined(
         for j, a in enumerate(problem.inputs[i]):
             total[j] += side * sign * v * a
         total[d] += side * sign * v
-        total[d + 1] -= side * sign * v * (lower if side > 0 else upper)
+        bound = lower if side > 0 else upper
+        assert bound is not None  # _layout lists a side only where the piece has that bound
+        total[d + 1] -= side * sign * v * bound
     return total
 
 

@@ -112,7 +112,7 @@ def sign_symmetric_bound(problem: Problem, blocks: Sequence[Block]) -> BlockBoun
     g = [scale * (o - y) for o, y in zip(outputs, labels, strict=True)]
     if sum(g, Fraction(0)) != 0 or any(any(output_map_applied(p, xs, act, g)) for p in patterns):
         return None  # cannot happen (o is the projection); never a wrong bound either way
-    multipliers = [tuple(_multipliers(None, [], act, b.pattern)) for b in blocks]
+    multipliers = [_zeros(act, b.pattern) for b in blocks]
     risk = sum(
         (
             to_fraction(problem.loss.sample_loss([to_fmpq(y)], [to_fmpq(o)]))
@@ -184,11 +184,17 @@ def _multipliers(
     pattern: Sequence[int],
 ) -> list[Fraction] | None:
     """lambda >= 0 with sum_r lambda_r rows_r = target (exact), or None."""
-    if rows is None:  # target = 0: all multipliers 0, one per cone row
-        count = 1 + sum(
-            (lower is not None) + (upper is not None)
-            for lower, upper in (act.piece_bounds(k) for k in pattern)
-        )
-        return [Fraction(0)] * count
+    if rows is None:  # target = 0: all multipliers 0
+        return list(_zeros(act, pattern))
     transposed = [[row[j] for row in rows] for j in range(len(target))]
     return nonnegative_solution(transposed, target)
+
+
+def _zeros(act: Activation, pattern: Sequence[int]) -> tuple[Fraction, ...]:
+    """Zero multipliers, one per cone row of the pattern's block (the sign row, then each
+    sample's lower and upper bound rows where its piece has them)."""
+    count = 1 + sum(
+        (lower is not None) + (upper is not None)
+        for lower, upper in (act.piece_bounds(k) for k in pattern)
+    )
+    return (Fraction(0),) * count
