@@ -21,6 +21,8 @@ from .numbers import integer, rational, show, vector
 from .problem import Problem, sample_loss
 from .result import Invalid
 
+ZERO = Fraction(0)
+
 MAX_BLOCK_SUBSETS = 200_000
 """The most d_1-subsets of blocks the global_min rule enumerates."""
 
@@ -51,6 +53,14 @@ def _in_subdifferential(problem: Problem, y: Fraction, o: Fraction, g: Fraction)
     if margin < 0:
         return g == 0
     return min(-y, Fraction(0)) <= g <= max(-y, Fraction(0))
+
+
+def _multipliers(value: Any, where: str, length: int) -> list[Fraction]:
+    """Like ``vector``, with a shortcut for the many zeros (at a cell minimum, all of them)."""
+    if not isinstance(value, list) or len(value) != length:
+        got = len(value) if isinstance(value, list) else type(value).__name__
+        raise Invalid(f"{where}: expected {length} entries, got {got}")
+    return [ZERO if v == "0" else rational(v, f"{where}[{m}]") for m, v in enumerate(value)]
 
 
 def _layout(problem: Problem, pattern: list[int]) -> list[tuple[int, int]]:
@@ -158,7 +168,7 @@ def check_convex_lower_bound(
             raise Invalid(f"{where}: the block appears twice", step=sid)
         seen.add(key)
         count = 1 + len(_layout(problem, pattern))
-        lam = vector(block["multipliers"], f"{where}.multipliers", count)
+        lam = _multipliers(block["multipliers"], f"{where}.multipliers", count)
         if any(v < 0 for v in lam):
             raise Invalid(f"{where}.multipliers: must be >= 0", step=sid)
         combined = _combined(problem, pattern, sign, lam)

@@ -184,3 +184,15 @@ def test_sign_symmetric_bound_declines_one_sign_and_other_losses():
     absolute = _one_neuron(F(0), F(1), F(0), F(0), ys, "absolute")
     both = [Block((0, 1, 1, 1), 1), Block((0, 1, 1, 1), -1)]
     assert sign_symmetric_bound(absolute, both) is None
+
+
+def test_zero_multipliers_are_read_as_rationals_only():
+    """The checker's shortcut for "0" must not let other spellings or types through."""
+    certificate = certify_cell_global_min(_wide_teacher(3)).certificate
+    position = next(
+        i for i, s in enumerate(certificate["evidence"]) if s["kind"] == "convex_lower_bound"
+    )
+    for replacement, valid in ((0, False), (0.0, False), ("0/1", True), ("-0", True), ("1", False)):
+        mutated = copy.deepcopy(certificate)
+        mutated["evidence"][position]["blocks"][0]["multipliers"][1] = replacement
+        assert checker.check_document(mutated).valid is valid, replacement
