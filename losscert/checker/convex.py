@@ -21,6 +21,8 @@ from .numbers import integer, rational, show, vector
 from .problem import Problem, sample_loss
 from .result import Invalid
 
+ZERO = Fraction(0)
+
 MAX_BLOCK_SUBSETS = 200_000
 """The most d_1-subsets of blocks the global_min rule enumerates."""
 
@@ -53,6 +55,14 @@ def _in_subdifferential(problem: Problem, y: Fraction, o: Fraction, g: Fraction)
     return min(-y, Fraction(0)) <= g <= max(-y, Fraction(0))
 
 
+def _multipliers(value: Any, where: str, length: int) -> list[Fraction]:
+    """Like ``vector``, with a shortcut for the many zeros (at a cell minimum, all of them)."""
+    if not isinstance(value, list) or len(value) != length:
+        got = len(value) if isinstance(value, list) else type(value).__name__
+        raise Invalid(f"{where}: expected {length} entries, got {got}")
+    return [ZERO if v == "0" else rational(v, f"{where}[{m}]") for m, v in enumerate(value)]
+
+
 def _layout(problem: Problem, pattern: list[int]) -> list[tuple[int, int]]:
     """Which constraint each cone row after the sign row is: (sample, +1 lower / -1 upper)."""
     layout = []
@@ -79,7 +89,9 @@ def _combined(
         for j, a in enumerate(problem.inputs[i]):
             total[j] += side * sign * v * a
         total[d] += side * sign * v
-        total[d + 1] -= side * sign * v * (lower if side > 0 else upper)
+        bound = lower if side > 0 else upper
+        assert bound is not None  # _layout lists a side only where the piece has that bound
+        total[d + 1] -= side * sign * v * bound
     return total
 
 
@@ -156,7 +168,7 @@ def check_convex_lower_bound(
             raise Invalid(f"{where}: the block appears twice", step=sid)
         seen.add(key)
         count = 1 + len(_layout(problem, pattern))
-        lam = vector(block["multipliers"], f"{where}.multipliers", count)
+        lam = _multipliers(block["multipliers"], f"{where}.multipliers", count)
         if any(v < 0 for v in lam):
             raise Invalid(f"{where}.multipliers: must be >= 0", step=sid)
         combined = _combined(problem, pattern, sign, lam)

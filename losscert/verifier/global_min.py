@@ -52,7 +52,7 @@ from losscert.verifier.cell_minimum import (
 )
 from losscert.verifier.cell_refutation import refute_cell_global_min
 from losscert.verifier.certificate import certified, new_certificate, rationals
-from losscert.verifier.point_bound import bound_at_point
+from losscert.verifier.point_bound import bound_at_point, sign_symmetric_bound
 from losscert.verifier.verdict import Status, Verdict
 
 MAX_SUBSETS = 5000
@@ -138,12 +138,10 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
         patterns = [tuple(int(k or 0) for k in neuron) for neuron in cell.pieces[0]]
         both = sorted({Block(p, s) for p in patterns for s in (1, -1)})
         risk = problem.risk()
-        at_point = bound_at_point(problem, both)  # no program when the point is KKT already
-        solved = at_point is None or at_point.bound < risk
-        relaxation = _minimise(problem, both) if solved else at_point
+        relaxation, method = _cell_relaxation(problem, both, risk)
     except UnsupportedError as exc:
         return Verdict(Status.UNKNOWN, claim, reason="unsupported", detail=str(exc))
-    assert relaxation is not None
+    solved = method == "cell convex programs"
     bounds = [relaxation]
     if risk > relaxation.bound:
         if 2 ** len(patterns) > max_sign_vectors:
@@ -180,11 +178,23 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
         },
         *(block_bound_step(b, f"bound{i}") for i, b in enumerate(bounds)),
     ]
-    method = "cell convex programs" if solved else "KKT at the point"
     certificate = new_certificate(problem, claim, evidence, {"method": method})
     if len(bounds) == 1 and len(patterns) > MAX_SIGN_NEURONS_1_0:
         certificate["minor"] = max(certificate.get("minor", 0), 1)  # the 1.1 one-step cover
     return certified(claim, Status.PROVED, certificate, **stats)
+
+
+def _cell_relaxation(problem: Problem, both: list[Block], risk: Fraction) -> tuple[BlockBound, str]:
+    """The bound over both signs of the cell's patterns, and how it was found: the KKT
+    conditions at the point (a cell minimum), else exact least squares over the cell's span
+    (squared losses: both signs make the program unconstrained), else the convex program."""
+    at_point = bound_at_point(problem, both)
+    if at_point is not None and at_point.bound >= risk:
+        return at_point, "KKT at the point"
+    exact = sign_symmetric_bound(problem, both)
+    if exact is not None:
+        return exact, "exact least squares over the cell's span"
+    return _minimise(problem, both), "cell convex programs"
 
 
 def cell_minimum(problem: Problem, max_sign_vectors: int = 1024) -> tuple[Fraction, Network | None]:
@@ -330,7 +340,7 @@ def certify_global_min(
             say(
                 f"{len(arrangement.regions)} patterns, {len(blocks)} blocks: solving the relaxation"
             )
-        relaxation = _minimise(problem, blocks) if solved else at_point
+        relaxation = _global_relaxation(problem, blocks) if solved else at_point
     except UnsupportedError as exc:
         verdict = Verdict(Status.UNKNOWN, claim, reason="unsupported", detail=str(exc))
         return GlobalResult(verdict, None, None, None, 0, 0, "none")
@@ -469,6 +479,18 @@ def certify_global_min(
         programs=1 + count,
         route="subsets",
     )
+
+
+def _global_relaxation(problem: Problem, blocks: list[Block]) -> BlockBound:
+    """The program over every block; when its float answer cannot be rounded, the same bound by
+    exact least squares (squared losses; no decomposition into blocks, so no witness from it)."""
+    try:
+        return _minimise(problem, blocks)
+    except UnsupportedError:
+        exact = sign_symmetric_bound(problem, blocks)
+        if exact is None:
+            raise
+        return exact
 
 
 def _by_weight(blocks: list[Block], relaxation: BlockBound) -> list[Block]:

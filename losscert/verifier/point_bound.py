@@ -26,6 +26,8 @@ import math
 from collections.abc import Sequence
 from fractions import Fraction
 
+from flint import fmpq, fmpq_mat
+
 from losscert.backends.exact_lp import nonnegative_solution
 from losscert.encodings.cell_programs import Block, augmented, block_rows
 from losscert.model.activation import Activation
@@ -71,6 +73,69 @@ def bound_at_point(problem: Problem, blocks: Sequence[Block]) -> BlockBound | No
     return BlockBound(
         tuple(blocks), bound, tuple(outputs), tuple(g), tuple(multipliers), None, None
     )
+
+
+def sign_symmetric_bound(problem: Problem, blocks: Sequence[Block]) -> BlockBound | None:
+    """The exact minimum over ``blocks`` when they hold both signs of every pattern and the loss
+    is squared / squared_half, by exact least squares (no program, no rounding), or None.
+
+    Why: the cones of (pattern, +1) and (pattern, -1) are opposite and full-dimensional, so
+    their sum is the whole space of z = (v, c); the outputs sum_b M_b z_b + b_2 then range over
+    the span W of the all-ones vector and every pattern's output map. The minimum of the risk
+    over W is the orthogonal projection o of y onto W, and g = l'(o) is orthogonal to W: every
+    M_p^T g = 0, so all multipliers are 0 and the bound (sum_i l(y_i, o_i) - g . o) / n is
+    attained. This is the program whose float answer failed to round at 64 blocks."""
+    if problem.loss.kind not in ("squared", "squared_half") or not blocks:
+        return None
+    keys = {(b.pattern, b.sign) for b in blocks}
+    if any((b.pattern, -b.sign) not in keys for b in blocks):
+        return None
+    xs = augmented(problem.data.input_rows())
+    labels = [row[0] for row in problem.data.label_rows()]
+    act = problem.network.activation
+    n, width = len(xs), len(xs[0]) + 1
+    patterns = list(dict.fromkeys(b.pattern for b in blocks))
+    entries: list[list[fmpq]] = [[fmpq(1)] * n]
+    for pattern in patterns:
+        pieces = [act.affine_piece_fmpq(k) for k in pattern]
+        for j in range(width - 1):
+            entries.append([s * to_fmpq(x[j]) for (s, _), x in zip(pieces, xs, strict=True)])
+        entries.append([t for _, t in pieces])
+    basis = _independent(entries, n)
+    columns = fmpq_mat(n, len(basis), [entries[c][i] for i in range(n) for c in basis])
+    target = fmpq_mat(n, 1, [to_fmpq(y) for y in labels])
+    gram = columns.transpose() * columns
+    coefficients = gram.solve(columns.transpose() * target)
+    fitted = columns * coefficients
+    outputs = [to_fraction(fitted[i, 0]) for i in range(n)]
+    scale = 2 if problem.loss.kind == "squared" else 1
+    g = [scale * (o - y) for o, y in zip(outputs, labels, strict=True)]
+    if sum(g, Fraction(0)) != 0 or any(any(output_map_applied(p, xs, act, g)) for p in patterns):
+        return None  # cannot happen (o is the projection); never a wrong bound either way
+    multipliers = [_zeros(act, b.pattern) for b in blocks]
+    risk = sum(
+        (
+            to_fraction(problem.loss.sample_loss([to_fmpq(y)], [to_fmpq(o)]))
+            for y, o in zip(labels, outputs, strict=True)
+        ),
+        Fraction(0),
+    )
+    bound = (risk - sum((a * b for a, b in zip(g, outputs, strict=True)), Fraction(0))) / n
+    return BlockBound(
+        tuple(blocks), bound, tuple(outputs), tuple(g), tuple(multipliers), None, None
+    )
+
+
+def _independent(entries: list[list[fmpq]], n: int) -> list[int]:
+    """Indices of a maximal independent set of the columns ``entries`` (pivots, left to right)."""
+    matrix = fmpq_mat(n, len(entries), [col[i] for i in range(n) for col in entries])
+    reduced, rank = matrix.rref()
+    pivots, column = [], 0
+    for row in range(int(rank)):
+        while reduced[row, column] == 0:
+            column += 1
+        pivots.append(column)
+    return pivots
 
 
 def output_map_applied(
@@ -119,11 +184,17 @@ def _multipliers(
     pattern: Sequence[int],
 ) -> list[Fraction] | None:
     """lambda >= 0 with sum_r lambda_r rows_r = target (exact), or None."""
-    if rows is None:  # target = 0: all multipliers 0, one per cone row
-        count = 1 + sum(
-            (lower is not None) + (upper is not None)
-            for lower, upper in (act.piece_bounds(k) for k in pattern)
-        )
-        return [Fraction(0)] * count
+    if rows is None:  # target = 0: all multipliers 0
+        return list(_zeros(act, pattern))
     transposed = [[row[j] for row in rows] for j in range(len(target))]
     return nonnegative_solution(transposed, target)
+
+
+def _zeros(act: Activation, pattern: Sequence[int]) -> tuple[Fraction, ...]:
+    """Zero multipliers, one per cone row of the pattern's block (the sign row, then each
+    sample's lower and upper bound rows where its piece has them)."""
+    count = 1 + sum(
+        (lower is not None) + (upper is not None)
+        for lower, upper in (act.piece_bounds(k) for k in pattern)
+    )
+    return (Fraction(0),) * count

@@ -15,7 +15,7 @@ from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.verifier.cell_minimum import minimise_over_blocks, witness_network
 from losscert.verifier.global_min import certify_cell_global_min, certify_global_min
-from losscert.verifier.point_bound import bound_at_point
+from losscert.verifier.point_bound import bound_at_point, sign_symmetric_bound
 from losscert.verifier.verdict import Status
 
 F = Fraction
@@ -152,3 +152,47 @@ def test_global_min_at_a_teacher_needs_no_program():
     assert checker.check_document(result.bound_certificate).valid
     baseline = certify_global_min(problem, route="subsets")
     assert baseline.verdict.status is Status.PROVED and baseline.minimum == 0
+
+
+SYMMETRIC = [
+    ([F(0), F(2), F(1), F(3)], [(1, 1, 1, 1)], F(9, 20)),  # the least-squares line: 9/20
+    ([F(0), F(2), F(1), F(3)], [(0, 0, 0, 0)], F(5, 4)),  # the constant fit: the variance
+    ([F(3), F(0), F(2), F(-1)], [(0, 1, 1, 1), (1, 1, 0, 0)], None),
+    ([F(3), F(0), F(2), F(-1)], [(0, 0, 1, 1), (0, 0, 0, 1), (1, 0, 0, 0)], None),
+]
+
+
+@pytest.mark.parametrize(("ys", "patterns", "by_hand"), SYMMETRIC)
+@pytest.mark.parametrize("loss", ["squared", "squared_half"])
+def test_sign_symmetric_bound_is_the_programs_minimum(ys, patterns, by_hand, loss):
+    """Oracle: the convex program over the same blocks (HiGHS, rounded exactly); by hand where
+    the span is a line or the constants."""
+    blocks = [Block(p, s) for p in patterns for s in (1, -1)]
+    problem = _one_neuron(F(0), F(1), F(0), F(0), ys, loss)
+    found = sign_symmetric_bound(problem, blocks)
+    oracle = minimise_over_blocks(blocks, XS, ys, relu(), Loss(loss))
+    assert found is not None and found.bound == oracle.bound
+    if by_hand is not None:
+        assert found.bound == (by_hand if loss == "squared" else by_hand / 2)
+    assert all(v == 0 for lam in found.multipliers for v in lam)
+
+
+def test_sign_symmetric_bound_declines_one_sign_and_other_losses():
+    ys = [F(0), F(2), F(1), F(3)]
+    problem = _one_neuron(F(0), F(1), F(0), F(0), ys)
+    assert sign_symmetric_bound(problem, [Block((0, 1, 1, 1), 1)]) is None
+    absolute = _one_neuron(F(0), F(1), F(0), F(0), ys, "absolute")
+    both = [Block((0, 1, 1, 1), 1), Block((0, 1, 1, 1), -1)]
+    assert sign_symmetric_bound(absolute, both) is None
+
+
+def test_zero_multipliers_are_read_as_rationals_only():
+    """The checker's shortcut for "0" must not let other spellings or types through."""
+    certificate = certify_cell_global_min(_wide_teacher(3)).certificate
+    position = next(
+        i for i, s in enumerate(certificate["evidence"]) if s["kind"] == "convex_lower_bound"
+    )
+    for replacement, valid in ((0, False), (0.0, False), ("0/1", True), ("-0", True), ("1", False)):
+        mutated = copy.deepcopy(certificate)
+        mutated["evidence"][position]["blocks"][0]["multipliers"][1] = replacement
+        assert checker.check_document(mutated).valid is valid, replacement
