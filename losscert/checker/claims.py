@@ -235,6 +235,16 @@ def not_global_min(steps: Steps) -> str | None:
     return lower_point(steps)
 
 
+def not_cell_global_min(steps: Steps) -> str | None:
+    """(since 1.1) A point of lower risk inside the open cell of theta*: a lower_point whose
+    pattern (every pre-activation strictly inside a piece) is the cited cell's pattern."""
+    patterns = [c.facts["pattern"] for c in _of_kind(steps, "cell")]
+    for point in _of_kind(steps, "lower_point"):
+        if point.facts["pattern"] in patterns:
+            return None
+    return "a cell step and a lower_point step whose point has the same pattern (inside the cell)"
+
+
 CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
     "local_min": local_min,
     "strict_local_min": strict,
@@ -245,6 +255,7 @@ CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
     "global_min": global_min,
     "cell_global_min": cell_global_min,
     "not_global_min": not_global_min,
+    "not_cell_global_min": not_cell_global_min,
 }
 """Claim kind -> a rule returning None when the steps conclude it, else what is missing."""
 
@@ -253,7 +264,7 @@ CLAIM_FIELDS: dict[str, frozenset[str]] = {"global_lower_bound": frozenset({"bou
 """Claim kinds with fields besides ``kind``."""
 
 
-CLAIM_SINCE: dict[str, int] = {}
+CLAIM_SINCE: dict[str, int] = {"not_cell_global_min": 1}
 """Claim kinds added after version 1.0 -> the minor version that introduced them."""
 
 

@@ -314,7 +314,8 @@ def check_lower_point(
             expected=f"< {show(base.facts['value'])}",
             derived=show(actual),
         )
-    return {"risk": actual, "below": base.facts["value"]}
+    pattern, _ = pattern_and_margin(problem, forward(problem, point))
+    return {"risk": actual, "below": base.facts["value"], "pattern": pattern}
 
 
 def check_gradient_zero(

@@ -154,6 +154,11 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
     programs = 1 + (len(bounds) if risk > relaxation.bound else 0)
     stats = {"cell_minimum_bound": lowest, "risk": risk, "programs": programs}
     if risk > lowest:
+        from losscert.verifier.cell_refutation import refute_cell_global_min  # imports this module
+
+        refuted = refute_cell_global_min(problem, cell, max_sign_vectors, stats)
+        if refuted is not None:  # not_cell_global_min (1.1): a lower point inside the cell
+            return refuted
         return Verdict(
             Status.UNKNOWN,
             claim,
