@@ -53,7 +53,11 @@ def strict(steps: Steps) -> str | None:
 
 
 def smt(steps: Steps) -> str | None:
-    if _of_kind(steps, "smt_no_lower_point") or _of_kind(steps, "smt_boundary_no_lower_point"):
+    if (
+        _of_kind(steps, "smt_no_lower_point")
+        or _of_kind(steps, "smt_boundary_no_lower_point")
+        or _of_kind(steps, "smt_adjacent_no_lower_point")
+    ):
         return None
     return "an smt_no_lower_point step (or smt_boundary_no_lower_point on a cell boundary)"
 

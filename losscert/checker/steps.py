@@ -27,6 +27,7 @@ from .convex import check_convex_lower_bound
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
+from .smt_adjacent import check_smt_adjacent
 
 MAX_HESSIAN_PARAMETERS = 2000
 MAX_BOUNDARY_TIES = 10
@@ -616,6 +617,13 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"cell", "box_in_cell"}),
     ),
     "neuron_regions": StepKind(frozenset({"regions", "pruned"}), frozenset(), check_neuron_regions),
+    "smt_adjacent_no_lower_point": StepKind(
+        frozenset({"uses", "radius", "queries", "pruned"}),
+        frozenset({"simplified"}),
+        check_smt_adjacent,
+        frozenset({"box_near_boundary"}),
+        since=1,
+    ),
     "adjacent_regions": StepKind(
         frozenset({"neurons"}), frozenset(), check_adjacent_regions, since=1
     ),

@@ -192,11 +192,17 @@ def test_a_boundary_minimum_certificate_lists_every_adjacent_cell() -> None:
     verdict = certify_local_min(problem, SmtOptions(convex=False, timeout=20))
     assert verdict.status is Status.PROVED and verdict.certificate is not None
     doc = json.loads(json.dumps(verdict.certificate))
-    smt = next(s for s in doc["evidence"] if s["kind"] == "smt_boundary_no_lower_point")
+    assert doc["minor"] == 1
+    smt = next(s for s in doc["evidence"] if s["kind"] == "smt_adjacent_no_lower_point")
+    assert smt["simplified"] is True and smt["pruned"] == []  # one tie: both sides realisable
     assert sorted(q["sides"] for q in smt["queries"]) == [[0], [1]]
     assert check_document(doc).valid
     smt["queries"].pop()  # one adjacent cell missing: not a proof
-    assert "expected 2 queries" in check_document(doc).message
+    assert "no query for the side choice" in check_document(doc).message
+    plain = certify_local_min(problem, SmtOptions(convex=False, simplify=False, timeout=20))
+    assert plain.certificate is not None and "minor" not in plain.certificate  # the 1.0 step
+    kinds = [s["kind"] for s in plain.certificate["evidence"]]
+    assert "smt_boundary_no_lower_point" in kinds
 
 
 def test_an_exhausted_budget_is_unknown_budget() -> None:
