@@ -46,6 +46,7 @@ from losscert.verifier.smt_route import SmtOptions, smt_boundary_local_min, smt_
 from losscert.verifier.spurious import spurious_from_global, spurious_with_witness
 from losscert.verifier.stage2 import find_witness
 from losscert.verifier.verdict import Status, Verdict
+from losscert.verifier.witness_moves import stage2_every_layer
 
 MAX_HESSIAN_PARAMETERS = 300
 MAX_BOUNDARY_CELLS = 64
@@ -295,7 +296,8 @@ def certify_spurious(
     REFUTED (a certified global minimum: not spurious) or UNKNOWN.
 
     Certified global information first (losscert.verifier.spurious: linear networks, one hidden
-    layer), then Theorem 1's Stage-2 move and the float search. ``deadline``
+    layer), then Theorem 1's Stage-2 move (layer 1 at a collapse point, then a spare neuron of any
+    hidden layer: losscert.verifier.witness_moves) and the float search. ``deadline``
     (time.perf_counter()) bounds the global route.
     """
     claim = "spurious_local_min"
@@ -309,8 +311,9 @@ def certify_spurious(
     decided = spurious_from_global(problem, local, deadline=deadline)
     if decided is not None and decided.status is not Status.UNKNOWN:
         return decided
-    witness = _stage2_witness(problem)
-    how = "Stage-2 move"
+    witness, how = _stage2_witness(problem), "Stage-2 move"
+    if witness is None:
+        witness, how = stage2_every_layer(problem, seed=seed), "Stage-2 move (a spare neuron)"
     if witness is None:
         witness, how = find_lower_witness(problem, seed=seed), "search"
     if witness is None:
