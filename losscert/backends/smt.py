@@ -27,6 +27,8 @@ __all__ = [
 
 DELEGATED_KINDS = ("delegated_smt", "smt_no_lower_point")
 """Certificate step kinds whose SMT-LIB text the solvers answered (the checker's trust gaps)."""
+BOUNDARY_KINDS = ("smt_boundary_no_lower_point", "smt_adjacent_no_lower_point")
+"""Step kinds holding one query per adjacent cell in ``queries`` (each re-run on its own)."""
 
 ADAPTERS: dict[str, type[SolverAdapter]] = {"z3": Z3Adapter, "cvc5": Cvc5Adapter}
 """Solver name -> adapter class: the solvers `losscert check --solvers` re-runs."""
@@ -50,7 +52,14 @@ def _delegated_steps(path: Path) -> list[dict[str, Any]]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: cannot read the certificate: {exc}") from exc
     evidence = document.get("evidence", []) if isinstance(document, dict) else []
-    return [s for s in evidence if isinstance(s, dict) and s.get("kind") in DELEGATED_KINDS]
+    out = [s for s in evidence if isinstance(s, dict) and s.get("kind") in DELEGATED_KINDS]
+    for step in evidence:  # boundary steps: one query per adjacent cell, each re-run
+        if isinstance(step, dict) and step.get("kind") in BOUNDARY_KINDS:
+            queries = step.get("queries")
+            for k, query in enumerate(queries if isinstance(queries, list) else []):
+                text = query.get("smtlib") if isinstance(query, dict) else None
+                out.append({"id": f"{step.get('id')}.queries[{k}]", "smtlib": text})
+    return out
 
 
 def rerun_delegated_answers(

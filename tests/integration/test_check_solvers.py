@@ -84,3 +84,21 @@ def test_rerun_reports_every_delegated_step_with_reasons(tmp_path: Path) -> None
 
 def test_rerun_of_a_certificate_without_delegated_steps_is_empty() -> None:
     assert rerun_delegated_steps(SPURIOUS, timeout=1) == {}
+
+
+@pytest.mark.solver
+def test_every_query_of_a_boundary_step_is_re_run(tmp_path: Path) -> None:
+    document = json.loads(SPURIOUS.read_text(encoding="utf-8"))
+    queries = [
+        {"sides": [0], "smtlib": UNSAT, "solvers": []},
+        {"sides": [1], "smtlib": SAT, "solvers": []},
+    ]
+    document["evidence"].append(
+        {"id": "edge", "kind": "smt_adjacent_no_lower_point", "queries": queries}
+    )
+    path = tmp_path / "boundary.cert.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert rerun_delegated_steps(path, timeout=10) == {
+        "edge.queries[0]": {"z3": "unsat", "cvc5": "unsat"},
+        "edge.queries[1]": {"z3": "sat", "cvc5": "sat"},
+    }
