@@ -67,9 +67,11 @@ def test_cell_global_min_proved_for_the_least_squares_point():
     assert verdict.stats["cell_minimum_bound"] == F(1, 2)
 
 
-def test_cell_global_min_unknown_for_a_non_minimum_with_the_bound():
+def test_cell_global_min_refuted_for_a_non_minimum_with_the_bound():
     verdict = certify_cell_global_min(_problem(F(1), F(1), F(1, 2), F(0), "absolute"))
-    assert verdict.status is Status.UNKNOWN and verdict.reason == "unsupported"
+    assert verdict.status is Status.REFUTED  # not_cell_global_min: a lower point in the cell
+    assert verdict.certificate["claim"]["kind"] == "not_cell_global_min"
+    assert checker.check_document(verdict.certificate).valid
     assert verdict.stats["cell_minimum_bound"] == F(1, 2) < verdict.stats["risk"] == F(2, 3)
     proved = certify_cell_global_min(_problem(F(1), F(1), F(1, 2), F(-1, 2), "absolute"))
     assert proved.status is Status.PROVED
