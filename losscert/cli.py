@@ -98,6 +98,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     certify.add_argument("--seed", type=int, default=0, help="seed of the lower-point search")
     certify.add_argument(
+        "--trust",
+        choices=("two-solvers", "one-solver"),
+        default="two-solvers",
+        help="SMT rung: unsat from z3 AND cvc5 (default), or from one of them with no sat "
+        "(a weaker trust level, labelled in the verdict and the certificate)",
+    )
+    certify.add_argument(
         "--no-convex",
         action="store_true",
         help="one hidden layer: skip the convex programs over the cones and go to the SMT rung",
@@ -213,6 +220,7 @@ def _certify(args: argparse.Namespace) -> int:
         progress=stderr_progress,
         simplify=not args.no_simplify,
         convex=not args.no_convex,
+        trust=args.trust,
     )
     verdicts = [certify_local_min(problem, options)]
     if not args.no_spurious and verdicts[0].status is Status.PROVED:

@@ -57,6 +57,7 @@ def smt(steps: Steps) -> str | None:
         _of_kind(steps, "smt_no_lower_point")
         or _of_kind(steps, "smt_boundary_no_lower_point")
         or _of_kind(steps, "smt_adjacent_no_lower_point")
+        or _of_kind(steps, "smt_one_solver_no_lower_point")
     ):
         return None
     return "an smt_no_lower_point step (or smt_boundary_no_lower_point on a cell boundary)"

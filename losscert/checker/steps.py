@@ -28,6 +28,7 @@ from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
 from .smt_adjacent import check_smt_adjacent
+from .smt_one_solver import check_smt_one_solver
 
 MAX_HESSIAN_PARAMETERS = 2000
 MAX_BOUNDARY_TIES = 10
@@ -622,6 +623,13 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"simplified"}),
         check_smt_adjacent,
         frozenset({"box_near_boundary"}),
+        since=1,
+    ),
+    "smt_one_solver_no_lower_point": StepKind(
+        frozenset({"uses", "radius", "smtlib", "solvers"}),
+        frozenset({"simplified"}),
+        check_smt_one_solver,
+        frozenset({"cell", "box_in_cell"}),
         since=1,
     ),
     "adjacent_regions": StepKind(

@@ -23,6 +23,7 @@ from losscert.checker.smt_adjacent import MAX_NEURON_TIES
 from losscert.checker.smt_query import SMT_LOSSES, no_lower_point_query
 from losscert.encodings.box import boundary_box_radius, box_radius
 from losscert.encodings.cells import AdjacentCells, Cell, adjacent_cells
+from losscert.errors import InputError
 from losscert.io.json_files import write_text_atomic
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
@@ -32,6 +33,8 @@ from losscert.verifier.verdict import Status, Verdict
 
 CLAIM = "local_min"
 SHRINK = 8
+TWO_SOLVERS = "two-solvers"
+ONE_SOLVER = "one-solver"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,14 @@ class SmtOptions:
     smt_dir: Path | None = None  # every query is also written here as <name>.<k>.smt2
     simplify: bool = True  # interior points: the simplified canonical query (spec 3.11.1)
     convex: bool = True  # one hidden layer: convex programs over the cones before any SMT query
+    trust: str = TWO_SOLVERS  # ONE_SOLVER: one unsat (and no sat) proves, labelled (spec 3.18)
+
+    def __post_init__(self) -> None:
+        if self.trust not in (TWO_SOLVERS, ONE_SOLVER):
+            raise InputError(
+                f"trust level must be {TWO_SOLVERS!r} or {ONE_SOLVER!r}, got {self.trust!r}"
+            )
+
     name: str = "query"
     progress: Callable[[str], None] | None = None
 
@@ -102,6 +113,9 @@ def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: i
         history.append(f"radius {rational_string(rho)}: {statuses}")
         if all(s == "unsat" for s in statuses.values()) and len(statuses) >= 2:
             return _proved(problem, cell, radius, rho, text, answers, options.simplify)
+        one = "unsat" in statuses.values() and "sat" not in statuses.values()
+        if options.trust == ONE_SOLVER and one:  # asked for by the user, and labelled
+            return _proved(problem, cell, radius, rho, text, answers, options.simplify, True)
         refuted = _replay_models(problem, cell, cp, answers, history)
         if refuted is not None:
             return refuted
@@ -203,6 +217,7 @@ def _proved(
     text: str,
     answers: dict[str, SmtAnswer],
     simplified: bool,
+    one_solver: bool = False,
 ) -> Verdict:
     cell_step: dict[str, Any] = {
         "id": "cell",
@@ -215,7 +230,7 @@ def _proved(
         {"id": "box", "kind": "box_in_cell", "uses": ["cell"], "radius": rational_string(radius)},
         {
             "id": "smt",
-            "kind": "smt_no_lower_point",
+            "kind": "smt_one_solver_no_lower_point" if one_solver else "smt_no_lower_point",
             "uses": ["cell", "box"],
             "radius": rational_string(rho),
             **({"simplified": True} if simplified else {}),
@@ -226,8 +241,13 @@ def _proved(
             ],
         },
     ]
-    certificate = new_certificate(problem, CLAIM, steps, {"method": "SMT (z3 and cvc5)"})
-    return certified(CLAIM, Status.PROVED, certificate, method="SMT (z3 and cvc5)")
+    how = "SMT (z3 and cvc5)"
+    if one_solver:
+        names = [a.solver for a in answers.values() if a.status == "unsat"]
+        how = f"SMT ({', '.join(names)} alone: trust level one-solver, asked for)"
+    certificate = new_certificate(problem, CLAIM, steps, {"method": how})
+    stats = {"trust": ONE_SOLVER} if one_solver else {}
+    return certified(CLAIM, Status.PROVED, certificate, method=how, **stats)
 
 
 MAX_BOUNDARY_QUERIES = 64
