@@ -25,7 +25,7 @@ __all__ = [
     "solve_with_all",
 ]
 
-DELEGATED_KINDS = ("delegated_smt", "smt_no_lower_point")
+DELEGATED_KINDS = ("delegated_smt", "smt_no_lower_point", "smt_one_solver_no_lower_point")
 """Certificate step kinds whose SMT-LIB text the solvers answered (the checker's trust gaps)."""
 BOUNDARY_KINDS = ("smt_boundary_no_lower_point", "smt_adjacent_no_lower_point")
 """Step kinds holding one query per adjacent cell in ``queries`` (each re-run on its own)."""
