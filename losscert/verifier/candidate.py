@@ -10,11 +10,11 @@
    signs of a zero output weight) prove the minimum with no solver (losscert.verifier.
    boundary_cones), or refute it by a descent;
 5. SMT: "no lower point in a box inside the cell", unsat for z3 AND cvc5 (losscert.verifier.
-   smt_route); a "sat" model is replayed exactly and may refute through a descent direction;
+   smt_route; one solver only at the trust level one-solver, when asked for); a "sat" model is replayed exactly and may refute through a descent direction;
 6. boundary points: only the realisable adjacent cells are visited; descent into an adjacent cell
    along -gradient of that cell's risk, or a move of a tied neuron (its bias; its row into each
-   realisable side together with an outgoing weight, order 2); for one hidden
-   layer and one output, convex programs over the adjacent cones decide the point exactly when
+   realisable side together with an outgoing weight, order 2); for one hidden layer and one
+   output, convex programs over the adjacent cones decide the point exactly when
    every output weight is non-zero (losscert.verifier.boundary_cones); then negative curvature
    in an adjacent cell; only then one SMT query per adjacent cell.
 
