@@ -62,7 +62,12 @@ def strict(steps: Steps) -> str | None:
 
 
 def smt(steps: Steps) -> str | None:
-    if _of_kind(steps, "smt_no_lower_point") or _of_kind(steps, "smt_boundary_no_lower_point"):
+    if (
+        _of_kind(steps, "smt_no_lower_point")
+        or _of_kind(steps, "smt_boundary_no_lower_point")
+        or _of_kind(steps, "smt_adjacent_no_lower_point")
+        or _of_kind(steps, "smt_one_solver_no_lower_point")
+    ):
         return None
     return "an smt_no_lower_point step (or smt_boundary_no_lower_point on a cell boundary)"
 
@@ -259,10 +264,20 @@ def not_global_min(steps: Steps) -> str | None:
 
 
 def not_cell_global_min(steps: Steps) -> str | None:
-    """A point of lower risk in the closure of theta*'s cell (since 1.1)."""
+    """(since 1.1) A point of lower risk than theta* in its cell: a lower_point_in_cell step (one
+    hidden layer: a point of the closed cell), or a lower_point whose pattern (every
+    pre-activation strictly inside a piece) is a cell step's pattern (a point of the open cell, any
+    depth)."""
     if _of_kind(steps, "lower_point_in_cell"):
         return None
-    return "a lower_point_in_cell step"
+    patterns = [c.facts["pattern"] for c in _of_kind(steps, "cell")]
+    for point in _of_kind(steps, "lower_point"):
+        if point.facts["pattern"] in patterns:
+            return None
+    return (
+        "a lower_point_in_cell step, or a cell step and a lower_point step whose point has the "
+        "same pattern (inside the cell)"
+    )
 
 
 CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {

@@ -31,6 +31,8 @@ from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
 from .scaled import affine_squared_optimal
+from .smt_adjacent import check_smt_adjacent
+from .smt_one_solver import check_smt_one_solver
 
 MAX_HESSIAN_PARAMETERS = limits.MAX_JET_PARAMETERS
 MAX_BOUNDARY_TIES = 10
@@ -325,7 +327,8 @@ def check_lower_point(
             expected=f"< {show(base.facts['value'])}",
             derived=show(actual),
         )
-    return {"risk": actual, "below": base.facts["value"]}
+    pattern, _ = pattern_and_margin(problem, forward(problem, point))
+    return {"risk": actual, "below": base.facts["value"], "pattern": pattern}
 
 
 def check_gradient_zero(
@@ -629,6 +632,20 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"cell", "box_in_cell"}),
     ),
     "neuron_regions": StepKind(frozenset({"regions", "pruned"}), frozenset(), check_neuron_regions),
+    "smt_adjacent_no_lower_point": StepKind(
+        frozenset({"uses", "radius", "queries", "pruned"}),
+        frozenset({"simplified"}),
+        check_smt_adjacent,
+        frozenset({"box_near_boundary"}),
+        since=1,
+    ),
+    "smt_one_solver_no_lower_point": StepKind(
+        frozenset({"uses", "radius", "smtlib", "solvers"}),
+        frozenset({"simplified"}),
+        check_smt_one_solver,
+        frozenset({"cell", "box_in_cell"}),
+        since=1,
+    ),
     "adjacent_regions": StepKind(
         frozenset({"neurons"}), frozenset(), check_adjacent_regions, since=1
     ),

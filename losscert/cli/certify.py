@@ -75,6 +75,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="on a point that is not exactly critical, do not certify the local minimum near it",
     )
     certify.add_argument(
+        "--trust",
+        choices=("two-solvers", "one-solver"),
+        default="two-solvers",
+        help="SMT rung: unsat from z3 AND cvc5 (default), or from one of them with no sat "
+        "(a weaker trust level, labelled in the verdict and the certificate)",
+    )
+    certify.add_argument(
         "--no-convex",
         action="store_true",
         help="one hidden layer: skip the convex programs over the cones and go to the SMT rung",
@@ -106,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         progress=stderr_progress,
         simplify=not args.no_simplify,
         convex=not args.no_convex,
+        trust=args.trust,
     )
     verdicts = [certify_local_min(problem, options)]
     if not args.no_spurious and verdicts[0].status is Status.PROVED:

@@ -223,7 +223,7 @@ def adjacent_cells(
     by_neuron: dict[tuple[int, int], list[Tie]] = {}
     for tie in cell.ties:
         by_neuron.setdefault((tie.layer, tie.neuron), []).append(tie)
-    inputs = _layer_inputs(problem)
+    inputs = layer_inputs(problem)
     neurons = [
         _neuron_ties(layer, neuron, tuple(ties), inputs[layer - 1], max_enumerated_ties)
         for (layer, neuron), ties in sorted(by_neuron.items())
@@ -231,7 +231,7 @@ def adjacent_cells(
     return AdjacentCells(cell, tuple(neurons))
 
 
-def _layer_inputs(problem: Problem) -> list[list[list[Fraction]]]:
+def layer_inputs(problem: Problem) -> list[list[list[Fraction]]]:
     """For every hidden layer j, the augmented inputs [a_{j-1}(x_i); 1] of its neurons, per sample."""
     act = problem.network.activation
 

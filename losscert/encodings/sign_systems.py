@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from math import gcd
 from typing import Literal
 
@@ -151,34 +152,51 @@ class SideChoices:
 def side_choices(vectors: Sequence[Sequence[Fraction]], *, limit: int = 100_000) -> SideChoices:
     """Depth-first over the sides of u_1, u_2, ...: a prefix is extended only while its strict
     system stays feasible, so the work grows with the number of realisable choices (times t), not
-    with 2^t. ``limit`` bounds the number of prefixes examined (then ``BudgetExceeded``)."""
-    rows = [tuple(Fraction(v) for v in u) for u in vectors]
+    with 2^t. ``limit`` bounds the number of prefixes examined (then ``BudgetExceeded``).
+
+    A child whose new inequality the parent's witness already satisfies needs no test; the other
+    child is decided by Fourier-Motzkin (a witness) and, when infeasible, an exact Gordan vector.
+    Results are cached by the vectors (the same ties are asked for by several routes)."""
+    key = tuple(tuple(Fraction(v) for v in u) for u in vectors)
+    return _side_choices(key, limit)
+
+
+@lru_cache(maxsize=64)
+def _side_choices(rows: tuple[Vector, ...], limit: int) -> SideChoices:
     realisable: list[tuple[tuple[int, ...], Vector]] = []
     pruned: list[tuple[tuple[int, ...], tuple[Fraction, ...]]] = []
-    stack: list[tuple[int, ...]] = [()]
+    stack: list[tuple[tuple[int, ...], Vector | None]] = [((), None)]
     examined = 0
     while stack:
-        prefix = stack.pop()
+        prefix, witness = stack.pop()
         examined += 1
         if examined > limit:
             raise BudgetExceeded(f"more than {limit} side prefixes")
-        signed = [
-            u if side else tuple(-v for v in u)
-            for u, side in zip(rows[: len(prefix)], prefix, strict=True)
-        ]
-        farkas = gordan_vector(signed) if prefix else None
-        if farkas is not None:
-            pruned.append((prefix, farkas))
-            continue
         if len(prefix) == len(rows):
-            witness = strict_witness(signed)
-            if not isinstance(witness, tuple):  # Gordan said feasible; fail closed anyway
-                raise AssertionError("a feasible sign system without an exact witness")
-            realisable.append((prefix, witness))
+            realisable.append((prefix, witness if witness is not None else ()))
             continue
-        stack.extend([(*prefix, 1), (*prefix, 0)])
+        u = rows[len(prefix)]
+        for side in (0, 1):
+            child = (*prefix, side)
+            signed_u = u if side else tuple(-v for v in u)
+            if witness is not None and _dot(signed_u, witness) > 0:
+                stack.append((child, witness))
+                continue
+            signed = [r if s else tuple(-v for v in r) for r, s in zip(rows, child, strict=False)]
+            found = strict_witness(signed)
+            if isinstance(found, tuple):
+                stack.append((child, found))
+                continue
+            farkas = gordan_vector(signed)
+            if farkas is None:  # feasible, but elimination gave up: no witness to carry on
+                raise BudgetExceeded("a feasible sign system without an exact witness")
+            pruned.append((child, farkas))
     realisable.sort()
     return SideChoices(tuple(realisable), tuple(pruned))
+
+
+def _dot(a: Sequence[Fraction], b: Sequence[Fraction]) -> Fraction:
+    return sum((x * y for x, y in zip(a, b, strict=True)), Fraction(0))
 
 
 class BudgetExceeded(RuntimeError):

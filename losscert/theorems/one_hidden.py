@@ -186,6 +186,13 @@ def audit_cell_valley(problem: Problem) -> ValleyAudit:
             if attained
             else "no minimiser inside the open cell was found (the minimum may lie on its boundary)"
         )
+    elif _joined(problem, patterns, attained, minimum):
+        reading = "connected"
+        detail = (
+            f"{len(attained)} sign vectors attain the cell minimum {minimum} inside the open cell, "
+            "and they are joined inside the cell through c_r = 0: for linked sign vectors the "
+            "neurons they share alone attain the minimum strictly inside their regions"
+        )
     else:
         separated = all(
             any(a[r] != b[r] and barriers[r] > minimum for r in range(len(patterns)))
@@ -201,6 +208,61 @@ def audit_cell_valley(problem: Problem) -> ValleyAudit:
             else "several sign vectors attain the minimum, and some pair has no barrier above it"
         )
     return ValleyAudit(minimum, by_signs, attained, barriers, reading, detail)
+
+
+def _joined(
+    problem: Problem,
+    patterns: list[tuple[int, ...]],
+    attained: list[tuple[int, ...]],
+    minimum: Fraction,
+) -> bool:
+    """True when the attaining sign vectors are linked, pair by pair, into one component.
+
+    Sign vectors a and b differing on the neurons D are linked when the neurons outside D, with
+    a's signs, alone attain the minimum at a point Z0 strictly inside their open regions
+    (``interior_realisation``). Then the straight segment (in z = (c w~, c)) from an interior
+    minimiser of a to Z0 stays at the minimum (R is convex there and both ends attain it) and
+    inside the open cell (an interior point plus a cone point; the neurons of D keep w~ and let
+    c shrink to 0); at Z0 the neurons of D have c = 0, so their w~ moves freely inside their
+    regions, and the segment from Z0 to b's minimiser ends the path.
+    """
+    inputs = problem.data.input_rows()
+    labels = [row[0] for row in problem.data.label_rows()]
+    component = {attained[0]}
+    changed = True
+    while changed:
+        changed = False
+        for b in attained:
+            if b in component:
+                continue
+            if any(_linked(problem, patterns, a, b, minimum, inputs, labels) for a in component):
+                component.add(b)
+                changed = True
+    return len(component) == len(attained)
+
+
+def _linked(
+    problem: Problem,
+    patterns: list[tuple[int, ...]],
+    a: tuple[int, ...],
+    b: tuple[int, ...],
+    minimum: Fraction,
+    inputs: list[list[Fraction]],
+    labels: list[Fraction],
+) -> bool:
+    kept = [Block(p, s) for p, s, t in zip(patterns, a, b, strict=True) if s == t]
+    if not kept:
+        constant = Dataset.from_rows([[Fraction(0)] for _ in inputs], [[y] for y in labels])
+        return fit_affine(constant, problem.loss).risk == minimum
+    act = problem.network.activation
+    try:
+        found = minimise_over_blocks(sorted(set(kept)), inputs, labels, act, problem.loss)
+    except UnsupportedError:
+        return False
+    if found.bound != minimum:
+        return False
+    network = interior_realisation(kept, inputs, act, found.outputs)
+    return network is not None and problem.with_network(network).risk() == minimum
 
 
 def _without_neuron(
@@ -254,6 +316,14 @@ def one_hidden_instances() -> list[OneHiddenInstance]:
         OneHiddenInstance(
             "relu-one-sample-connected",
             build([0, 1, 2], [0, 0, 2], [1], [Fraction(-3, 2)], [2], 0, relu()),
+            "connected",
+        ),
+        # Two relu neurons active on every sample: all four sign vectors fit the line (R = 1/2);
+        # no barrier separates them (either neuron alone fits it), and each flip of one sign
+        # passes c_r = 0 while the other neuron alone attains the minimum: one component.
+        OneHiddenInstance(
+            "relu-two-active-connected",
+            build([0, 1, 2], [0, 2, 1], [1, 1], [1, 1], [half / 2, half / 2], 0, relu()),
             "connected",
         ),
     ] + [

@@ -10,10 +10,11 @@
    signs of a zero output weight) prove the minimum with no solver (losscert.verifier.
    boundary_cones), or refute it by a descent;
 5. SMT: "no lower point in a box inside the cell", unsat for z3 AND cvc5 (losscert.verifier.
-   smt_route); a "sat" model is replayed exactly and may refute through a descent direction;
+   smt_route; one solver only at the trust level one-solver, when asked for); a "sat" model is replayed exactly and may refute through a descent direction;
 6. boundary points: only the realisable adjacent cells are visited; descent into an adjacent cell
-   along -gradient of that cell's risk, or a move of a tied neuron's own bias; for one hidden
-   layer and one output, convex programs over the adjacent cones decide the point exactly when
+   along -gradient of that cell's risk, or a move of a tied neuron (its bias; its row into each
+   realisable side together with an outgoing weight, order 2); for one hidden layer and one
+   output, convex programs over the adjacent cones decide the point exactly when
    every output weight is non-zero (losscert.verifier.boundary_cones); then negative curvature
    in an adjacent cell; only then one SMT query per adjacent cell.
 
@@ -33,7 +34,13 @@ from sympy.polys.rings import PolyElement
 from losscert.checker import calculus
 from losscert.checker.limits import jet_limit_exceeded
 from losscert.encodings.box import box_radius
-from losscert.encodings.cells import AdjacentCells, Cell, adjacent_cells, locate_cell
+from losscert.encodings.cells import (
+    AdjacentCells,
+    Cell,
+    adjacent_cells,
+    layer_inputs,
+    locate_cell,
+)
 from losscert.encodings.derivatives import risk_gradient
 from losscert.encodings.polynomial import (
     MAX_POLYNOMIAL_TERMS,
@@ -41,6 +48,7 @@ from losscert.encodings.polynomial import (
     cell_risk,
     polynomial_terms,
 )
+from losscert.encodings.sign_systems import side_choices
 from losscert.errors import UnsupportedError
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
@@ -54,6 +62,7 @@ from losscert.verifier.smt_route import SmtOptions, smt_boundary_local_min, smt_
 from losscert.verifier.spurious import spurious_from_global, spurious_with_witness
 from losscert.verifier.stage2 import find_witness
 from losscert.verifier.verdict import Status, Verdict
+from losscert.verifier.witness_moves import stage2_every_layer
 
 MAX_HESSIAN_PARAMETERS = 300
 MAX_BOUNDARY_CELLS = 64
@@ -216,7 +225,8 @@ def _linear_collapse(problem: Problem, cell: Cell) -> Verdict | None:
 
 def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
     """Cheap exact descents in every adjacent cell first (order 1 in each, then the tied neurons'
-    own moves, then order 2 in each), then the convex programs over the adjacent cones (one hidden
+    own moves: the bias, and the incoming row into each realisable side together with an outgoing
+    weight, at order 2), then the convex programs over the adjacent cones (one hidden
     layer: a decision without SMT), then one SMT query per adjacent cell."""
     adjacent = adjacent_cells(problem, cell)
     options.say(f"boundary: {len(cell.ties)} ties, {adjacent.count} realisable adjacent cells")
@@ -233,7 +243,7 @@ def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
         verdict = descent_verdict(problem, [-g for g in gradient], why, view)
         if verdict is not None:
             return verdict
-    verdict = _tied_neuron_moves(problem, cell, view)
+    verdict = _tied_neuron_moves(problem, cell, view) or _tied_neuron_pairs(problem, adjacent, view)
     if verdict is not None:
         return verdict
     decided = decide_by_cones(problem, cell, say=options.say) if options.convex else None
@@ -274,13 +284,46 @@ def _adjacent_risks(
 def _tied_neuron_moves(problem: Problem, cell: Cell, view: Any) -> Verdict | None:
     """Move a tied neuron's own bias to either side."""
     names = problem.network.parameter_names()
-    for tie in cell.ties:
+    for layer, neuron in dict.fromkeys((t.layer, t.neuron) for t in cell.ties):
         for sign in (1, -1):
             direction = [Fraction(0)] * len(names)
-            direction[names.index(f"b{tie.layer}_{tie.neuron}")] = Fraction(sign)
+            direction[names.index(f"b{layer}_{neuron}")] = Fraction(sign)
             verdict = descent_verdict(problem, direction, "boundary: move a tied neuron", view)
             if verdict is not None:
                 return verdict
+    return None
+
+
+MAX_PAIR_MOVES = 256
+
+
+def _tied_neuron_pairs(problem: Problem, adjacent: AdjacentCells, view: Any) -> Verdict | None:
+    """Second order into each adjacent cell of a tied neuron: its incoming row moves along the
+    exact witness of one realisable side choice (so the line enters that cell) while one of its
+    outgoing weights moves by +-1. The cross term (the outgoing weight times the new part of the
+    neuron's output) is the second-order coefficient; a negative one refutes."""
+    names = problem.network.parameter_names()
+    widths = problem.network.widths
+    inputs = layer_inputs(problem)
+    tried = 0
+    for neuron in adjacent.neurons:
+        j, r = neuron.layer, neuron.neuron
+        found = side_choices([inputs[j - 1][t.sample] for t in neuron.ties])
+        for _, witness in found.realisable:
+            for k in range(widths[j + 1]):
+                for sign in (1, -1):
+                    tried += 1
+                    if tried > MAX_PAIR_MOVES:
+                        return None
+                    direction = [Fraction(0)] * len(names)
+                    for c, value in enumerate(witness[:-1]):
+                        direction[names.index(f"W{j}_{r}_{c}")] = value
+                    direction[names.index(f"b{j}_{r}")] = witness[-1]
+                    direction[names.index(f"W{j + 1}_{k}_{r}")] = Fraction(sign)
+                    why = "boundary: a tied neuron moved into an adjacent cell with its output"
+                    verdict = descent_verdict(problem, direction, why, view)
+                    if verdict is not None:
+                        return verdict
     return None
 
 
@@ -314,7 +357,8 @@ def certify_spurious(
     REFUTED (a certified global minimum: not spurious) or UNKNOWN.
 
     Certified global information first (losscert.verifier.spurious: linear networks, one hidden
-    layer), then Theorem 1's Stage-2 move and the float search. ``deadline``
+    layer), then Theorem 1's Stage-2 move (layer 1 at a collapse point, then a spare neuron of any
+    hidden layer: losscert.verifier.witness_moves) and the float search. ``deadline``
     (time.perf_counter()) bounds the global route.
     """
     claim = "spurious_local_min"
@@ -328,8 +372,9 @@ def certify_spurious(
     decided = spurious_from_global(problem, local, deadline=deadline)
     if decided is not None and decided.status is not Status.UNKNOWN:
         return decided
-    witness = _stage2_witness(problem)
-    how = "Stage-2 move"
+    witness, how = _stage2_witness(problem), "Stage-2 move"
+    if witness is None:
+        witness, how = stage2_every_layer(problem, seed=seed), "Stage-2 move (a spare neuron)"
     if witness is None:
         witness, how = find_lower_witness(problem, seed=seed), "search"
     if witness is None:

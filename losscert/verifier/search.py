@@ -39,7 +39,8 @@ def find_lower_witness(
     """A point with exactly lower risk than ``problem``'s point, or None if the search finds none.
 
     ``starts`` descents from the point and random perturbations of it, then ``neighbours``
-    descents from the nearest neighbouring cells (:func:`neighbour_starts`).
+    descents from the nearest neighbouring cells (:func:`neighbour_starts`) and up to
+    ``neighbours`` from split neurons (:func:`split_starts`).
     """
     if problem.loss.kind not in SUPPORTED or not problem.loss.is_rational:
         return None
@@ -59,6 +60,7 @@ def find_lower_witness(
             ]
         )
     initial += neighbour_starts(params, (bps, slopes, intercepts), x, neighbours)
+    initial += split_starts(params, neighbours, rng)
     for theta in initial:
         theta = _descend(theta, bps, slopes, intercepts, x, y, problem.loss, steps)
         exact = [Fraction(float(v)) for w, b in theta for v in (*w.reshape(-1), *b)]
@@ -110,6 +112,39 @@ def neighbour_starts(
         out.append(theta)
         if len(out) == count:
             break
+    return out
+
+
+def split_starts(
+    params: list[tuple[np.ndarray, np.ndarray]],
+    count: int,
+    rng: np.random.Generator,
+    jitter: float = 1e-3,
+) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+    """Up to ``count`` points of the same outputs with one neuron split in two.
+
+    A spare neuron s of hidden layer j (its outgoing weights all 0) takes a copy of another
+    neuron r's incoming weights and bias, and r's outgoing weights are shared half and half: the
+    network computes the same function, but the two copies can now move apart (descent inside
+    one cell keeps them together only while their gradients agree). A tiny perturbation of the
+    copy (relative size ``jitter``) starts them apart.
+    """
+    out = []
+    for j in range(len(params) - 1):
+        w, b = params[j]
+        outgoing = params[j + 1][0]
+        spares = [s for s in range(w.shape[0]) if not np.any(outgoing[:, s])]
+        for s in spares:
+            for r in range(w.shape[0]):
+                if r == s or not np.any(outgoing[:, r]) or len(out) == count:
+                    continue
+                theta = [(a.copy(), c.copy()) for a, c in params]
+                scale = jitter * max(1.0, float(np.abs(w[r]).max()))
+                theta[j][0][s] = w[r] + scale * rng.standard_normal(w.shape[1])
+                theta[j][1][s] = b[r]
+                theta[j + 1][0][:, s] = outgoing[:, r] / 2
+                theta[j + 1][0][:, r] = outgoing[:, r] / 2
+                out.append(theta)
     return out
 
 

@@ -19,18 +19,22 @@ from typing import Any
 
 from losscert.backends.smt import SmtAnswer, solve_with_all
 from losscert.checker.problem import Problem as CheckerProblem
+from losscert.checker.smt_adjacent import MAX_NEURON_TIES
 from losscert.checker.smt_query import SMT_LOSSES, no_lower_point_query
 from losscert.encodings.box import boundary_box_radius, box_radius
-from losscert.encodings.cells import Cell
+from losscert.encodings.cells import AdjacentCells, Cell, adjacent_cells
+from losscert.errors import InputError
 from losscert.io.json_files import write_text_atomic
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
-from losscert.verifier.certificate import certified, new_certificate
+from losscert.verifier.certificate import certified, new_certificate, rationals
 from losscert.verifier.descent import checker_view, descent_verdict
 from losscert.verifier.verdict import Status, Verdict
 
 CLAIM = "local_min"
 SHRINK = 8
+TWO_SOLVERS = "two-solvers"
+ONE_SOLVER = "one-solver"
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,14 @@ class SmtOptions:
     smt_dir: Path | None = None  # every query is also written here as <name>.<k>.smt2
     simplify: bool = True  # interior points: the simplified canonical query (spec 3.11.1)
     convex: bool = True  # one hidden layer: convex programs over the cones before any SMT query
+    trust: str = TWO_SOLVERS  # ONE_SOLVER: one unsat (and no sat) proves, labelled (spec 3.22)
+
+    def __post_init__(self) -> None:
+        if self.trust not in (TWO_SOLVERS, ONE_SOLVER):
+            raise InputError(
+                f"trust level must be {TWO_SOLVERS!r} or {ONE_SOLVER!r}, got {self.trust!r}"
+            )
+
     name: str = "query"
     progress: Callable[[str], None] | None = None
 
@@ -101,6 +113,9 @@ def smt_local_min(problem: Problem, cell: Cell, options: SmtOptions, *, tries: i
         history.append(f"radius {rational_string(rho)}: {statuses}")
         if all(s == "unsat" for s in statuses.values()) and len(statuses) >= 2:
             return _proved(problem, cell, radius, rho, text, answers, options.simplify)
+        one = "unsat" in statuses.values() and "sat" not in statuses.values()
+        if options.trust == ONE_SOLVER and one:  # asked for by the user, and labelled
+            return _proved(problem, cell, radius, rho, text, answers, options.simplify, True)
         refuted = _replay_models(problem, cell, cp, answers, history)
         if refuted is not None:
             return refuted
@@ -202,6 +217,7 @@ def _proved(
     text: str,
     answers: dict[str, SmtAnswer],
     simplified: bool,
+    one_solver: bool = False,
 ) -> Verdict:
     cell_step: dict[str, Any] = {
         "id": "cell",
@@ -214,7 +230,7 @@ def _proved(
         {"id": "box", "kind": "box_in_cell", "uses": ["cell"], "radius": rational_string(radius)},
         {
             "id": "smt",
-            "kind": "smt_no_lower_point",
+            "kind": "smt_one_solver_no_lower_point" if one_solver else "smt_no_lower_point",
             "uses": ["cell", "box"],
             "radius": rational_string(rho),
             **({"simplified": True} if simplified else {}),
@@ -225,38 +241,80 @@ def _proved(
             ],
         },
     ]
-    certificate = new_certificate(problem, CLAIM, steps, {"method": "SMT (z3 and cvc5)"})
-    return certified(CLAIM, Status.PROVED, certificate, method="SMT (z3 and cvc5)")
+    how = "SMT (z3 and cvc5)"
+    if one_solver:
+        names = [a.solver for a in answers.values() if a.status == "unsat"]
+        how = f"SMT ({', '.join(names)} alone: trust level one-solver, asked for)"
+    certificate = new_certificate(problem, CLAIM, steps, {"method": how})
+    stats = {"trust": ONE_SOLVER} if one_solver else {}
+    return certified(CLAIM, Status.PROVED, certificate, method=how, **stats)
 
 
-MAX_BOUNDARY_TIES = 6
+MAX_BOUNDARY_QUERIES = 64
+
+
+def _side_choices(cell: Cell, adjacent: AdjacentCells) -> tuple[list[tuple[int, ...]], list[Any]]:
+    """Every side choice (one entry per tie, in the cell's tie order) that no Gordan vector of a
+    first-layer neuron excludes, and those Gordan proofs as certificate entries."""
+    per_neuron = []
+    pruned: list[dict[str, Any]] = []
+    for neuron in adjacent.neurons:
+        t = len(neuron.ties)
+        if neuron.layer == 1 and not neuron.all_realisable:
+            per_neuron.append(list(neuron.realisable_choices()))
+            pruned += [
+                {"neuron": neuron.neuron, "prefix": list(prefix), "farkas": rationals(mu)}
+                for prefix, mu in neuron.pruned
+            ]
+        else:  # deeper ties: the own row's reach is not the whole story; every choice is kept
+            per_neuron.append(list(itertools.product((0, 1), repeat=t)))
+    order = {tie: k for k, tie in enumerate(cell.ties)}
+    choices = []
+    for combo in itertools.product(*per_neuron):
+        sides = [0] * len(cell.ties)
+        for neuron, part in zip(adjacent.neurons, combo, strict=True):
+            for tie, side in zip(neuron.ties, part, strict=True):
+                sides[order[tie]] = side
+        choices.append(tuple(sides))
+    return choices, pruned
 
 
 def smt_boundary_local_min(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
     """A point on a cell boundary is a local minimum when, in a box that lets every tie cross
-    its breakpoint but reach no other, no closed adjacent cell (one per choice of sides) holds
-    a point of lower risk: one canonical query per choice, each unsat for z3 AND cvc5."""
+    its breakpoint but reach no other, no closed adjacent cell holds a point of lower risk: one
+    canonical query (simplified as in spec 3.11.1 unless ``options.simplify`` is off) per
+    realisable side choice, each unsat for z3 AND cvc5; choices a first-layer neuron cannot reach
+    are pruned with Gordan vectors (certificate 1.1, step smt_adjacent_no_lower_point)."""
     if problem.loss.kind not in SMT_LOSSES:
         return _unknown("unsupported", f"the SMT rung does not cover the {problem.loss.kind} loss")
-    if len(cell.ties) > MAX_BOUNDARY_TIES:
+    adjacent = adjacent_cells(problem, cell)
+    if any(len(n.ties) > MAX_NEURON_TIES for n in adjacent.neurons):
+        return _unknown("budget", f"a neuron has more than {MAX_NEURON_TIES} ties")
+    count = 1
+    for neuron in adjacent.neurons:
+        count *= neuron.num_realisable if neuron.layer == 1 else 2 ** len(neuron.ties)
+    if count > MAX_BOUNDARY_QUERIES:
         return _unknown(
-            "budget", f"{len(cell.ties)} ties would need 2^{len(cell.ties)} SMT queries"
+            "budget",
+            f"{len(cell.ties)} ties give {count} realisable adjacent cells, each one SMT query "
+            f"(limit {MAX_BOUNDARY_QUERIES})",
         )
+    choices, pruned = _side_choices(cell, adjacent)
     radius = boundary_box_radius(problem, cell)
     if radius is None:
         return _unknown("unsupported", "no box around the boundary point was found")
     cp = checker_view(problem)
     queries = []
     history: list[str] = []
-    for k, sides in enumerate(itertools.product((0, 1), repeat=len(cell.ties))):
+    for k, sides in enumerate(choices):
         pattern = cell.with_choices(dict(zip(cell.ties, sides, strict=True)))
         grid = [[list(neuron) for neuron in layer] for layer in pattern.pieces]
-        text = no_lower_point_query(cp, grid, radius)
+        text = no_lower_point_query(cp, grid, radius, simplified=options.simplify)
         options.export(text, f"side{k}")
         timeout = options.query_timeout()
         if timeout is None:
             return _budget_spent(history)
-        options.say(f"SMT: adjacent cell {k + 1} of {2 ** len(cell.ties)} (sides {list(sides)})")
+        options.say(f"SMT: adjacent cell {k + 1} of {len(choices)} (sides {list(sides)})")
         answers = solve_with_all(text, timeout)
         statuses = {n: a.status for n, a in answers.items()}
         history.append(f"sides {list(sides)}: {statuses}")
@@ -281,16 +339,19 @@ def smt_boundary_local_min(problem: Problem, cell: Cell, options: SmtOptions) ->
                 ],
             }
         )
-    steps: list[dict[str, Any]] = [
-        {"id": "box", "kind": "box_near_boundary", "radius": rational_string(radius)},
-        {
-            "id": "smt",
-            "kind": "smt_boundary_no_lower_point",
-            "uses": ["box"],
-            "radius": rational_string(radius),
-            "queries": queries,
-        },
-    ]
+    step: dict[str, Any] = {
+        "id": "smt",
+        "kind": "smt_adjacent_no_lower_point",
+        "uses": ["box"],
+        "radius": rational_string(radius),
+        **({"simplified": True} if options.simplify else {}),
+        "queries": queries,
+        "pruned": pruned,
+    }
+    if not options.simplify and len(choices) == 2 ** len(cell.ties) and len(cell.ties) <= 10:
+        step = {k: v for k, v in step.items() if k != "pruned"}  # every choice: the 1.0 step
+        step["kind"] = "smt_boundary_no_lower_point"
+    steps = [{"id": "box", "kind": "box_near_boundary", "radius": rational_string(radius)}, step]
     how = f"SMT on a boundary ({len(queries)} adjacent cells, z3 and cvc5)"
     certificate = new_certificate(problem, CLAIM, steps, {"method": how})
     return certified(CLAIM, Status.PROVED, certificate, method=how)

@@ -164,3 +164,22 @@ def test_certify_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     (result,) = record["verdicts"]
     assert result["status"] == "refuted" and result["certificate_claim"] == "not_local_min"
     assert main(["certify", str(tmp_path / "missing.json")]) == 2
+
+
+def test_certify_cli_decides_a_boundary_minimiser_with_13_ties(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from losscert.io.problem_file import write_problem
+
+    from ..support.tie_instances import tied_minimiser
+
+    problem_file = tmp_path / "tied.json"
+    write_problem(tied_minimiser(1, 13), problem_file)
+    # exit 1: certify's verdict is "a spurious local minimum", and a global minimum refutes it
+    assert main(["certify", str(problem_file), "--out", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "local_min: PROVED [convex programs" in out
+    assert "spurious_local_min: REFUTED" in out  # a certified global minimum
+    written = sorted(p.name for p in (tmp_path / "out").glob("*.cert.json"))
+    assert written == ["tied.global_min.cert.json", "tied.local_min.cert.json"]
+    assert main(["check", *map(str, (tmp_path / "out").glob("*.cert.json"))]) == 0

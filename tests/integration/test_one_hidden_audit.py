@@ -22,6 +22,16 @@ def test_all_active_relu_cell_has_two_components_separated_by_a_certified_barrie
     assert audit.reading == "disconnected"
 
 
+def test_two_active_relu_neurons_are_connected_through_c_r_zero():
+    audit = audit_cell_valley(INSTANCES["relu-two-active-connected"].problem)
+    # by hand: every sign vector fits the least-squares line (R = 1/2), either neuron alone too,
+    # so no barrier exceeds the minimum; flipping one sign passes c_r = 0 at the same risk
+    assert set(audit.by_signs.values()) == {Fraction(1, 2)}
+    assert len(audit.attained_inside) == 4
+    assert audit.barriers == {0: Fraction(1, 2), 1: Fraction(1, 2)}
+    assert audit.reading == "connected" and "c_r = 0" in audit.detail
+
+
 def test_one_sample_relu_cell_is_connected():
     audit = audit_cell_valley(INSTANCES["relu-one-sample-connected"].problem)
     assert audit.by_signs == {(1,): Fraction(0), (-1,): Fraction(8, 9)}

@@ -15,7 +15,7 @@ from losscert.encodings.cells import locate_cell
 from losscert.encodings.polynomial import cell_polynomials
 from losscert.io import read_problem, write_problem
 from losscert.model import Dataset, Network, Problem, make_loss, relu
-from losscert.verifier import Status, smt_route
+from losscert.verifier import Status, candidate, smt_route
 from losscert.verifier.candidate import certify_local_min
 from losscert.verifier.smt_route import SmtOptions  # convex=False: these test the SMT rung
 
@@ -167,17 +167,32 @@ def test_certify_cli_exports_the_smt_queries(
     assert main(["check", "--solvers", "--timeout", "20", str(certificate)]) == 0
 
 
-@pytest.mark.solver
-def test_a_spare_neuron_on_its_kink_is_refuted_through_smt() -> None:
+def _spare_on_its_kink() -> Problem:
     # Theorem 1's collapse point with the spare neuron moved onto ReLU's kink (bias 0, so z = 0 on
     # every sample: four ties, 16 adjacent cells). Moving the spare neuron and its output weight
-    # together lowers the risk at second order; the SMT rung finds a lower point in one adjacent
-    # cell and its direction, restricted to the tied neuron, is certified as a descent.
+    # together lowers the risk at second order.
     problem = read_problem(EXAMPLES / "relu_linear_collapse.json")
     theta = problem.network.parameter_vector()
     theta[problem.network.parameter_names().index("b1_1")] = F(0)
-    moved = problem.with_network(problem.network.with_parameters(theta))
-    verdict = certify_local_min(moved, SmtOptions(convex=False, timeout=20))
+    return problem.with_network(problem.network.with_parameters(theta))
+
+
+def test_a_spare_neuron_on_its_kink_is_refuted_without_smt() -> None:
+    # The tied neuron's row moved into one realisable side with an outgoing weight: order 2.
+    verdict = certify_local_min(_spare_on_its_kink(), SmtOptions(convex=False, timeout=20))
+    assert verdict.status is Status.REFUTED and "tied neuron" in verdict.stats["method"]
+    assert verdict.certificate is not None and verdict.certificate["evidence"][0]["order"] == 2
+    assert check_document(json.loads(json.dumps(verdict.certificate))).valid
+
+
+@pytest.mark.solver
+def test_a_spare_neuron_on_its_kink_is_refuted_through_smt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Without the cheap move, the SMT rung finds a lower point in one adjacent cell and its
+    # direction, restricted to the tied neuron, is certified as a descent.
+    monkeypatch.setattr(candidate, "_tied_neuron_pairs", lambda *args: None)
+    verdict = certify_local_min(_spare_on_its_kink(), SmtOptions(convex=False, timeout=20))
     assert verdict.status is Status.REFUTED and "SMT model" in verdict.stats["method"]
     assert verdict.certificate is not None and verdict.certificate["evidence"][0]["order"] == 2
     assert check_document(json.loads(json.dumps(verdict.certificate))).valid
@@ -192,11 +207,17 @@ def test_a_boundary_minimum_certificate_lists_every_adjacent_cell() -> None:
     verdict = certify_local_min(problem, SmtOptions(convex=False, timeout=20))
     assert verdict.status is Status.PROVED and verdict.certificate is not None
     doc = json.loads(json.dumps(verdict.certificate))
-    smt = next(s for s in doc["evidence"] if s["kind"] == "smt_boundary_no_lower_point")
+    assert doc["minor"] == 1
+    smt = next(s for s in doc["evidence"] if s["kind"] == "smt_adjacent_no_lower_point")
+    assert smt["simplified"] is True and smt["pruned"] == []  # one tie: both sides realisable
     assert sorted(q["sides"] for q in smt["queries"]) == [[0], [1]]
     assert check_document(doc).valid
     smt["queries"].pop()  # one adjacent cell missing: not a proof
-    assert "expected 2 queries" in check_document(doc).message
+    assert "no query for the side choice" in check_document(doc).message
+    plain = certify_local_min(problem, SmtOptions(convex=False, simplify=False, timeout=20))
+    assert plain.certificate is not None and "minor" not in plain.certificate  # the 1.0 step
+    kinds = [s["kind"] for s in plain.certificate["evidence"]]
+    assert "smt_boundary_no_lower_point" in kinds
 
 
 def test_an_exhausted_budget_is_unknown_budget() -> None:

@@ -70,7 +70,7 @@ def _stubbed(problem: Any, options: SmtOptions) -> dict[str, Any]:
 @cache
 def originals() -> dict[str, dict[str, Any]]:
     flat = _flat_minimum((1, 2))
-    with_delegated = _stubbed(flat, SmtOptions(simplify=False, convex=False))
+    with_delegated = _stubbed(flat, SmtOptions(convex=False, simplify=False))
     smt = next(s for s in with_delegated["evidence"] if s["kind"] == "smt_no_lower_point")
     with_delegated["evidence"].append(
         {
@@ -84,7 +84,8 @@ def originals() -> dict[str, dict[str, Any]]:
     return {
         "smt simplified": _stubbed(flat, SmtOptions(convex=False)),
         "smt plain + delegated": with_delegated,
-        "smt boundary": _stubbed(_boundary_minimum(), SmtOptions(convex=False)),
+        # the 1.0 boundary step: every side choice, plain queries (1.1's is in test_smt_adjacent)
+        "smt boundary": _stubbed(_boundary_minimum(), SmtOptions(convex=False, simplify=False)),
         "valley": json.loads((EXAMPLES / "certificates" / "relu_valley.cert.json").read_text()),
     }
 

@@ -106,7 +106,7 @@ def test_a_neuron_without_listed_choices_is_invalid() -> None:
 def test_a_wrong_gordan_vector_is_invalid() -> None:
     mutated = copy.deepcopy(_certificate())
     entry = mutated["evidence"][1]["neurons"][2]["pruned"][0]
-    entry["farkas"] = ["1"] * len(entry["farkas"])
+    entry["farkas"] = ["1"] + ["0"] * (len(entry["farkas"]) - 1)  # one x~_i alone is not 0
     _invalid(mutated, "not a Gordan proof")
 
 

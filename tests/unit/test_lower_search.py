@@ -66,3 +66,22 @@ def test_a_dead_neuron_is_woken_only_from_a_neighbouring_cell() -> None:
     assert found is not None and found.risk < problem.risk() == F(5, 4)
     replayed = problem.with_network(problem.network.with_parameters(found.parameters)).risk()
     assert replayed == found.risk  # exact replay of the rationalised floats
+
+
+def test_split_starts_keep_the_function_and_share_the_outgoing_weights() -> None:
+    from losscert.verifier.search import _forward, split_starts
+
+    # widths (1, 3, 1): neurons 0 and 1 used, neuron 2 spare (zero outgoing weight)
+    net = Network.from_rationals(
+        [[[1], [-1], [2]], [[2, F(1, 2), 0]]], [[F(1, 2), 1, 0], [0]], relu()
+    )
+    params, bps, slopes, intercepts = float_view(net)
+    x = np.array([[-2.0], [-1.0], [0.0], [1.0], [2.0]])
+    starts = split_starts(params, 8, np.random.default_rng(0), jitter=0.0)
+    assert len(starts) == 2  # the spare takes a copy of neuron 0, then of neuron 1
+    before = _forward(params, bps, slopes, intercepts, x)[0]
+    for theta in starts:
+        assert np.allclose(_forward(theta, bps, slopes, intercepts, x)[0], before)
+    first = starts[0]
+    assert first[1][0][0, 0] == first[1][0][0, 2] == 1.0  # 2 shared half and half
+    assert np.array_equal(first[0][0][2], params[0][0][0])
