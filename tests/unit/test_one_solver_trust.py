@@ -43,6 +43,8 @@ def test_one_unsat_proves_at_the_asked_for_trust_level_and_says_so(
     result = checker.check_document(document)
     assert result.valid and "ONE SOLVER" in result.trust_gaps[0]
     step = next(s for s in document["evidence"] if s["kind"] == "smt_one_solver_no_lower_point")
+    # `check --solvers` re-runs its query on both solvers
+    assert [(sid, t) for sid, _, t in result.gap_queries] == [(step["id"], step["smtlib"])]
     mutated = copy.deepcopy(document)
     next(s for s in mutated["evidence"] if s["id"] == step["id"])["solvers"][1]["answer"] = "sat"
     assert "answered sat" in checker.check_document(mutated).message

@@ -48,6 +48,10 @@ def test_only_realisable_cells_are_queried_and_the_rest_pruned(certificate: dict
     assert all(p["neuron"] == 2 for p in step["pruned"])
     result = checker.check_document(certificate)
     assert result.valid and len(result.trust_gaps) == 1
+    # every query the gap rests on is handed to `check --solvers` (labelled by its sides)
+    texts = {q["smtlib"] for q in step["queries"]}
+    assert len(result.gap_queries) == 6 and {t for _, _, t in result.gap_queries} == texts
+    assert all("(sides [" in label for _, label, _ in result.gap_queries)
 
 
 def test_a_missing_gordan_proof_leaves_a_choice_without_a_query(certificate: dict) -> None:
