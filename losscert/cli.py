@@ -223,7 +223,7 @@ def _certify(args: argparse.Namespace) -> int:
     if not args.no_spurious and verdicts[0].status is Status.PROVED:
         verdicts.append(certify_spurious(problem, verdicts[0], seed=args.seed))
     nearby = None  # issue 13: a point that is not exactly critical -> the minimum near it
-    if not args.no_nearby and verdicts[0].stats.get("method", "").startswith("first order"):
+    if not args.no_nearby and str(verdicts[0].stats.get("method") or "").startswith("first order"):
         nearby = certify_nearby(problem, options, spurious=not args.no_spurious, seed=args.seed)
     written = []
     for position, verdict in enumerate(verdicts + nearby_verdicts(nearby)):
