@@ -224,8 +224,11 @@ def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
     return smt_boundary_local_min(problem, cell, options)
 
 
-def certify_spurious(problem: Problem, local: Verdict, *, seed: int = 0) -> Verdict:
-    """Given a PROVED local minimum, look for an exactly lower point and certify spuriousness."""
+def certify_spurious(
+    problem: Problem, local: Verdict, *, seed: int = 0, witness: LowerPoint | None = None
+) -> Verdict:
+    """Given a PROVED local minimum, look for an exactly lower point and certify spuriousness
+    (``witness``: a lower point the caller already has, tried first)."""
     claim = "spurious_local_min"
     if local.status is not Status.PROVED or local.certificate is None:
         return Verdict(
@@ -234,7 +237,7 @@ def certify_spurious(problem: Problem, local: Verdict, *, seed: int = 0) -> Verd
             reason="unsupported",
             detail="the point is not a proved local minimum",
         )
-    witness = _stage2_witness(problem) or find_lower_witness(problem, seed=seed)
+    witness = witness or _stage2_witness(problem) or find_lower_witness(problem, seed=seed)
     if witness is None:
         return Verdict(
             Status.UNKNOWN,

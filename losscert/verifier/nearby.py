@@ -38,9 +38,10 @@ from losscert.errors import UnsupportedError
 from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string, to_fraction
-from losscert.verifier.constant_collapse import constant_point
+from losscert.verifier.constant_collapse import affine_witness, constant_point
 from losscert.verifier.descent import checker_view
 from losscert.verifier.regression import fit_affine
+from losscert.verifier.search import LowerPoint
 from losscert.verifier.smt_route import SmtOptions
 from losscert.verifier.verdict import Status, Verdict
 
@@ -132,7 +133,9 @@ def certify_nearby(
         local = _with_stats(verdict, stats)
         lower = None
         if spurious:
-            lower = _with_stats(certify_spurious(moved.problem, verdict, seed=seed), stats)
+            witness = _constant_witness(moved) if moved.route == "constant collapse" else None
+            found = certify_spurious(moved.problem, verdict, seed=seed, witness=witness)
+            lower = _with_stats(found, stats)
         return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried)
     boxed = _box_route(problem, original_risk, size, tried, spurious, seed)
     if boxed is not None:
@@ -142,6 +145,14 @@ def certify_nearby(
     )
     unknown = Verdict(Status.UNKNOWN, CLAIM, reason="unsupported", detail=detail)
     return NearbyResult(original_risk, size, unknown, tried=tried)
+
+
+def _constant_witness(moved: MovedPoint) -> LowerPoint | None:
+    """For a constant collapse: the network computing the optimal affine predictor, if lower."""
+    witness = affine_witness(moved.problem)
+    if witness is None or not witness.risk() < moved.problem.risk():
+        return None
+    return LowerPoint(witness.network.parameter_vector(), witness.risk())
 
 
 def _box_route(
