@@ -43,12 +43,8 @@ from losscert.verifier.global_min import (
     pattern_cell_minimum,
     require_one_hidden_layer,
 )
-from losscert.verifier.nearby import (
-    certify_nearby,
-    format_nearby,
-    nearby_to_dict,
-    nearby_verdicts,
-)
+from losscert.verifier.nearby import certify_nearby, nearby_verdicts
+from losscert.verifier.nearby_report import format_nearby, nearby_to_dict
 from losscert.verifier.smt_route import SmtOptions
 from losscert.verifier.verdict import Status
 

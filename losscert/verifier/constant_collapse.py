@@ -70,7 +70,7 @@ def constant_collapse_verdict(problem: Problem, cell: Cell) -> Verdict | None:
     }
     if problem.loss.kind in ("absolute", "hinge"):  # the kinds whose step carries them
         step["subgradients"] = [rationals(row) for row in subgradients]
-    steps = [
+    steps: list[dict[str, Any]] = [
         {
             "id": "cell",
             "kind": "cell",

@@ -37,7 +37,7 @@ from losscert.encodings.exact_linear import solve_with_free
 from losscert.errors import UnsupportedError
 from losscert.model.network import Network
 from losscert.model.problem import Problem
-from losscert.model.rationals import rational_string, to_fraction
+from losscert.model.rationals import to_fraction
 from losscert.verifier.constant_collapse import affine_witness, constant_point
 from losscert.verifier.descent import checker_view
 from losscert.verifier.regression import fit_affine
@@ -370,88 +370,6 @@ def _critical_in_cell(candidate: Problem, cell: Cell) -> bool:
         return False
     size = gradient_size(candidate)
     return size is not None and size == 0
-
-
-def _decimal(value: Fraction) -> str:
-    return f"{float(value):.10g}"
-
-
-def _both(value: Fraction) -> str:
-    """A decimal, with the exact value beside it when it is short (--json always has it)."""
-    exact = rational_string(value)
-    return f"{_decimal(value)} (= {exact})" if len(exact) <= 48 else f"{_decimal(value)}"
-
-
-def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
-    """The JSON form of a result: exact rationals as strings, with decimals beside them."""
-    out: dict[str, Any] = {
-        "original_risk": rational_string(result.original_risk),
-        "original_risk_decimal": _decimal(result.original_risk),
-        "gradient_size": None
-        if result.gradient_size is None
-        else rational_string(result.gradient_size),
-        "gradient_size_decimal": None
-        if result.gradient_size is None
-        else _decimal(result.gradient_size),
-        "status": result.local.status.value,
-        "reason": result.local.reason,
-        "tried": result.tried,
-    }
-    if result.moved is not None and result.distance is not None and result.risk is not None:
-        out |= {
-            "route": result.moved.route,
-            "distance": rational_string(result.distance),
-            "distance_decimal": _decimal(result.distance),
-            "risk": rational_string(result.risk),
-            "risk_decimal": _decimal(result.risk),
-            "point": [rational_string(v) for v in result.moved.problem.network.parameter_vector()],
-        }
-    if "radius" in result.local.stats:  # the box route: a minimum in the box, risk bounds
-        stats = result.local.stats
-        out |= {
-            "box_radius": rational_string(stats["radius"]),
-            "box_radius_decimal": _decimal(stats["radius"]),
-            "risk_lower": rational_string(stats["lower"]),
-            "risk_upper": rational_string(stats["upper"]),
-        }
-    if result.spurious is not None:
-        witness = result.spurious.stats.get("witness_risk")
-        out["spurious"] = result.spurious.status.value
-        out["witness_risk"] = None if witness is None else rational_string(witness)
-    return out
-
-
-def format_nearby(result: NearbyResult) -> list[str]:
-    """The text lines ``certify`` prints about a point that is not exactly critical."""
-    lines = [f"  exact risk of the point: {_both(result.original_risk)}"]
-    if result.gradient_size is not None:
-        lines.append(
-            f"  not an exact critical point: max |dR/dtheta_a| = {_decimal(result.gradient_size)}"
-        )
-    if result.moved is None or result.distance is None or result.risk is None:
-        lines.append(
-            f"  nearby local minimum: {result.local.status.value.upper()} ({result.local.reason})  {result.local.detail}"
-        )
-        return lines
-    lines.append(
-        f"  nearby local minimum: {result.local.status.value.upper()} [{result.moved.route}] "
-        f"at distance {_both(result.distance)} (max norm), risk {_both(result.risk)}"
-    )
-    if "radius" in result.local.stats:
-        stats = result.local.stats
-        lines.append(
-            f"  a local minimum lies within {_decimal(stats['radius'])} (max norm) of that point, "
-            f"with risk in [{_both(stats['lower'])}, {_both(stats['upper'])}]"
-        )
-    if result.spurious is not None:
-        witness = result.spurious.stats.get("witness_risk")
-        tail = (
-            ""
-            if witness is None
-            else f": a point of risk {_decimal(witness)} < {_decimal(result.risk)}"
-        )
-        lines.append(f"  spurious: {result.spurious.status.value.upper()}{tail}")
-    return lines
 
 
 def nearby_verdicts(result: NearbyResult | None) -> list[Verdict]:
