@@ -13,6 +13,7 @@ from typing import Any
 
 from . import boxes, paths, smt_query
 from .arrangement import check_neuron_regions
+from .boundary_cover import check_convex_cover_near_boundary
 from .calculus import (
     dense_hessian,
     ldl_pivots,
@@ -621,6 +622,13 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"subgradients"}),
         check_constant_regression_optimal,
         frozenset({"cell"}),
+        since=1,
+    ),
+    "convex_cover_near_boundary": StepKind(
+        frozenset({"uses"}),
+        frozenset(),
+        check_convex_cover_near_boundary,
+        frozenset({"box_near_boundary", "risk", "convex_lower_bound"}),
         since=1,
     ),
     "minimum_in_box": StepKind(

@@ -10,7 +10,9 @@ scratch by :func:`~losscert.verifier.candidate.certify_local_min` (nothing here 
    network is affine on the data; the output layer is solved exactly (hidden layers fixed) so that
    the network computes the optimal affine predictor (the Theorem 1 argument then applies);
 2. **cell minimum** (one hidden layer, one output, convex loss): the exact minimiser of the
-   point's cell (:func:`~losscert.verifier.global_min.snap_to_cell_minimum`);
+   point's cell (:func:`~losscert.verifier.global_min.snap_to_cell_minimum`); when it lies on
+   the cell's boundary (a kink on a sample), that boundary point, proved by convex bounds on
+   every adjacent closed cell (:mod:`losscert.verifier.boundary_minimum`);
 3. **Newton** (any depth, differentiable loss): in the reduced coordinates (constant neurons'
    parameters and one rescaling anchor per neuron fixed, as in docs/certificate.md 3.11.1),
    Newton steps on the cell's risk with exact gradients and Hessians, then rational rounding at
@@ -38,6 +40,7 @@ from losscert.errors import UnsupportedError
 from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.model.rationals import to_fraction
+from losscert.verifier.boundary_minimum import certify_boundary_minimum, closed_cell_minimum_point
 from losscert.verifier.constant_collapse import affine_witness, constant_point
 from losscert.verifier.descent import checker_view
 from losscert.verifier.regression import fit_affine
@@ -124,12 +127,16 @@ def certify_nearby(
     tried: list[str] = []
     for moved in nearby_points(problem):
         options.say(f"nearby: trying the {moved.route} point")
-        verdict = certify_local_min(moved.problem, options)
+        if moved.route == "closed-cell minimum":  # on a boundary: the exact cover, no SMT
+            verdict = certify_boundary_minimum(moved.problem)
+        else:
+            verdict = certify_local_min(moved.problem, options)
         tried.append(f"{moved.route}: {verdict.status.value}")
         if verdict.status is not Status.PROVED:
             continue
         moved_by = distance(problem, moved.problem)
         stats = _stats(original_risk, moved, moved_by)
+        stats["prediction_change"] = prediction_change(problem, moved.problem)
         local = _with_stats(verdict, stats)
         lower = None
         if spurious:
@@ -181,11 +188,21 @@ def _box_route(
     moved = MovedPoint("box", centre)
     moved_by = distance(problem, centre)
     stats = _stats(original_risk, moved, moved_by)
+    stats["prediction_change"] = prediction_change(problem, centre)
     local = _with_stats(verdict, stats)
     lower = None
     if spurious:
         lower = _with_stats(certify_spurious_in_box(centre, verdict, seed=seed), stats)
     return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried)
+
+
+def prediction_change(a: Problem, b: Problem) -> Fraction:
+    """max_i |f_b(x_i) - f_a(x_i)|_inf: how far the predictions moved (blind to the rescaling
+    symmetry, unlike the distance between parameter vectors)."""
+    rows = zip(a.trace().output_rows(), b.trace().output_rows(), strict=True)
+    return max(
+        (abs(u - v) for fa, fb in rows for u, v in zip(fa, fb, strict=True)), default=Fraction(0)
+    )
 
 
 def _stats(original_risk: Fraction, moved: MovedPoint, moved_by: Fraction) -> dict[str, Any]:
@@ -226,6 +243,10 @@ def nearby_points(problem: Problem) -> Iterator[MovedPoint]:
     snapped = _cell_minimum_point(problem)
     if snapped is not None:
         yield MovedPoint("cell minimum", snapped)
+    else:
+        closed = closed_cell_minimum_point(problem, cell)
+        if closed is not None and locate_cell(closed).on_boundary:
+            yield MovedPoint("closed-cell minimum", closed)
     critical = newton_point(problem, cell)
     if critical is not None:
         yield MovedPoint("newton", critical)

@@ -43,6 +43,7 @@ def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
             "route": result.moved.route,
             "distance": rational_string(result.distance),
             "distance_decimal": _decimal(result.distance),
+            "prediction_change": rational_string(result.local.stats["prediction_change"]),
             "risk": rational_string(result.risk),
             "risk_decimal": _decimal(result.risk),
             "point": [rational_string(v) for v in result.moved.problem.network.parameter_vector()],
@@ -77,6 +78,10 @@ def format_nearby(result: NearbyResult) -> list[str]:
     lines.append(
         f"  nearby local minimum: {result.local.status.value.upper()} [{result.moved.route}] "
         f"at distance {_both(result.distance)} (max norm), risk {_both(result.risk)}"
+    )
+    lines.append(
+        "  predictions moved by at most "
+        f"{_decimal(result.local.stats['prediction_change'])} on the samples"
     )
     if "radius" in result.local.stats:
         stats = result.local.stats
