@@ -23,7 +23,7 @@ from losscert.encodings.arrangement import NeuronRegion, iter_neuron_patterns
 from losscert.encodings.cell_counts import CellCounts, cell_counts, hidden_layer_data
 from losscert.errors import InputError, LosscertError, UnsupportedError
 from losscert.info import format_summary, summarize
-from losscert.io.problem_file import read_problem
+from losscert.io.problem_file import read_problem, write_problem
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
 from losscert.theorems.audit import format_table, outcome_to_dict, run_audits, stderr_progress
@@ -229,6 +229,10 @@ def _certify(args: argparse.Namespace) -> int:
             path = args.out / f"{stem}{near}.{verdict.certificate['claim']['kind']}.cert.json"
             write_certificate(verdict.certificate, path)
             written.append(str(path))
+    moved_file = None
+    if args.out is not None and nearby is not None and nearby.moved is not None:
+        moved_file = args.out / f"{stem}.nearby.json"  # the moved point: to plot, re-certify
+        write_problem(nearby.moved.problem, moved_file, name=f"{stem} (nearby minimum)")
     if args.json:
         print(
             json.dumps(
@@ -245,7 +249,11 @@ def _certify(args: argparse.Namespace) -> int:
                     }
                     for v in verdicts
                 ]
-                + ([{"nearby": nearby_to_dict(nearby)}] if nearby else [])
+                + (
+                    [{"nearby": nearby_to_dict(nearby), "nearby_problem": str(moved_file)}]
+                    if nearby
+                    else []
+                )
                 + ([{"written": written}] if written else []),
                 indent=2,
             )
@@ -259,6 +267,8 @@ def _certify(args: argparse.Namespace) -> int:
             print(line)
         for path in written:
             print(f"  certificate: {path}")
+        if moved_file is not None:
+            print(f"  nearby point (problem file): {moved_file}")
     return EXIT_OK
 
 
