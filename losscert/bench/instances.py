@@ -387,7 +387,7 @@ def _general_boundary_minimum() -> BenchInstance:
 
 # --- trained points ---------------------------------------------------------------------------
 
-TRAINED = {
+TRAINED: dict[str, list[tuple[str, tuple[int, ...], int]]] = {
     "tiny": [("anscombe2", (1, 4, 1), 0)],
     "quick": [
         ("anscombe2", (1, 4, 1), 0),

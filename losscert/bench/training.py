@@ -57,7 +57,7 @@ def train_relu(
     rng = np.random.default_rng(seed)
     x = np.array([[float(v) for v in row] for row in inputs], dtype=np.float32)
     y = np.array([[float(v) for v in row] for row in labels], dtype=np.float32)
-    params = []
+    params: list[np.ndarray] = []
     for fan_in, fan_out in itertools.pairwise(widths):
         bound = 1 / np.sqrt(fan_in)
         params.append(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
@@ -71,9 +71,8 @@ def train_relu(
             second[k] = np.float32(0.999) * second[k] + np.float32(0.001) * g * g
             m = first[k] / np.float32(1 - 0.9**t)
             v = second[k] / np.float32(1 - 0.999**t)
-            params[k] = (params[k] - np.float32(rate) * m / (np.sqrt(v) + np.float32(1e-8))).astype(
-                np.float32
-            )
+            update = np.float32(rate) * m / (np.sqrt(v) + np.float32(1e-8))
+            params[k] = np.asarray(params[k] - update, dtype=np.float32)
     weights = [[[Fraction(float(v)) for v in row] for row in w] for w in params[0::2]]
     biases = [[Fraction(float(v)) for v in b] for b in params[1::2]]
     return Network.from_rationals(weights, biases, relu())

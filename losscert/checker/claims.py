@@ -61,6 +61,13 @@ def strict(steps: Steps) -> str | None:
     return "a cell step cited by both a gradient_zero and a hessian_pd step"
 
 
+def boundary_cover(steps: Steps) -> str | None:
+    """None when the convex cover of a boundary point (since 1.1) is present."""
+    if _of_kind(steps, "convex_cover_near_boundary"):
+        return None
+    return "a convex_cover_near_boundary step"
+
+
 def smt(steps: Steps) -> str | None:
     if (
         _of_kind(steps, "smt_no_lower_point")
@@ -76,6 +83,7 @@ def local_min(steps: Steps) -> str | None:
     routes = {
         "linear collapse": linear_collapse(steps),
         "constant collapse": constant_collapse(steps),
+        "boundary cover": boundary_cover(steps),
         "second order": strict(steps),
         "SMT": smt(steps),
         "adjacent cones": adjacent_cones(steps),

@@ -46,9 +46,11 @@ def box_jet(
 ) -> IntervalJet:
     """Enclosures of R, its gradient and Hessian over the slice box (free coordinates +- rho)."""
     params = [IntervalJet(Interval.point(v)) for v in problem.point]
-    for a in free:
-        v = problem.point[a]
-        params[a] = IntervalJet(Interval(v - rho, v + rho), {a: Interval.point(Fraction(1))})
+    for index in free:
+        v = problem.point[index]
+        params[index] = IntervalJet(
+            Interval(v - rho, v + rho), {index: Interval.point(Fraction(1))}
+        )
     layers = problem.layers(params)
     act = problem.activation
     total = IntervalJet(ZERO)

@@ -14,6 +14,7 @@ from typing import Any
 from . import boxes, limits, paths, smt_query
 from .adjacent import check_adjacent_regions
 from .arrangement import check_neuron_regions, check_neuron_regions_sparse
+from .boundary_cover import check_convex_cover_near_boundary
 from .calculus import (
     dense_hessian,
     ldl_pivots,
@@ -667,6 +668,13 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset({"regions", "values", "farkas", "pruned"}),
         frozenset(),
         check_neuron_regions_sparse,
+        since=1,
+    ),
+    "convex_cover_near_boundary": StepKind(
+        frozenset({"uses"}),
+        frozenset(),
+        check_convex_cover_near_boundary,
+        frozenset({"box_near_boundary", "risk", "convex_lower_bound"}),
         since=1,
     ),
     "minimum_in_box": StepKind(

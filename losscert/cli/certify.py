@@ -91,15 +91,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from losscert.io.problem_file import read_problem
+    from losscert.io.problem_file import read_problem, write_problem
     from losscert.theorems.audit import stderr_progress
     from losscert.verifier.candidate import certify_local_min, certify_spurious
-    from losscert.verifier.nearby import (
-        certify_nearby,
-        format_nearby,
-        nearby_to_dict,
-        nearby_verdicts,
-    )
+    from losscert.verifier.nearby import certify_nearby, nearby_verdicts
+    from losscert.verifier.nearby_report import format_nearby, nearby_to_dict
     from losscert.verifier.smt_route import SmtOptions
     from losscert.verifier.verdict import Status
 
@@ -119,13 +115,17 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_spurious and verdicts[0].status is Status.PROVED:
         verdicts.append(certify_spurious(problem, verdicts[0], seed=args.seed))
     nearby = None  # issue 13: a point that is not exactly critical -> the minimum near it
-    if not args.no_nearby and verdicts[0].stats.get("method", "").startswith("first order"):
+    if not args.no_nearby and str(verdicts[0].stats.get("method") or "").startswith("first order"):
         nearby = certify_nearby(problem, options, spurious=not args.no_spurious, seed=args.seed)
     written = write_certificates([v.certificate for v in verdicts], args.out, stem)
     paths = iter(written)
     files = [None if v.certificate is None or args.out is None else next(paths) for v in verdicts]
     near_certificates = [v.certificate for v in nearby_verdicts(nearby)]
     written += write_certificates(near_certificates, args.out, f"{stem}.nearby")
+    moved_file = None
+    if args.out is not None and nearby is not None and nearby.moved is not None:
+        moved_file = args.out / f"{stem}.nearby.json"  # the moved point: to plot, re-certify
+        write_problem(nearby.moved.problem, moved_file, name=f"{stem} (nearby minimum)")
     status = combined_status(v.status.value for v in verdicts)
     risk = _risk(problem)
     if args.json:
@@ -137,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
             "risk": risk,
             "verdicts": [_verdict_record(v, f) for v, f in zip(verdicts, files, strict=True)],
             "nearby": nearby_to_dict(nearby) if nearby else None,
+            "nearby_problem": None if moved_file is None else str(moved_file),
             "written": written,
         }
         print(json.dumps(record, indent=2))
@@ -153,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  certificate: {path}")
         for line in format_nearby(nearby) if nearby else []:
             print(line)
+        if moved_file is not None:
+            print(f"  nearby point (problem file): {moved_file}")
         for path in written[len([f for f in files if f is not None]) :]:
             print(f"  certificate: {path}")
         claims = " and ".join(v.claim for v in verdicts)

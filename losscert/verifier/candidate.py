@@ -351,11 +351,17 @@ def _adjacent_second_order(
 
 
 def certify_spurious(
-    problem: Problem, local: Verdict, *, seed: int = 0, deadline: float | None = None
+    problem: Problem,
+    local: Verdict,
+    *,
+    seed: int = 0,
+    deadline: float | None = None,
+    witness: LowerPoint | None = None,
 ) -> Verdict:
     """Given a PROVED local minimum: PROVED spurious (a point of lower risk, replayed exactly),
     REFUTED (a certified global minimum: not spurious) or UNKNOWN.
 
+    ``witness``: a lower point the caller already has, tried first.
     Certified global information first (losscert.verifier.spurious: linear networks, one hidden
     layer), then Theorem 1's Stage-2 move (layer 1 at a collapse point, then a spare neuron of any
     hidden layer: losscert.verifier.witness_moves) and the float search. ``deadline``
@@ -369,10 +375,12 @@ def certify_spurious(
             reason="unsupported",
             detail="the point is not a proved local minimum",
         )
-    decided = spurious_from_global(problem, local, deadline=deadline)
-    if decided is not None and decided.status is not Status.UNKNOWN:
-        return decided
-    witness, how = _stage2_witness(problem), "Stage-2 move"
+    how = "given"
+    if witness is None:
+        decided = spurious_from_global(problem, local, deadline=deadline)
+        if decided is not None and decided.status is not Status.UNKNOWN:
+            return decided
+        witness, how = _stage2_witness(problem), "Stage-2 move"
     if witness is None:
         witness, how = stage2_every_layer(problem, seed=seed), "Stage-2 move (a spare neuron)"
     if witness is None:

@@ -70,7 +70,7 @@ def constant_collapse_verdict(problem: Problem, cell: Cell) -> Verdict | None:
     }
     if problem.loss.kind in ("absolute", "hinge"):  # the kinds whose step carries them
         step["subgradients"] = [rationals(row) for row in subgradients]
-    steps = [
+    steps: list[dict[str, Any]] = [
         {
             "id": "cell",
             "kind": "cell",
@@ -115,3 +115,34 @@ def constant_point(problem: Problem, cell: Cell) -> Problem | None:
     biases[-1] = [b + s for b, s in zip(biases[-1], shift, strict=True)]
     weights = [net.weights(j) for j in range(1, net.depth + 1)]
     return problem.with_network(Network.from_rationals(weights, biases, net.activation))
+
+
+def affine_witness(problem: Problem) -> Problem | None:
+    """The network set to compute the optimal affine predictor (one output; an activation with
+    h(a z) = a h(z) whose last piece has slope s > 0): neuron 0 of every hidden layer passes
+    w* . x + beta >= 1 through its positive piece, the other neurons are dead, the output undoes
+    the shift. None when that does not apply. A point of lower risk than a constant collapse
+    whenever the affine fit beats the best constant (the caller compares exact risks)."""
+    net = problem.network
+    act = net.activation
+    homogeneous = all(p == 0 for p in act.breakpoints) and all(t == 0 for t in act.intercepts)
+    s = act.slopes[-1]
+    if net.output_dim != 1 or net.depth < 2 or not homogeneous or s <= 0:
+        return None
+    try:
+        fit = fit_affine(problem.data, problem.loss)
+    except UnsupportedError:
+        return None
+    w, b = fit.weight[0], fit.bias[0]
+    inputs = problem.data.input_rows()
+    beta = 1 - min(sum((wc * xc for wc, xc in zip(w, x, strict=True)), Fraction(0)) for x in inputs)
+    widths = net.widths
+    weights, biases = [], []
+    for j in range(1, net.depth):
+        rows = [[Fraction(0)] * widths[j - 1] for _ in range(widths[j])]
+        rows[0] = list(w) if j == 1 else [1 / s] + [Fraction(0)] * (widths[j - 1] - 1)
+        weights.append(rows)
+        biases.append([beta if j == 1 else Fraction(0)] + [Fraction(-1)] * (widths[j] - 1))
+    weights.append([[1 / s] + [Fraction(0)] * (widths[-2] - 1)])
+    biases.append([b - beta])
+    return problem.with_network(Network.from_rationals(weights, biases, act))

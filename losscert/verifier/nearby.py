@@ -10,7 +10,9 @@ scratch by :func:`~losscert.verifier.candidate.certify_local_min` (nothing here 
    network is affine on the data; the output layer is solved exactly (hidden layers fixed) so that
    the network computes the optimal affine predictor (the Theorem 1 argument then applies);
 2. **cell minimum** (one hidden layer, one output, convex loss): the exact minimiser of the
-   point's cell (:func:`~losscert.verifier.global_min.snap_to_cell_minimum`);
+   point's cell (:func:`~losscert.verifier.global_min.snap_to_cell_minimum`); when it lies on
+   the cell's boundary (a kink on a sample), that boundary point, proved by convex bounds on
+   every adjacent closed cell (:mod:`losscert.verifier.boundary_minimum`);
 3. **Newton** (any depth, differentiable loss): in the reduced coordinates (constant neurons'
    parameters and one rescaling anchor per neuron fixed, as in docs/certificate.md 3.11.1),
    Newton steps on the cell's risk with exact gradients and Hessians, then rational rounding at
@@ -37,10 +39,12 @@ from losscert.encodings.exact_linear import solve_with_free
 from losscert.errors import UnsupportedError
 from losscert.model.network import Network
 from losscert.model.problem import Problem
-from losscert.model.rationals import rational_string, to_fraction
-from losscert.verifier.constant_collapse import constant_point
+from losscert.model.rationals import to_fraction
+from losscert.verifier.boundary_minimum import certify_boundary_minimum, closed_cell_minimum_point
+from losscert.verifier.constant_collapse import affine_witness, constant_point
 from losscert.verifier.descent import checker_view
 from losscert.verifier.regression import fit_affine
+from losscert.verifier.search import LowerPoint
 from losscert.verifier.smt_route import SmtOptions
 from losscert.verifier.verdict import Status, Verdict
 
@@ -123,16 +127,22 @@ def certify_nearby(
     tried: list[str] = []
     for moved in nearby_points(problem):
         options.say(f"nearby: trying the {moved.route} point")
-        verdict = certify_local_min(moved.problem, options)
+        if moved.route == "closed-cell minimum":  # on a boundary: the exact cover, no SMT
+            verdict = certify_boundary_minimum(moved.problem)
+        else:
+            verdict = certify_local_min(moved.problem, options)
         tried.append(f"{moved.route}: {verdict.status.value}")
         if verdict.status is not Status.PROVED:
             continue
         moved_by = distance(problem, moved.problem)
         stats = _stats(original_risk, moved, moved_by)
+        stats["prediction_change"] = prediction_change(problem, moved.problem)
         local = _with_stats(verdict, stats)
         lower = None
         if spurious:
-            lower = _with_stats(certify_spurious(moved.problem, verdict, seed=seed), stats)
+            witness = _constant_witness(moved) if moved.route == "constant collapse" else None
+            found = certify_spurious(moved.problem, verdict, seed=seed, witness=witness)
+            lower = _with_stats(found, stats)
         return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried)
     boxed = _box_route(problem, original_risk, size, tried, spurious, seed)
     if boxed is not None:
@@ -142,6 +152,14 @@ def certify_nearby(
     )
     unknown = Verdict(Status.UNKNOWN, CLAIM, reason="unsupported", detail=detail)
     return NearbyResult(original_risk, size, unknown, tried=tried)
+
+
+def _constant_witness(moved: MovedPoint) -> LowerPoint | None:
+    """For a constant collapse: the network computing the optimal affine predictor, if lower."""
+    witness = affine_witness(moved.problem)
+    if witness is None or not witness.risk() < moved.problem.risk():
+        return None
+    return LowerPoint(witness.network.parameter_vector(), witness.risk())
 
 
 def _box_route(
@@ -170,11 +188,21 @@ def _box_route(
     moved = MovedPoint("box", centre)
     moved_by = distance(problem, centre)
     stats = _stats(original_risk, moved, moved_by)
+    stats["prediction_change"] = prediction_change(problem, centre)
     local = _with_stats(verdict, stats)
     lower = None
     if spurious:
         lower = _with_stats(certify_spurious_in_box(centre, verdict, seed=seed), stats)
     return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried)
+
+
+def prediction_change(a: Problem, b: Problem) -> Fraction:
+    """max_i |f_b(x_i) - f_a(x_i)|_inf: how far the predictions moved (blind to the rescaling
+    symmetry, unlike the distance between parameter vectors)."""
+    rows = zip(a.trace().output_rows(), b.trace().output_rows(), strict=True)
+    return max(
+        (abs(u - v) for fa, fb in rows for u, v in zip(fa, fb, strict=True)), default=Fraction(0)
+    )
 
 
 def _stats(original_risk: Fraction, moved: MovedPoint, moved_by: Fraction) -> dict[str, Any]:
@@ -215,6 +243,10 @@ def nearby_points(problem: Problem) -> Iterator[MovedPoint]:
     snapped = _cell_minimum_point(problem)
     if snapped is not None:
         yield MovedPoint("cell minimum", snapped)
+    else:
+        closed = closed_cell_minimum_point(problem, cell)
+        if closed is not None and locate_cell(closed).on_boundary:
+            yield MovedPoint("closed-cell minimum", closed)
     critical = newton_point(problem, cell)
     if critical is not None:
         yield MovedPoint("newton", critical)
@@ -359,88 +391,6 @@ def _critical_in_cell(candidate: Problem, cell: Cell) -> bool:
         return False
     size = gradient_size(candidate)
     return size is not None and size == 0
-
-
-def _decimal(value: Fraction) -> str:
-    return f"{float(value):.10g}"
-
-
-def _both(value: Fraction) -> str:
-    """A decimal, with the exact value beside it when it is short (--json always has it)."""
-    exact = rational_string(value)
-    return f"{_decimal(value)} (= {exact})" if len(exact) <= 48 else f"{_decimal(value)}"
-
-
-def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
-    """The JSON form of a result: exact rationals as strings, with decimals beside them."""
-    out: dict[str, Any] = {
-        "original_risk": rational_string(result.original_risk),
-        "original_risk_decimal": _decimal(result.original_risk),
-        "gradient_size": None
-        if result.gradient_size is None
-        else rational_string(result.gradient_size),
-        "gradient_size_decimal": None
-        if result.gradient_size is None
-        else _decimal(result.gradient_size),
-        "status": result.local.status.value,
-        "reason": result.local.reason,
-        "tried": result.tried,
-    }
-    if result.moved is not None and result.distance is not None and result.risk is not None:
-        out |= {
-            "route": result.moved.route,
-            "distance": rational_string(result.distance),
-            "distance_decimal": _decimal(result.distance),
-            "risk": rational_string(result.risk),
-            "risk_decimal": _decimal(result.risk),
-            "point": [rational_string(v) for v in result.moved.problem.network.parameter_vector()],
-        }
-    if "radius" in result.local.stats:  # the box route: a minimum in the box, risk bounds
-        stats = result.local.stats
-        out |= {
-            "box_radius": rational_string(stats["radius"]),
-            "box_radius_decimal": _decimal(stats["radius"]),
-            "risk_lower": rational_string(stats["lower"]),
-            "risk_upper": rational_string(stats["upper"]),
-        }
-    if result.spurious is not None:
-        witness = result.spurious.stats.get("witness_risk")
-        out["spurious"] = result.spurious.status.value
-        out["witness_risk"] = None if witness is None else rational_string(witness)
-    return out
-
-
-def format_nearby(result: NearbyResult) -> list[str]:
-    """The text lines ``certify`` prints about a point that is not exactly critical."""
-    lines = [f"  exact risk of the point: {_both(result.original_risk)}"]
-    if result.gradient_size is not None:
-        lines.append(
-            f"  not an exact critical point: max |dR/dtheta_a| = {_decimal(result.gradient_size)}"
-        )
-    if result.moved is None or result.distance is None or result.risk is None:
-        lines.append(
-            f"  nearby local minimum: {result.local.status.value.upper()} ({result.local.reason})  {result.local.detail}"
-        )
-        return lines
-    lines.append(
-        f"  nearby local minimum: {result.local.status.value.upper()} [{result.moved.route}] "
-        f"at distance {_both(result.distance)} (max norm), risk {_both(result.risk)}"
-    )
-    if "radius" in result.local.stats:
-        stats = result.local.stats
-        lines.append(
-            f"  a local minimum lies within {_decimal(stats['radius'])} (max norm) of that point, "
-            f"with risk in [{_both(stats['lower'])}, {_both(stats['upper'])}]"
-        )
-    if result.spurious is not None:
-        witness = result.spurious.stats.get("witness_risk")
-        tail = (
-            ""
-            if witness is None
-            else f": a point of risk {_decimal(witness)} < {_decimal(result.risk)}"
-        )
-        lines.append(f"  spurious: {result.spurious.status.value.upper()}{tail}")
-    return lines
 
 
 def nearby_verdicts(result: NearbyResult | None) -> list[Verdict]:

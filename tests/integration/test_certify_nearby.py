@@ -9,7 +9,7 @@ import pytest
 
 from losscert.checker import check_certificate
 from losscert.cli import main
-from losscert.io import write_problem
+from losscert.io import read_problem, write_problem
 from losscert.model import Dataset, Network, Problem, make_loss, relu
 
 
@@ -37,11 +37,15 @@ def test_certify_moves_to_the_nearby_minimum_and_writes_its_certificates(
     assert "spurious: PROVED" in out
     names = sorted(p.name for p in (tmp_path / "certs").iterdir())
     assert names == [
+        "trained.nearby.json",
         "trained.nearby.local_min.cert.json",
         "trained.nearby.spurious_local_min.cert.json",
         "trained.not_local_min.cert.json",
     ]
-    assert all(check_certificate(tmp_path / "certs" / name).valid for name in names)
+    assert all(check_certificate(tmp_path / "certs" / name).valid for name in names[1:])
+    assert "nearby point (problem file):" in out
+    moved = read_problem(tmp_path / "certs" / "trained.nearby.json")
+    assert moved.network.weights(2) == [[F(4, 5), 0]] and moved.risk() == F(9, 20)
 
 
 def test_json_output_and_the_option_that_turns_it_off(

@@ -108,6 +108,9 @@ def test_nearby_moves_the_output_bias_onto_the_optimal_constant(bias: F) -> None
     assert result.local.status is Status.PROVED
     assert result.distance == abs(F(3, 2) - bias)
     assert result.risk == F(4 + 0 + 1 + 9, 4)  # the variance of the labels
+    # the witness computes the affine fit y = 7/5 x - 1/10, residuals 1/10, 7/10, -17/10, 9/10
+    assert result.spurious is not None and result.spurious.status is Status.PROVED
+    assert result.spurious.stats["witness_risk"] == F(21, 20)
 
 
 def test_saturated_hardtanh_layer_is_constant_too() -> None:

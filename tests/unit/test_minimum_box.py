@@ -131,7 +131,8 @@ def test_a_trained_deep_point_gets_a_box_and_a_spurious_witness() -> None:
     """examples/adam_relu_deep_box.json: widths 1-2-1-1, Adam in float32 on 21 samples; its
     nearby minimum is irrational, so no rational route applies and the box does."""
     from losscert.io import read_problem
-    from losscert.verifier.nearby import certify_nearby, format_nearby, nearby_to_dict
+    from losscert.verifier.nearby import certify_nearby
+    from losscert.verifier.nearby_report import format_nearby, nearby_to_dict
 
     from ..conftest import EXAMPLES
 

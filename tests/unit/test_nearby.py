@@ -8,14 +8,8 @@ from losscert.encodings.cells import locate_cell
 from losscert.model import Dataset, Network, Problem, hardtanh, make_loss, relu
 from losscert.verifier import Status
 from losscert.verifier.candidate import certify_local_min
-from losscert.verifier.nearby import (
-    certify_nearby,
-    distance,
-    format_nearby,
-    gradient_size,
-    nearby_to_dict,
-    newton_point,
-)
+from losscert.verifier.nearby import certify_nearby, distance, gradient_size, newton_point
+from losscert.verifier.nearby_report import format_nearby, nearby_to_dict
 
 DATA = Dataset.from_rows([[0], [1], [2], [3]], [[0], [2], [1], [3]])
 # The optimal affine fit is y = 4/5 x + 3/10 with risk (9 + 81 + 81 + 9) / 100 / 4 = 9/20.

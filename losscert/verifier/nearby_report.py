@@ -1,0 +1,100 @@
+"""What ``certify`` prints about a point that is not exactly critical (text and JSON).
+
+Exact rationals as strings, each with a decimal beside it; in text, the exact value only where
+it is short (--json always has it).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from losscert.model.rationals import rational_string
+from losscert.verifier.nearby import NearbyResult
+
+
+def _decimal(value: Fraction) -> str:
+    return f"{float(value):.10g}"
+
+
+def _both(value: Fraction) -> str:
+    """A decimal, with the exact value beside it when it is short (--json always has it)."""
+    exact = rational_string(value)
+    return f"{_decimal(value)} (= {exact})" if len(exact) <= 48 else f"{_decimal(value)}"
+
+
+def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
+    """The JSON form of a result: exact rationals as strings, with decimals beside them."""
+    out: dict[str, Any] = {
+        "original_risk": rational_string(result.original_risk),
+        "original_risk_decimal": _decimal(result.original_risk),
+        "gradient_size": None
+        if result.gradient_size is None
+        else rational_string(result.gradient_size),
+        "gradient_size_decimal": None
+        if result.gradient_size is None
+        else _decimal(result.gradient_size),
+        "status": result.local.status.value,
+        "reason": result.local.reason,
+        "tried": result.tried,
+    }
+    if result.moved is not None and result.distance is not None and result.risk is not None:
+        out |= {
+            "route": result.moved.route,
+            "distance": rational_string(result.distance),
+            "distance_decimal": _decimal(result.distance),
+            "prediction_change": rational_string(result.local.stats["prediction_change"]),
+            "risk": rational_string(result.risk),
+            "risk_decimal": _decimal(result.risk),
+            "point": [rational_string(v) for v in result.moved.problem.network.parameter_vector()],
+        }
+    if "radius" in result.local.stats:  # the box route: a minimum in the box, risk bounds
+        stats = result.local.stats
+        out |= {
+            "box_radius": rational_string(stats["radius"]),
+            "box_radius_decimal": _decimal(stats["radius"]),
+            "risk_lower": rational_string(stats["lower"]),
+            "risk_upper": rational_string(stats["upper"]),
+        }
+    if result.spurious is not None:
+        witness = result.spurious.stats.get("witness_risk")
+        out["spurious"] = result.spurious.status.value
+        out["witness_risk"] = None if witness is None else rational_string(witness)
+    return out
+
+
+def format_nearby(result: NearbyResult) -> list[str]:
+    """The text lines ``certify`` prints about a point that is not exactly critical."""
+    lines = [f"  exact risk of the point: {_both(result.original_risk)}"]
+    if result.gradient_size is not None:
+        lines.append(
+            f"  not an exact critical point: max |dR/dtheta_a| = {_decimal(result.gradient_size)}"
+        )
+    if result.moved is None or result.distance is None or result.risk is None:
+        lines.append(
+            f"  nearby local minimum: {result.local.status.value.upper()} ({result.local.reason})  {result.local.detail}"
+        )
+        return lines
+    lines.append(
+        f"  nearby local minimum: {result.local.status.value.upper()} [{result.moved.route}] "
+        f"at distance {_both(result.distance)} (max norm), risk {_both(result.risk)}"
+    )
+    lines.append(
+        "  predictions moved by at most "
+        f"{_decimal(result.local.stats['prediction_change'])} on the samples"
+    )
+    if "radius" in result.local.stats:
+        stats = result.local.stats
+        lines.append(
+            f"  a local minimum lies within {_decimal(stats['radius'])} (max norm) of that point, "
+            f"with risk in [{_both(stats['lower'])}, {_both(stats['upper'])}]"
+        )
+    if result.spurious is not None:
+        witness = result.spurious.stats.get("witness_risk")
+        tail = (
+            ""
+            if witness is None
+            else f": a point of risk {_decimal(witness)} < {_decimal(result.risk)}"
+        )
+        lines.append(f"  spurious: {result.spurious.status.value.upper()}{tail}")
+    return lines
