@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import smt_query
-from .numbers import brief, exact_keys, rational, show
+from .numbers import exact_keys
 from .problem import Problem
 from .result import Invalid
 
@@ -19,30 +18,9 @@ from .result import Invalid
 def check_smt_one_solver(
     problem: Problem, step: dict[str, Any], done: dict[str, Any], sid: str
 ) -> dict[str, Any]:
-    from .steps import _cited  # steps.py registers this module
+    from .steps import canonical_box_query  # steps.py registers this module
 
-    cell = _cited(step, done, "cell", sid)
-    box = _cited(step, done, "box_in_cell", sid)
-    if box.facts["cell"] != cell.id:
-        raise Invalid("the box_in_cell step it cites must cite the same cell", step=sid)
-    rho = rational(step["radius"], f"{sid}.radius")
-    if not 0 < rho <= box.facts["radius"]:
-        raise Invalid(
-            "the radius must be positive and at most the box_in_cell radius",
-            step=sid,
-            expected=f"(0, {show(box.facts['radius'])}]",
-            derived=show(rho),
-        )
-    simplified = step.get("simplified", False)
-    if not isinstance(simplified, bool):
-        raise Invalid(f"simplified must be true or false, got {brief(simplified)}", step=sid)
-    expected = smt_query.no_lower_point_query(
-        problem, cell.facts["pattern"], rho, simplified=simplified
-    )
-    if step["smtlib"] != expected:
-        raise Invalid(
-            "the SMT-LIB text is not the canonical query for this point, cell and radius", step=sid
-        )
+    cell, rho = canonical_box_query(problem, step, done, sid)
     solvers = step["solvers"]
     if not isinstance(solvers, list):
         raise Invalid("solvers must be a list", step=sid)

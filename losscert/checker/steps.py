@@ -306,10 +306,11 @@ def _loss_derivative(
     return given
 
 
-def check_lower_point(
-    problem: Problem, step: dict[str, Any], done: Steps, sid: str
-) -> dict[str, Any]:
-    base = _cited(step, done, "risk", sid)
+def lower_risk(
+    problem: Problem, step: dict[str, Any], base: Verified, sid: str
+) -> tuple[list[Fraction], Fraction]:
+    """The step's ``point`` and its exact risk, which must equal ``risk`` and lie strictly below
+    the value of the ``risk`` step ``base`` (3.5, and 3.18 for a point of the closed cell)."""
     point = vector(step["point"], f"{sid}.point", problem.num_parameters)
     claimed = rational(step["risk"], f"{sid}.risk")
     actual = risk(problem, point)
@@ -328,6 +329,14 @@ def check_lower_point(
             expected=f"< {show(base.facts['value'])}",
             derived=show(actual),
         )
+    return point, actual
+
+
+def check_lower_point(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
+    base = _cited(step, done, "risk", sid)
+    point, actual = lower_risk(problem, step, base, sid)
     pattern, _ = pattern_and_margin(problem, forward(problem, point))
     return {"risk": actual, "below": base.facts["value"], "pattern": pattern}
 
@@ -535,9 +544,12 @@ def check_outputs_constant_on_path(
     return {"path": path.id, "path_in_cell": inside.id}
 
 
-def check_smt_no_lower_point(
+def canonical_box_query(
     problem: Problem, step: dict[str, Any], done: Steps, sid: str
-) -> dict[str, Any]:
+) -> tuple[Verified, Fraction]:
+    """The checks shared by the in-cell SMT steps (3.11, 3.22): the cited cell and the
+    box_in_cell citing it, 0 < radius <= the box's, and ``smtlib`` equal to the canonical query
+    (3.11, or 3.11.1 when ``simplified``). Returns the cell step and the radius."""
     cell = _cited(step, done, "cell", sid)
     box = _cited(step, done, "box_in_cell", sid)
     if box.facts["cell"] != cell.id:
@@ -560,6 +572,13 @@ def check_smt_no_lower_point(
         raise Invalid(
             "the SMT-LIB text is not the canonical query for this point, cell and radius", step=sid
         )
+    return cell, rho
+
+
+def check_smt_no_lower_point(
+    problem: Problem, step: dict[str, Any], done: Steps, sid: str
+) -> dict[str, Any]:
+    cell, rho = canonical_box_query(problem, step, done, sid)
     gap = check_delegated_smt(
         problem, {**step, "statement": "no lower point in the box"}, done, sid
     )
