@@ -64,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         stem,
     )
+    # the reported minimum, backed by a global_min certificate at the network that attains it
+    backing = result.minimum_certificate
+    separate = backing is not None and backing is not verdict.certificate
+    minimum_files = write_certificates([backing if separate else None], args.out, f"{stem}.minimum")
+    written += minimum_files
     status = verdict.status.value
     lowest = None if result.witness is None else problem.with_network(result.witness).risk()
     record = {
@@ -75,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         "programs": result.programs,
         "route": result.route,
         "global_minimum": exact_json(result.minimum),
+        "global_minimum_certificate": minimum_files[0] if minimum_files else None,
         "lower_bound": exact_json(result.lower_bound),
         "lowest_network_risk": exact_json(lowest),
         "risk": exact_json(problem.risk()),
@@ -97,7 +103,11 @@ def run(args: argparse.Namespace) -> int:
         f"({result.programs} convex programs)"
     )
     if result.minimum is not None:
-        print(f"  global minimum: {exact_text(result.minimum)}, attained")
+        at = "the point itself" if not separate else "a network of this width"
+        print(
+            f"  global minimum: {exact_text(result.minimum)}, attained by {at} "
+            "(global_min certificate checked)"
+        )
     elif result.lower_bound is not None:
         print(f"  certified lower bound: {exact_text(result.lower_bound)}")
     if lowest is not None and result.minimum is None:

@@ -82,6 +82,9 @@ class GlobalResult:
     route: str
     bound_certificate: dict[str, Any] | None = field(default=None, repr=False)
     interrupted: bool = False  # Ctrl-C in the exact route: what was certified before it is kept
+    minimum_certificate: dict[str, Any] | None = field(default=None, repr=False)
+    """When ``minimum`` is reported: a ``global_min`` certificate at the network attaining it (the
+    problem with ``witness`` as its point, or the point itself), accepted by the checker."""
 
 
 def require_one_hidden_layer(problem: Problem) -> None:
@@ -360,16 +363,15 @@ def certify_global_min(
     witness = _attaining(problem, relaxation, hidden, d_x)
     if route == "auto" and (witness is not None or risk <= relaxation.bound):
         minimum = relaxation.bound if witness is not None else risk
+        bound_steps = [regions, block_bound_step(relaxation)]
         verdict = _point_verdict(
-            problem,
-            risk <= relaxation.bound,
-            [regions, block_bound_step(relaxation)],
-            witness,
-            "relaxation",
+            problem, risk <= relaxation.bound, bound_steps, witness, "relaxation"
         )
+        backed = _minimum_certificate(problem, witness, bound_steps, verdict, "relaxation")
         return report(
             verdict=verdict,
-            minimum=minimum,
+            minimum=minimum if backed is not None else None,
+            minimum_certificate=backed,
             lower_bound=relaxation.bound,
             witness=witness,
             programs=int(solved),
@@ -471,9 +473,14 @@ def certify_global_min(
             reason="unsupported",
             detail=f"{failed} of {count} programs could not be certified exactly",
         )
+    backed = None
+    if exact is not None and best is not None:  # the relaxation's step covers an attained bound
+        steps_at_minimum = [regions, block_bound_step(relaxation), *steps]
+        backed = _minimum_certificate(problem, best[1], steps_at_minimum, verdict, "subsets")
     return report(
         verdict=verdict,
-        minimum=exact,
+        minimum=exact if backed is not None else None,
+        minimum_certificate=backed,
         lower_bound=lower,
         witness=None if best is None else best[1],
         programs=1 + count,
@@ -505,6 +512,24 @@ def _by_weight(blocks: list[Block], relaxation: BlockBound) -> list[Block]:
         for b, z in zip(relaxation.blocks, relaxation.parts, strict=True)
     }
     return sorted(blocks, key=lambda b: -weight.get(b, Fraction(0)))
+
+
+def _minimum_certificate(
+    problem: Problem,
+    witness: Network | None,
+    bound_steps: list[dict[str, Any]],
+    verdict: Verdict,
+    route: str,
+) -> dict[str, Any] | None:
+    """A checked ``global_min`` certificate at the network that attains the reported minimum: the
+    point's own when it is that network, else one at ``witness`` (the problem with the witness as
+    its point, the same bound steps). None when the checker does not accept it."""
+    if verdict.status is Status.PROVED and verdict.claim == "global_min":
+        return verdict.certificate  # the point is a global minimum: its risk is the minimum
+    if witness is None:
+        return None
+    at_minimum = _point_verdict(problem.with_network(witness), True, bound_steps, None, route)
+    return at_minimum.certificate if at_minimum.status is Status.PROVED else None
 
 
 def _lowest_so_far(risk: Fraction) -> str:
