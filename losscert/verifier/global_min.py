@@ -406,23 +406,32 @@ def certify_global_min(
     early = route == "auto"  # the brute-force baseline solves every subset
     attained = False
     ticker = Progress(say, "global", count, unit="programs")
+
+    def stopped(reason: str, *, interrupted: bool) -> GlobalResult:
+        """Stopped before every subset was solved (deadline or Ctrl-C): what was certified is
+        kept, the relaxation's bound and a lower network (a not_global_min refutation) if any."""
+        done = len(steps) + failed
+        witness = None if best is None else best[1]
+        verdict = _point_verdict(problem, False, [regions, *steps], witness, "subsets")
+        if verdict.status is Status.UNKNOWN:
+            how = "interrupted" if interrupted else "stopped at the deadline"
+            detail = f"{how} after {done} of {count} programs"
+            verdict = Verdict(Status.UNKNOWN, claim, reason=reason, detail=detail)
+        return report(
+            verdict=verdict,
+            minimum=None,
+            lower_bound=relaxation.bound,
+            witness=witness,
+            programs=1 + done,
+            route="subsets",
+            interrupted=interrupted,
+        )
+
     try:
-        for index, subset in enumerate(combinations(_by_weight(blocks, relaxation), size)):
+        for subset in combinations(_by_weight(blocks, relaxation), size):
+            index = len(steps) + failed
             if deadline is not None and time.perf_counter() > deadline:
-                verdict = Verdict(
-                    Status.UNKNOWN,
-                    claim,
-                    reason="timeout",
-                    detail=f"stopped after {index} of {count} programs",
-                )
-                return report(
-                    verdict=verdict,
-                    minimum=None,
-                    lower_bound=relaxation.bound,
-                    witness=None,
-                    programs=1 + index,
-                    route="subsets",
-                )
+                return stopped("timeout", interrupted=False)
             try:
                 found = _minimise(problem, list(subset))
             except UnsupportedError:
@@ -439,25 +448,7 @@ def certify_global_min(
                 count = index + 1
                 break
     except KeyboardInterrupt:  # keep what is certified: the bound, and a lower network if any
-        done = len(steps) + failed
-        witness = None if best is None else best[1]
-        verdict = _point_verdict(problem, False, [regions, *steps], witness, "subsets")
-        if verdict.status is Status.UNKNOWN:
-            verdict = Verdict(
-                Status.UNKNOWN,
-                claim,
-                reason="budget",
-                detail=f"interrupted after {done} of {count} programs",
-            )
-        return report(
-            verdict=verdict,
-            minimum=None,
-            lower_bound=relaxation.bound,
-            witness=witness,
-            programs=1 + done,
-            route="subsets",
-            interrupted=True,
-        )
+        return stopped("budget", interrupted=True)
     lower: Fraction = relaxation.bound
     if not failed and lowest is not None and not attained:
         lower = max(lowest, relaxation.bound)

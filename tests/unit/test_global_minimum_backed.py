@@ -44,10 +44,50 @@ def test_at_the_minimiser_the_points_own_certificate_backs_the_minimum() -> None
     assert checker.check_document(result.minimum_certificate).valid
 
 
-def test_a_certificate_for_a_value_below_the_minimum_is_rejected() -> None:
+def test_the_minimum_certificate_needs_every_subset_covered() -> None:
+    """Without one subset's bound step the cover argument fails: the checker refuses it (the
+    relaxation's own bound lies below 23/60, so it covers nothing at that level)."""
     result = certify_global_min(read_problem(EXAMPLES / "one_hidden_relu.json"))
     document = result.minimum_certificate
     assert document is not None
-    risk_step = next(s for s in document["evidence"] if s["kind"] == "risk")
-    risk_step["value"] = "1/3"  # below 23/60: the risk step no longer matches the point
-    assert checker.check_document(document).status == "invalid"
+    bounds = [s for s in document["evidence"] if s["kind"] == "convex_lower_bound"]
+    assert min(Fraction(s["bound"]) for s in bounds) < Fraction(23, 60)  # the relaxation's
+    lowest_subset = min(bounds[1:], key=lambda s: Fraction(s["bound"]))
+    assert Fraction(lowest_subset["bound"]) == Fraction(23, 60)
+    document["evidence"].remove(lowest_subset)
+    result_without = checker.check_document(document)
+    assert result_without.status == "invalid" and "global_min" in result_without.message
+
+
+def test_the_deadline_keeps_a_lower_network_found_before_it(monkeypatch) -> None:
+    """Stopping the exact route at its deadline keeps what was certified (as Ctrl-C does): the
+    relaxation's bound and the refutation by the lowest network found so far."""
+    from types import SimpleNamespace
+
+    from losscert.verifier import global_min
+
+    calls = []
+
+    def clock() -> float:  # past the deadline from the 251st subset on
+        calls.append(1)
+        return 0.0 if len(calls) <= 250 else 2.0
+
+    monkeypatch.setattr(global_min, "time", SimpleNamespace(perf_counter=clock))
+    problem = read_problem(EXAMPLES / "one_hidden_relu.json")
+    result = certify_global_min(problem, deadline=1.0)
+    assert result.route == "subsets" and result.programs == 1 + 250 and result.minimum is None
+    assert result.verdict.status is Status.REFUTED  # was UNKNOWN (timeout), the network dropped
+    assert result.verdict.certificate["claim"] == {"kind": "not_global_min"}
+    assert result.witness is not None
+    assert problem.with_network(result.witness).risk() < problem.risk()
+
+
+def test_the_deadline_before_any_program_is_unknown_timeout(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from losscert.verifier import global_min
+
+    monkeypatch.setattr(global_min, "time", SimpleNamespace(perf_counter=lambda: 2.0))
+    result = certify_global_min(read_problem(EXAMPLES / "one_hidden_relu.json"), deadline=1.0)
+    assert result.verdict.status is Status.UNKNOWN and result.verdict.reason == "timeout"
+    assert "after 0 of 276 programs" in result.verdict.detail and result.witness is None
