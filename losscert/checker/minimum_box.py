@@ -119,21 +119,14 @@ def _sign(value: Interval, kink: Fraction, place: str) -> int:
 def check_minimum_in_box(
     problem: Problem, step: dict[str, Any], done: Any, sid: str
 ) -> dict[str, Any]:
-    from .steps import _cited  # steps.py registers this verifier: no import cycle
+    from .steps import _cited, radius_within  # steps.py registers this verifier: no cycle
 
     cell = _cited(step, done, "cell", sid)
     box = _cited(step, done, "box_in_cell", sid)
     if box.facts["cell"] != cell.id:
         raise Invalid("the box_in_cell step must cite the cited cell", step=sid)
-    rho = rational(step["radius"], f"{sid}.radius")
+    rho = radius_within(step, box, sid)
     mu = rational(step["mu"], f"{sid}.mu")
-    if not 0 < rho <= box.facts["radius"]:
-        raise Invalid(
-            "radius must be positive and at most the cited box's",
-            step=sid,
-            expected=f"in (0, {show(box.facts['radius'])}]",
-            derived=show(rho),
-        )
     if not mu > 0:
         raise Invalid("mu must be positive", step=sid, derived=show(mu))
     if problem.num_parameters > MAX_PARAMETERS:

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import smt_query
 from .arrangement import Samples, _farkas_valid, _multipliers
-from .numbers import brief, exact_keys, integer, rational, show
+from .numbers import exact_keys, integer
 from .problem import Problem
 from .result import Invalid
 
@@ -25,21 +25,17 @@ MAX_QUERIES = 4096
 def check_smt_adjacent(
     problem: Problem, step: dict[str, Any], done: dict[str, Any], sid: str
 ) -> dict[str, Any]:
-    from .steps import _cited, check_delegated_smt  # steps.py registers this module
+    from .steps import (  # steps.py registers this module
+        _cited,
+        check_delegated_smt,
+        radius_within,
+        simplified_flag,
+    )
 
     box = _cited(step, done, "box_near_boundary", sid)
     ties = box.facts["ties"]
-    rho = rational(step["radius"], f"{sid}.radius")
-    if not 0 < rho <= box.facts["radius"]:
-        raise Invalid(
-            "the radius must be positive and at most the box_near_boundary radius",
-            step=sid,
-            expected=f"(0, {show(box.facts['radius'])}]",
-            derived=show(rho),
-        )
-    simplified = step.get("simplified", False)
-    if not isinstance(simplified, bool):
-        raise Invalid(f"simplified must be true or false, got {brief(simplified)}", step=sid)
+    rho = radius_within(step, box, sid)
+    simplified = simplified_flag(step, sid)
     groups: dict[tuple[int, int], list[int]] = {}
     for t, (j, r, _i, _b) in enumerate(ties):
         groups.setdefault((j, r), []).append(t)

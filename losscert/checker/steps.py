@@ -149,14 +149,7 @@ def check_smt_boundary(
     ties = box.facts["ties"]
     if len(ties) > MAX_BOUNDARY_TIES:
         raise Invalid(f"{len(ties)} ties need 2^{len(ties)} queries, beyond this checker", step=sid)
-    rho = rational(step["radius"], f"{sid}.radius")
-    if not 0 < rho <= box.facts["radius"]:
-        raise Invalid(
-            "the radius must be positive and at most the box_near_boundary radius",
-            step=sid,
-            expected=f"(0, {show(box.facts['radius'])}]",
-            derived=show(rho),
-        )
+    rho = radius_within(step, box, sid)
     queries = step["queries"]
     if not isinstance(queries, list) or len(queries) != 2 ** len(ties):
         raise Invalid(
@@ -544,6 +537,27 @@ def check_outputs_constant_on_path(
     return {"path": path.id, "path_in_cell": inside.id}
 
 
+def radius_within(step: dict[str, Any], box: Verified, sid: str) -> Fraction:
+    """The step's ``radius``: 0 < rho <= the radius of the cited box step (3.11-3.13, 3.20, 3.21)."""
+    rho = rational(step["radius"], f"{sid}.radius")
+    if not 0 < rho <= box.facts["radius"]:
+        raise Invalid(
+            f"the radius must be positive and at most the {box.kind} radius",
+            step=sid,
+            expected=f"(0, {show(box.facts['radius'])}]",
+            derived=show(rho),
+        )
+    return rho
+
+
+def simplified_flag(step: dict[str, Any], sid: str) -> bool:
+    """The optional ``simplified`` of 3.11.1: a JSON boolean, false when absent."""
+    simplified = step.get("simplified", False)
+    if not isinstance(simplified, bool):
+        raise Invalid(f"simplified must be true or false, got {brief(simplified)}", step=sid)
+    return simplified
+
+
 def canonical_box_query(
     problem: Problem, step: dict[str, Any], done: Steps, sid: str
 ) -> tuple[Verified, Fraction]:
@@ -554,17 +568,8 @@ def canonical_box_query(
     box = _cited(step, done, "box_in_cell", sid)
     if box.facts["cell"] != cell.id:
         raise Invalid("the box_in_cell step it cites must cite the same cell", step=sid)
-    rho = rational(step["radius"], f"{sid}.radius")
-    if not 0 < rho <= box.facts["radius"]:
-        raise Invalid(
-            "the radius must be positive and at most the box_in_cell radius",
-            step=sid,
-            expected=f"(0, {show(box.facts['radius'])}]",
-            derived=show(rho),
-        )
-    simplified = step.get("simplified", False)
-    if not isinstance(simplified, bool):
-        raise Invalid(f"simplified must be true or false, got {brief(simplified)}", step=sid)
+    rho = radius_within(step, box, sid)
+    simplified = simplified_flag(step, sid)
     expected = smt_query.no_lower_point_query(
         problem, cell.facts["pattern"], rho, simplified=simplified
     )

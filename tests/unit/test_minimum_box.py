@@ -83,7 +83,7 @@ def test_mutations_of_the_trap_are_rejected() -> None:
 
     assert "does not trap a minimum" in _mutated(too_small)
     assert "is not positive" in _mutated(too_curved)
-    assert "at most the cited box's" in _mutated(bigger_than_the_box)
+    assert "at most the box_in_cell radius" in _mutated(bigger_than_the_box)
     assert "does not conclude local_min_in_box" in _mutated(claim_narrower)
     assert "does not conclude local_min_in_box" in _mutated(claim_lower_too_high)
     assert "from version 1.1 on" in _mutated(declared_1_0)
