@@ -347,6 +347,82 @@ def flat_instance(width: int, n: int, d_x: int, den: int, seed: int) -> Instance
     raise PlantingError(f"SMT: no draw with a mixed neuron and none dead, w = {width}, n = {n}")
 
 
+def deep_flat_instance(hidden: Sequence[int], n: int, d_x: int, den: int, seed: int) -> Instance:
+    """ReLU, widths (d_x, *hidden, 1): the flat minimum of :func:`flat_instance` at any depth.
+
+    Collinear triples (x, x + d, x + 2 d) whose two ends have the same pattern in every hidden
+    layer (then the whole segment has it: layer 1's region is convex, and with layer 1's pattern
+    fixed layer 2's pre-activations are affine along the segment, and so on), residuals
+    eps k (1, -2, 1) on each triple and 0 on the other samples. No hidden neuron is dead and one
+    at least is mixed, so neither collapse applies; the kernel of J^T J is far larger than the
+    rescaling symmetry, so the Hessian test cannot prove it either."""
+    rng = np.random.default_rng([seed, 7, *hidden, n])
+    eps = Fraction(1, den)
+    widths = (d_x, *hidden, 1)
+    for draw in range(1, MAX_DRAWS + 1):
+        weights, biases = [], []
+        for j in range(1, len(widths) - 1):
+            w, b = _random_layer1(rng, widths[j], widths[j - 1], den)
+            weights.append(w)
+            biases.append([v + Fraction(1, 2) if j > 1 else v for v in b])  # fewer dead neurons
+        weights.append([_nonzero(rng, widths[-2], den)])
+        biases.append([fr(1, 2 * den)])
+
+        def pattern(x: list[Fraction]) -> tuple[bool, ...] | None:
+            out: list[bool] = []
+            a = x
+            for w, b in zip(weights[:-1], biases[:-1], strict=True):
+                zs = [_pre(row, bias, a) for row, bias in zip(w, b, strict=True)]
+                if any(z == 0 for z in zs):
+                    return None
+                out += [z > 0 for z in zs]
+                a = [max(z, Fraction(0)) for z in zs]
+            return tuple(out)
+
+        inputs: list[list[Fraction]] = []
+        noise: list[Fraction] = []
+        patterns = []
+        for _ in range(n // 3):
+            for _ in range(MAX_DRAWS):
+                x = [fr(c, den) for c in rng.integers(-2 * den, 2 * den, size=d_x, endpoint=True)]
+                step = [0] * d_x
+                while not any(step):
+                    step = [int(c) for c in rng.integers(-2, 2, size=d_x, endpoint=True)]
+                triple = [
+                    [c + k * fr(s, den) for c, s in zip(x, step, strict=True)] for k in range(3)
+                ]
+                ends = pattern(triple[0]), pattern(triple[2])
+                if ends[0] is not None and ends[0] == ends[1]:
+                    break
+            else:
+                raise PlantingError("deep flat: no triple inside one activation region")
+            k = int(rng.choice([-2, -1, 1, 2]))
+            inputs += triple
+            noise += [eps * k, -2 * eps * k, eps * k]
+            patterns.append(ends[0])
+        while len(inputs) < n:
+            x = [fr(c, den) for c in rng.integers(-2 * den, 2 * den, size=d_x, endpoint=True)]
+            p = pattern(x)
+            if p is not None:
+                inputs.append(x)
+                noise.append(Fraction(0))
+                patterns.append(p)
+        neurons = sum(hidden)
+        mixed = sum(len({p[r] for p in patterns}) == 2 for r in range(neurons))
+        dead = sum(not any(p[r] for p in patterns) for r in range(neurons))
+        if mixed == 0 or dead > 0:
+            continue
+        net = Network.from_rationals(weights, biases, relu())
+        outputs = _outputs(net, inputs)
+        labels = [[f[0] - e] for f, e in zip(outputs, noise, strict=True)]
+        problem = _problem(net, inputs, labels)
+        assert not locate_cell(problem).on_boundary
+        return Instance(
+            "SMT", problem, hidden[0], n, draw, {"hidden": list(hidden), "mixed_neurons": mixed}
+        )
+    raise PlantingError(f"deep flat: no draw with a mixed neuron and none dead, {widths}, n {n}")
+
+
 BUILDERS: dict[str, Callable[[int, int, int, int, int], Instance]] = {
     "first order": first_order_instance,
     "second order": strict_instance,

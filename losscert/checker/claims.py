@@ -68,6 +68,13 @@ def boundary_cover(steps: Steps) -> str | None:
     return "a convex_cover_near_boundary step"
 
 
+def lifted(steps: Steps) -> str | None:
+    """(since 1.1) The lifted gradient is zero in every adjacent pattern (3.2X-lifted)."""
+    if _of_kind(steps, "lifted_gradient_zero"):
+        return None
+    return "a lifted_gradient_zero step"
+
+
 def smt(steps: Steps) -> str | None:
     if (
         _of_kind(steps, "smt_no_lower_point")
@@ -87,6 +94,7 @@ def local_min(steps: Steps) -> str | None:
         "second order": strict(steps),
         "SMT": smt(steps),
         "adjacent cones": adjacent_cones(steps),
+        "lifted gradient": lifted(steps),
     }
     if any(missing is None for missing in routes.values()):
         return None
@@ -234,6 +242,8 @@ def cell_global_min(steps: Steps) -> str | None:
     step over both signs of every pattern covers them all at once (any width, since 1.1);
     otherwise the 2^{d_1} sign vectors are enumerated (at most 16 neurons).
     """
+    if any(s.facts["ties"] == 0 for s in _of_kind(steps, "lifted_gradient_zero")):
+        return None  # since 1.1, any depth: R >= R(theta*) on the whole open cell (3.2X-lifted)
     level = _risk_of_point(steps)
     if level is None:
         return "a risk step of the point"
@@ -260,6 +270,7 @@ def cell_global_min(steps: Steps) -> str | None:
         ):
             return None
     return (
+        "a lifted_gradient_zero step at a point inside its cell, or "
         "a cell step (one hidden layer) and a convex_lower_bound step with bound >= the risk "
         "over both signs of every neuron's pattern, or (at most "
         f"{MAX_SIGN_NEURONS} neurons), for every sign vector of the output weights, a "

@@ -6,12 +6,16 @@
    explicit box (the Theorem 1 argument); cheap, so it comes before the Hessian;
 3. second order: the exact Hessian and its LDL^T pivots; all positive gives ``strict_local_min``;
    a negative pivot gives a direction of negative curvature (order 2 descent);
-4. one hidden layer, one output, a convex loss: convex programs over the cones of the cell (both
-   signs of a zero output weight) prove the minimum with no solver (losscert.verifier.
-   boundary_cones), or refute it by a descent;
+4. the lifted gradient (any depth, a convex loss): the network is linear in its chain monomials;
+   a loss gradient orthogonal to every chain's outputs proves ``local_min`` with no solver
+   (losscert.verifier.lifted); then, one hidden layer, one output, a convex loss: convex
+   programs over the cones of the cell (both signs of a zero output weight) prove the minimum
+   with no solver (losscert.verifier.boundary_cones), or refute it by a descent;
 5. SMT: "no lower point in a box inside the cell", unsat for z3 AND cvc5 (losscert.verifier.
    smt_route; one solver only at the trust level one-solver, when asked for); a "sat" model is replayed exactly and may refute through a descent direction;
-6. boundary points: only the realisable adjacent cells are visited; descent into an adjacent cell
+6. boundary points: the lifted gradient in every adjacent pattern first (only the ties on samples
+   with a non-zero loss gradient and a non-constant layer above are enumerated); then only the
+   realisable adjacent cells are visited; descent into an adjacent cell
    along -gradient of that cell's risk, or a move of a tied neuron (its bias; its row into each
    realisable side together with an outgoing weight, order 2); for one hidden layer and one
    output, convex programs over the adjacent cones decide the point exactly when
@@ -56,6 +60,7 @@ from losscert.verifier.boundary_cones import decide_by_cones
 from losscert.verifier.certificate import certified, new_certificate, rationals
 from losscert.verifier.constant_collapse import constant_collapse_verdict
 from losscert.verifier.descent import checker_view, descent_verdict
+from losscert.verifier.lifted import lifted_verdict
 from losscert.verifier.regression import fit_affine, regression_step
 from losscert.verifier.search import LowerPoint, find_lower_witness
 from losscert.verifier.smt_route import SmtOptions, smt_boundary_local_min, smt_local_min
@@ -108,6 +113,10 @@ def certify_local_min(problem: Problem, options: SmtOptions | None = None) -> Ve
         second = _second_order(problem, cell)
         if second is not None:
             return second
+    if options.convex:  # the solver-free routes: the lifted gradient (any depth), the cones
+        lifted = lifted_verdict(problem, say=options.say)
+        if lifted is not None:
+            return lifted
     cones = decide_by_cones(problem, cell, say=options.say) if options.convex else None
     if cones is not None:  # one hidden layer: decided with no trust gap
         return cones
@@ -224,13 +233,17 @@ def _linear_collapse(problem: Problem, cell: Cell) -> Verdict | None:
 
 
 def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
-    """Cheap exact descents in every adjacent cell first (order 1 in each, then the tied neurons'
+    """The lifted gradient in every adjacent pattern first (no enumeration of the cells), then
+    cheap exact descents in every adjacent cell (order 1 in each, then the tied neurons'
     own moves: the bias, and the incoming row into each realisable side together with an outgoing
     weight, at order 2), then the convex programs over the adjacent cones (one hidden
     layer: a decision without SMT), then one SMT query per adjacent cell."""
+    view = checker_view(problem)  # every direction below is expanded on the same problem
+    lifted = lifted_verdict(problem, say=options.say, view=view) if options.convex else None
+    if lifted is not None:  # every adjacent pattern's lifted gradient is zero: no enumeration
+        return lifted
     adjacent = adjacent_cells(problem, cell)
     options.say(f"boundary: {len(cell.ties)} ties, {adjacent.count} realisable adjacent cells")
-    view = checker_view(problem)  # every direction below is expanded on the same problem
     cells = _adjacent_risks(problem, adjacent, options.say)
     values = problem.network.parameter_vector()
     stationary = []

@@ -1,0 +1,234 @@
+"""Section 3.2X-lifted of docs/certificate.md (since 1.1): ``lifted_gradient_zero``.
+
+Inside a cell every activation is the affine map z -> s z + t of its piece, so each output is a
+polynomial in theta, a sum of *chains*: a chain starts at layer m with a weight W_m[k_m][c] times
+a constant source (the input x_c for m = 1, the intercept t of neuron c of layer m - 1 otherwise)
+or with a bias b_m[k_m], then runs through the slope s of neuron k_m, the weight
+W_{m+1}[k_{m+1}][k_m], the slope of k_{m+1}, ..., up to W_L[k_L][k_{L-1}]. Different chains are
+different monomials. With g_i the loss gradient at f(x_i; theta*), the polynomial
+Phi(theta) = sum_i g_i . f(x_i; theta) is constant exactly when every chain's coefficient
+
+    sum_i g_i[k_L] s_{L-1}[k_{L-1}](i) ... s_m[k_m](i) source(i)
+
+is 0. Then for theta in the cell, by convexity of the loss in the prediction,
+R(theta) >= R(theta*) + (Phi(theta) - Phi(theta*)) / n = R(theta*). This is the one-hidden-layer
+argument (the gradient in the reparametrisation (c w, c) is zero) for any depth: the network is
+linear in its chain monomials, the risk convex in them.
+
+The chain vectors (over the samples) g[k_L] s_{L-1}[k_{L-1}] ... s_m[k_m] are built from the
+output down, layer by layer, as a set: two chains with proportional vectors need one test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+from itertools import product
+from typing import Any
+
+from .numbers import brief, matrix, show
+from .problem import Problem, forward, pattern_and_margin
+from .result import Invalid
+
+MAX_SIDE_CHOICES = 4096
+"""2^T for the T relevant ties whose sides are enumerated."""
+MAX_LIFTED_WORK = 10_000_000
+"""Rational operations over all side choices: n per chain vector built or source tested."""
+
+Tie = tuple[int, int, int, int]  # hidden layer j (0-based), neuron r, sample i, breakpoint b
+Pattern = list[list[list[int]]]
+
+
+def loss_gradients(problem: Problem, step: dict[str, Any], sid: str) -> list[list[Fraction]]:
+    """g_ik: the derivative of the loss of sample i in output k at f(x_i; theta*), or the given
+    subgradient (absolute and hinge; checked to lie in the subdifferential)."""
+    from .steps import _loss_derivative  # steps.py registers this verifier: no cycle
+
+    n, d_y = len(problem.inputs), problem.widths[-1]
+    given = None
+    if problem.loss in ("absolute", "hinge"):
+        if "subgradients" not in step:
+            raise Invalid(f'the {problem.loss} loss needs "subgradients"', step=sid)
+        given = matrix(step["subgradients"], f"{sid}.subgradients", n, d_y)
+    elif "subgradients" in step:
+        raise Invalid(f'the {problem.loss} loss is differentiable: no "subgradients"', step=sid)
+    outputs = forward(problem, problem.point).outputs
+    return [
+        [
+            _loss_derivative(
+                problem,
+                y[k],
+                f[k],
+                None if given is None else given[i][k],
+                f"sample {i} output {k}",
+                sid,
+            )
+            for k in range(d_y)
+        ]
+        for i, (y, f) in enumerate(zip(problem.labels, outputs, strict=True))
+    ]
+
+
+def point_ties(problem: Problem) -> tuple[list[list[list[int | None]]], list[Tie]]:
+    """The pattern at theta* (None on a breakpoint) and its ties, in the order layer, neuron,
+    sample."""
+    trace = forward(problem, problem.point)
+    pattern, _ = pattern_and_margin(problem, trace)
+    bps = problem.activation.breakpoints
+    ties = [
+        (j, r, i, bps.index(Fraction(trace.pre_nums[j][i][r], trace.pre_dens[j])))
+        for j, layer in enumerate(pattern)
+        for r, neuron in enumerate(layer)
+        for i, k in enumerate(neuron)
+        if k is None
+    ]
+    return pattern, ties
+
+
+def relevant_ties(
+    problem: Problem,
+    pattern: list[list[list[int | None]]],
+    ties: list[Tie],
+    g: list[list[Fraction]],
+) -> list[Tie]:
+    """The ties whose side can change Phi: not on a sample with g_i = 0, and not below a layer
+    whose every neuron sits untied on a slope-0 piece on that sample (which then outputs its
+    intercepts whatever the tied neuron does)."""
+    slopes = problem.activation.slopes
+    out = []
+    for j, r, i, b in ties:
+        if not any(g[i]):
+            continue
+        if j + 1 < len(pattern) and all(
+            n[i] is not None and slopes[n[i]] == 0 for n in pattern[j + 1]
+        ):
+            continue
+        out.append((j, r, i, b))
+    return out
+
+
+def side_patterns(
+    pattern: list[list[list[int | None]]], ties: list[Tie], relevant: list[Tie]
+) -> Iterator[tuple[tuple[int, ...], Pattern]]:
+    """Every side choice of the relevant ties, with the other ties on their left piece."""
+    base = [[list(neuron) for neuron in layer] for layer in pattern]
+    for j, r, i, b in ties:
+        base[j][r][i] = b
+    for sides in product((0, 1), repeat=len(relevant)):
+        full = [[list(neuron) for neuron in layer] for layer in base]
+        for (j, r, i, b), side in zip(relevant, sides, strict=True):
+            full[j][r][i] = b + side
+        yield sides, full  # type: ignore[misc]
+
+
+class Budget:
+    """Counts rational operations against MAX_LIFTED_WORK, checked before each batch."""
+
+    def __init__(self, limit: int = MAX_LIFTED_WORK) -> None:
+        self.left = limit
+
+    def spend(self, amount: int, sid: str) -> None:
+        if amount > self.left:
+            raise Invalid(
+                f"the chain vectors need more than {MAX_LIFTED_WORK} rational operations, beyond "
+                "the limit of lifted_gradient_zero (docs/certificate.md, section 7)",
+                step=sid,
+            )
+        self.left -= amount
+
+
+def _normal(vector: tuple[Fraction, ...]) -> tuple[Fraction, ...] | None:
+    """The vector divided by its first non-zero entry (None for the zero vector)."""
+    lead = next((v for v in vector if v != 0), None)
+    if lead is None:
+        return None
+    return vector if lead == 1 else tuple(v / lead for v in vector)
+
+
+def first_failure(
+    problem: Problem, pattern: Pattern, g: list[list[Fraction]], budget: Budget, sid: str
+) -> tuple[str, Fraction] | None:
+    """None when every chain coefficient of the pattern is 0; else (which chain, its value)."""
+    act = problem.activation
+    n, depth = len(problem.inputs), problem.depth
+    chains: dict[tuple[Fraction, ...], str] = {}
+    for k in range(problem.widths[-1]):
+        u = _normal(tuple(row[k] for row in g))
+        if u is not None:
+            chains.setdefault(u, f"output {k}")
+    for m in range(depth, 0, -1):  # chains starting at layer m (1 = the first layer)
+        if m == 1:
+            sources = [
+                (f"input {c}", [x[c] for x in problem.inputs]) for c in range(problem.widths[0])
+            ]
+        else:
+            sources = [
+                (f"intercept of layer {m - 1} neuron {c}", [act.intercepts[p] for p in neuron])
+                for c, neuron in enumerate(pattern[m - 2])
+            ]
+        sources = [(name, col) for name, col in sources if any(col)]
+        sources.append(("bias", [Fraction(1)] * n))
+        budget.spend(n * len(chains) * len(sources), sid)
+        for u, label in chains.items():
+            for name, col in sources:
+                total = sum((a * b for a, b in zip(u, col, strict=True)), Fraction(0))
+                if total != 0:
+                    return f"a chain from layer {m} ({name}) to {label}", total
+        if m == 1:
+            break
+        layer = pattern[m - 2]  # hidden layer m - 1 feeds layer m
+        budget.spend(n * len(chains) * len(layer), sid)
+        below: dict[tuple[Fraction, ...], str] = {}
+        for u, label in chains.items():
+            for c, neuron in enumerate(layer):
+                v = _normal(tuple(a * act.slopes[p] for a, p in zip(u, neuron, strict=True)))
+                if v is not None:
+                    below.setdefault(v, f"{label} via layer {m - 1} neuron {c}")
+        chains = below
+        if not chains:
+            return None
+    return None
+
+
+def check_lifted_gradient_zero(
+    problem: Problem, step: dict[str, Any], done: Any, sid: str
+) -> dict[str, Any]:
+    g = loss_gradients(problem, step, sid)
+    pattern, ties = point_ties(problem)
+    relevant = relevant_ties(problem, pattern, ties, g)
+    claimed = step["ties"]
+    derived = [[j + 1, r, i] for j, r, i, _ in relevant]
+    if not isinstance(claimed, list) or any(
+        not isinstance(t, list) or any(not isinstance(v, int) or isinstance(v, bool) for v in t)
+        for t in claimed
+    ):
+        raise Invalid(
+            f"ties: expected a list of [layer, neuron, sample], got {brief(claimed)}", step=sid
+        )
+    if claimed != derived:
+        raise Invalid(
+            "the relevant ties differ (ties on a sample with a non-zero loss gradient, below a "
+            "layer that is not constant on that sample)",
+            step=sid,
+            expected=brief(claimed),
+            derived=brief(derived),
+        )
+    if 2 ** len(relevant) > MAX_SIDE_CHOICES:
+        raise Invalid(
+            f"{len(relevant)} relevant ties need 2^{len(relevant)} side choices, beyond the limit "
+            f"of {MAX_SIDE_CHOICES} (docs/certificate.md, section 7)",
+            step=sid,
+        )
+    budget = Budget()
+    for sides, full in side_patterns(pattern, ties, relevant):
+        failure = first_failure(problem, full, g, budget, sid)
+        if failure is not None:
+            where = f" (sides {list(sides)} of the relevant ties)" if relevant else ""
+            raise Invalid(
+                f"the lifted gradient is not zero{where}: the coefficient of {failure[0]}",
+                step=sid,
+                expected="0",
+                derived=show(failure[1]),
+                difference=show(failure[1]),
+            )
+    return {"ties": len(ties), "relevant": len(relevant)}
