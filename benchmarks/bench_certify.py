@@ -368,7 +368,9 @@ def deep_flat_instance(hidden: Sequence[int], n: int, d_x: int, den: int, seed: 
         weights.append([_nonzero(rng, widths[-2], den)])
         biases.append([fr(1, 2 * den)])
 
-        def pattern(x: list[Fraction]) -> tuple[bool, ...] | None:
+        def pattern(
+            x: list[Fraction], weights: list[Any] = weights, biases: list[Any] = biases
+        ) -> tuple[bool, ...] | None:
             out: list[bool] = []
             a = x
             for w, b in zip(weights[:-1], biases[:-1], strict=True):
