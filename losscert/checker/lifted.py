@@ -31,7 +31,7 @@ from .problem import Problem, forward, pattern_and_margin
 from .result import Invalid
 
 MAX_SIDE_CHOICES = 4096
-"""2^T for the T relevant ties whose sides are enumerated."""
+"""2^G for the G groups of relevant ties whose sides are enumerated."""
 MAX_LIFTED_WORK = 10_000_000
 """Rational operations over all side choices: n per chain vector built or source tested."""
 
@@ -107,17 +107,29 @@ def relevant_ties(
     return out
 
 
+def tie_groups(problem: Problem, relevant: list[Tie]) -> list[list[Tie]]:
+    """The relevant ties grouped by (layer, neuron, input x_i): samples with equal inputs have
+    equal pre-activations at every theta, so their ties always take the same side. Groups in the
+    order of their first tie."""
+    groups: dict[tuple[Any, ...], list[Tie]] = {}
+    for tie in relevant:
+        j, r, i, _ = tie
+        groups.setdefault((j, r, tuple(problem.inputs[i])), []).append(tie)
+    return list(groups.values())
+
+
 def side_patterns(
-    pattern: list[list[list[int | None]]], ties: list[Tie], relevant: list[Tie]
+    pattern: list[list[list[int | None]]], ties: list[Tie], groups: list[list[Tie]]
 ) -> Iterator[tuple[tuple[int, ...], Pattern]]:
-    """Every side choice of the relevant ties, with the other ties on their left piece."""
+    """Every side choice of the groups of relevant ties, the other ties on their left piece."""
     base = [[list(neuron) for neuron in layer] for layer in pattern]
     for j, r, i, b in ties:
         base[j][r][i] = b
-    for sides in product((0, 1), repeat=len(relevant)):
+    for sides in product((0, 1), repeat=len(groups)):
         full = [[list(neuron) for neuron in layer] for layer in base]
-        for (j, r, i, b), side in zip(relevant, sides, strict=True):
-            full[j][r][i] = b + side
+        for group, side in zip(groups, sides, strict=True):
+            for j, r, i, b in group:
+                full[j][r][i] = b + side
         yield sides, full  # type: ignore[misc]
 
 
@@ -138,11 +150,22 @@ class Budget:
 
 
 def _normal(vector: tuple[Fraction, ...]) -> tuple[Fraction, ...] | None:
-    """The vector divided by its first non-zero entry (None for the zero vector)."""
+    """The vector divided by its first non-zero entry (None for the zero vector): chains with
+    proportional vectors are tested once."""
     lead = next((v for v in vector if v != 0), None)
     if lead is None:
         return None
     return vector if lead == 1 else tuple(v / lead for v in vector)
+
+
+Chains = dict[tuple[Fraction, ...], tuple[str, tuple[Fraction, ...]]]
+"""normalised chain vector -> (the first chain found with it, that chain's own vector)"""
+
+
+def _add(chains: Chains, vector: tuple[Fraction, ...], label: str) -> None:
+    key = _normal(vector)
+    if key is not None and key not in chains:
+        chains[key] = (label, vector)
 
 
 def first_failure(
@@ -151,11 +174,9 @@ def first_failure(
     """None when every chain coefficient of the pattern is 0; else (which chain, its value)."""
     act = problem.activation
     n, depth = len(problem.inputs), problem.depth
-    chains: dict[tuple[Fraction, ...], str] = {}
+    chains: Chains = {}
     for k in range(problem.widths[-1]):
-        u = _normal(tuple(row[k] for row in g))
-        if u is not None:
-            chains.setdefault(u, f"output {k}")
+        _add(chains, tuple(row[k] for row in g), f"output {k}")
     for m in range(depth, 0, -1):  # chains starting at layer m (1 = the first layer)
         if m == 1:
             sources = [
@@ -169,7 +190,7 @@ def first_failure(
         sources = [(name, col) for name, col in sources if any(col)]
         sources.append(("bias", [Fraction(1)] * n))
         budget.spend(n * len(chains) * len(sources), sid)
-        for u, label in chains.items():
+        for label, u in chains.values():
             for name, col in sources:
                 total = sum((a * b for a, b in zip(u, col, strict=True)), Fraction(0))
                 if total != 0:
@@ -178,12 +199,11 @@ def first_failure(
             break
         layer = pattern[m - 2]  # hidden layer m - 1 feeds layer m
         budget.spend(n * len(chains) * len(layer), sid)
-        below: dict[tuple[Fraction, ...], str] = {}
-        for u, label in chains.items():
+        below: Chains = {}
+        for label, u in chains.values():
             for c, neuron in enumerate(layer):
-                v = _normal(tuple(a * act.slopes[p] for a, p in zip(u, neuron, strict=True)))
-                if v is not None:
-                    below.setdefault(v, f"{label} via layer {m - 1} neuron {c}")
+                v = tuple(a * act.slopes[p] for a, p in zip(u, neuron, strict=True))
+                _add(below, v, f"{label} via layer {m - 1} neuron {c}")
         chains = below
         if not chains:
             return None
@@ -213,17 +233,18 @@ def check_lifted_gradient_zero(
             expected=brief(claimed),
             derived=brief(derived),
         )
-    if 2 ** len(relevant) > MAX_SIDE_CHOICES:
+    groups = tie_groups(problem, relevant)
+    if 2 ** len(groups) > MAX_SIDE_CHOICES:
         raise Invalid(
-            f"{len(relevant)} relevant ties need 2^{len(relevant)} side choices, beyond the limit "
-            f"of {MAX_SIDE_CHOICES} (docs/certificate.md, section 7)",
+            f"{len(groups)} groups of relevant ties need 2^{len(groups)} side choices, beyond the "
+            f"limit of {MAX_SIDE_CHOICES} (docs/certificate.md, section 7)",
             step=sid,
         )
     budget = Budget()
-    for sides, full in side_patterns(pattern, ties, relevant):
+    for sides, full in side_patterns(pattern, ties, groups):
         failure = first_failure(problem, full, g, budget, sid)
         if failure is not None:
-            where = f" (sides {list(sides)} of the relevant ties)" if relevant else ""
+            where = f" (sides {list(sides)} of the groups of relevant ties)" if groups else ""
             raise Invalid(
                 f"the lifted gradient is not zero{where}: the coefficient of {failure[0]}",
                 step=sid,
@@ -231,4 +252,4 @@ def check_lifted_gradient_zero(
                 derived=show(failure[1]),
                 difference=show(failure[1]),
             )
-    return {"ties": len(ties), "relevant": len(relevant)}
+    return {"ties": len(ties), "relevant": len(relevant), "choices": 2 ** len(groups)}

@@ -113,7 +113,7 @@ def certify_local_min(problem: Problem, options: SmtOptions | None = None) -> Ve
         second = _second_order(problem, cell)
         if second is not None:
             return second
-    if options.convex:  # the solver-free routes: the lifted gradient (any depth), the cones
+    if options.convex and options.lifted:  # solver-free: the lifted gradient (any depth), cones
         lifted = lifted_verdict(problem, say=options.say)
         if lifted is not None:
             return lifted
@@ -239,7 +239,8 @@ def _boundary(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
     weight, at order 2), then the convex programs over the adjacent cones (one hidden
     layer: a decision without SMT), then one SMT query per adjacent cell."""
     view = checker_view(problem)  # every direction below is expanded on the same problem
-    lifted = lifted_verdict(problem, say=options.say, view=view) if options.convex else None
+    use = options.convex and options.lifted
+    lifted = lifted_verdict(problem, say=options.say, view=view) if use else None
     if lifted is not None:  # every adjacent pattern's lifted gradient is zero: no enumeration
         return lifted
     adjacent = adjacent_cells(problem, cell)

@@ -49,11 +49,12 @@ def lifted_verdict(
         g = lifted.loss_gradients(view, step, "lifted")
         pattern, ties = lifted.point_ties(view)
         relevant = lifted.relevant_ties(view, pattern, ties, g)
-        if 2 ** len(relevant) > lifted.MAX_SIDE_CHOICES:
-            _say(say, f"lifted gradient: {len(relevant)} relevant ties, beyond the limit")
+        groups = lifted.tie_groups(view, relevant)
+        if 2 ** len(groups) > lifted.MAX_SIDE_CHOICES:
+            _say(say, f"lifted gradient: {len(groups)} groups of relevant ties, beyond the limit")
             return None
         budget = lifted.Budget()
-        for _, full in lifted.side_patterns(pattern, ties, relevant):
+        for _, full in lifted.side_patterns(pattern, ties, groups):
             failure = lifted.first_failure(view, full, g, budget, "lifted")
             if failure is not None:
                 _say(say, f"lifted gradient: not zero ({failure[0]})")

@@ -46,6 +46,7 @@ class SmtOptions:
     smt_dir: Path | None = None  # every query is also written here as <name>.<k>.smt2
     simplify: bool = True  # interior points: the simplified canonical query (spec 3.11.1)
     convex: bool = True  # one hidden layer: convex programs over the cones before any SMT query
+    lifted: bool = True  # with convex: the lifted gradient (any depth) before the cones
     trust: str = TWO_SOLVERS  # ONE_SOLVER: one unsat (and no sat) proves, labelled (spec 3.22)
 
     def __post_init__(self) -> None:
