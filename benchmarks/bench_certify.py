@@ -1152,6 +1152,89 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+DEEP_FLAT = ((3, 4), (5, 6), (8, 8))  # P = 30, 58, 105 at d_X 2
+ONE_HIDDEN_FLAT = (20, 40)  # P = 81, 161 at d_X 2
+
+
+def run_deep_flat(args: argparse.Namespace) -> dict[str, Any]:
+    """The flat minima without solvers (issue 14): per instance, side by side in one run, the
+    ladder as it is (``certify``: the lifted gradient first), the lifted route alone, the checker
+    on its certificate, and the ladder before the lifted gradient (``SmtOptions(lifted=False)``:
+    the Hessian, then the cones for one hidden layer, the SMT rung for depth 3, every query under
+    --timeout, the whole rung under --deep-flat-smt-budget; 0 skips it at depth 3), and the cones
+    alone (one hidden layer: ``decide_by_cones``)."""
+    from losscert.checker import check_document
+    from losscert.verifier.boundary_cones import decide_by_cones
+    from losscert.verifier.lifted import lifted_verdict
+
+    den = 2**args.bits
+    rows: list[dict[str, Any]] = []
+    cases = [("deep", h) for h in DEEP_FLAT] + [("one hidden", (w,)) for w in ONE_HIDDEN_FLAT]
+    for family, hidden in cases:
+        n = args.n[0]
+        if family == "deep":
+            instance = deep_flat_instance(hidden, n, args.inputs, den, args.seed)
+        else:
+            instance = flat_instance(hidden[0], n, args.inputs, den, args.seed)
+        problem = instance.problem
+        row: dict[str, Any] = {"family": family, "hidden": list(hidden), "n": n}
+        row["P"] = problem.network.num_parameters
+        t0 = time.perf_counter()
+        verdict = certify(problem, args.timeout, convex=True)
+        row["ladder"] = {
+            "status": verdict.status.value,
+            "method": verdict.stats.get("method", ""),
+            "wall_s": time.perf_counter() - t0,
+        }
+        row["lifted"] = measure(lambda p=problem: lifted_verdict(p), args.repeats, args.min_time)
+        document = verdict.certificate
+        if document is not None:
+            row["check"] = measure(
+                lambda d=document: check_document(d), args.repeats, args.min_time
+            )
+        if family == "one hidden":
+            t0 = time.perf_counter()
+            cones = decide_by_cones(problem, locate_cell(problem))
+            row["cones"] = {
+                "status": None if cones is None else cones.status.value,
+                "wall_s": time.perf_counter() - t0,
+            }
+        if family == "one hidden" or args.deep_flat_smt_budget > 0:
+            t0 = time.perf_counter()  # the ladder before the lifted gradient (lifted=False)
+            options = smt_route.SmtOptions(
+                timeout=args.timeout,
+                deadline=t0 + max(args.deep_flat_smt_budget, args.timeout),
+                lifted=False,
+            )
+            before = certify_local_min(problem, options)
+            row["before"] = {
+                "status": before.status.value,
+                "method": before.stats.get("method", ""),
+                "reason": before.reason,
+                "wall_s": time.perf_counter() - t0,
+            }
+        rows.append(row)
+        print(_deep_flat_line(row), flush=True)
+    return {"rows": rows}
+
+
+def _deep_flat_line(row: dict[str, Any]) -> str:
+    before = row.get("before")
+    was = "not run"
+    if before:
+        how = before["method"] or before["reason"] or ""
+        was = f"{before['status']} ({how}) in {fmt_seconds(before['wall_s'])}"
+    cones = row.get("cones")
+    check = row.get("check", {}).get("median_s")
+    return (
+        f"| {row['family']} {row['hidden']} | {row['P']} | {row['ladder']['status']} "
+        f"in {fmt_seconds(row['ladder']['wall_s'])} | "
+        f"{fmt_seconds(row['lifted']['median_s'])} | "
+        f"{'-' if check is None else fmt_seconds(check)} | {was} | "
+        f"{'-' if cones is None else fmt_seconds(cones['wall_s'])} |"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--n", type=int, nargs="+", default=[10, 100, 1000], help="sample counts")
@@ -1182,6 +1265,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1.0,
         help="repeat a (non-SMT) certification with `measure` when one run is shorter; default 1",
     )
+    parser.add_argument(
+        "--deep-flat",
+        action="store_true",
+        help="only the flat minima without solvers: depth 3 (P 30, 58, 105) and one hidden "
+        "layer (P 81, 161), n = the first --n",
+    )
+    parser.add_argument(
+        "--deep-flat-smt-budget",
+        type=float,
+        default=0.0,
+        help="with --deep-flat: seconds for the SMT rung per depth-3 instance (0 skips it)",
+    )
     add_run_options(parser)
     parser.add_argument("--smt-dir", metavar="DIR", help="write every SMT query sent to DIR")
     parser.add_argument(
@@ -1197,6 +1292,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if min(args.n) < 1 or min(args.widths) < 1 or args.inputs < 1 or args.timeout <= 0:
         parser.error("--n, --widths, --inputs and --timeout must be positive")
     args.rungs = [r for r in RUNGS if r in args.rungs]
+    if args.deep_flat:
+        print("| instance | P | ladder | lifted alone | check | ladder before | cones alone |")
+        print("|---|---:|---|---:|---:|---|---:|")
+        deep = run_deep_flat(args)
+        deep.update(date=run_date(args), machine=machine(), settings=vars(args))
+        write_json(deep, args.json, default=str)
+        return 0
 
     result = run(args)
     print()

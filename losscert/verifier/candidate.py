@@ -8,7 +8,9 @@
    a negative pivot gives a direction of negative curvature (order 2 descent);
 4. the lifted gradient (any depth, a convex loss): the network is linear in its chain monomials;
    a loss gradient orthogonal to every chain's outputs proves ``local_min`` with no solver
-   (losscert.verifier.lifted); then, one hidden layer, one output, a convex loss: convex
+   (losscert.verifier.lifted). It is tried before the Hessian when the activation is positively
+   homogeneous (the rescaling makes the Hessian singular, so no strict minimum is missed), after
+   it otherwise; then, one hidden layer, one output, a convex loss: convex
    programs over the cones of the cell (both signs of a zero output weight) prove the minimum
    with no solver (losscert.verifier.boundary_cones), or refute it by a descent;
 5. SMT: "no lower point in a box inside the cell", unsat for z3 AND cvc5 (losscert.verifier.
@@ -109,18 +111,35 @@ def certify_local_min(problem: Problem, options: SmtOptions | None = None) -> Ve
         collapse = constant_collapse_verdict(problem, cell)
     if collapse is not None:
         return collapse
+    use_lifted = options.convex and options.lifted
+    lifted = lifted_verdict(problem, say=options.say) if use_lifted else None
+    if lifted is not None and _rescalable(problem):
+        return lifted  # no Hessian to try: with a rescaling orbit it is never positive definite
     if gradient is not None:
         second = _second_order(problem, cell)
         if second is not None:
             return second
-    if options.convex and options.lifted:  # solver-free: the lifted gradient (any depth), cones
-        lifted = lifted_verdict(problem, say=options.say)
-        if lifted is not None:
-            return lifted
+    if lifted is not None:  # solver-free at any depth; else the cones (one hidden layer)
+        return lifted
     cones = decide_by_cones(problem, cell, say=options.say) if options.convex else None
     if cones is not None:  # one hidden layer: decided with no trust gap
         return cones
     return smt_local_min(problem, cell, options)
+
+
+def _rescalable(problem: Problem) -> bool:
+    """A hidden layer and a positively homogeneous activation (every breakpoint and intercept 0):
+    each hidden neuron has the orbit (w, b, c) -> (a w, a b, c / a) of constant risk, whose
+    tangent (w, b, -c) is a zero-curvature direction at a critical point (or, for an all-zero
+    neuron, R does not depend on w: a zero diagonal), so the Hessian is never positive definite
+    and the second-order rung can only refute, which a proved local minimum excludes."""
+    act = problem.network.activation
+    return (
+        problem.network.depth >= 2
+        and not act.is_linear
+        and all(p == 0 for p in act.breakpoints)
+        and all(t == 0 for t in act.intercepts)
+    )
 
 
 def _cell_step(cell: Cell) -> dict[str, Any]:
