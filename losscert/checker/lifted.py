@@ -136,13 +136,14 @@ def side_patterns(
 class Budget:
     """Counts rational operations against MAX_LIFTED_WORK, checked before each batch."""
 
-    def __init__(self, limit: int = MAX_LIFTED_WORK) -> None:
-        self.left = limit
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_LIFTED_WORK if limit is None else limit
+        self.left = self.limit
 
     def spend(self, amount: int, sid: str) -> None:
         if amount > self.left:
             raise Invalid(
-                f"the chain vectors need more than {MAX_LIFTED_WORK} rational operations, beyond "
+                f"the chain vectors need more than {self.limit} rational operations, beyond "
                 "the limit of lifted_gradient_zero (docs/certificate.md, section 7)",
                 step=sid,
             )

@@ -29,6 +29,9 @@ from losscert.verifier.verdict import Status, Verdict
 
 CLAIM = "local_min"
 METHOD = "lifted gradient (no solver)"
+PRODUCER_WORK = 2_000_000
+"""The producer gives up sooner than the checker's limit: the test runs on every point that
+reaches it, and most points that fail it fail within a few chains."""
 
 
 def lifted_verdict(
@@ -53,7 +56,7 @@ def lifted_verdict(
         if 2 ** len(groups) > lifted.MAX_SIDE_CHOICES:
             _say(say, f"lifted gradient: {len(groups)} groups of relevant ties, beyond the limit")
             return None
-        budget = lifted.Budget()
+        budget = lifted.Budget(min(PRODUCER_WORK, lifted.MAX_LIFTED_WORK))
         for _, full in lifted.side_patterns(pattern, ties, groups):
             failure = lifted.first_failure(view, full, g, budget, "lifted")
             if failure is not None:

@@ -8,10 +8,12 @@ from fractions import Fraction as F
 from typing import Any
 
 from losscert.checker import check_document
+from losscert.checker import lifted as lifted_checker
 from losscert.encodings.cells import locate_cell
 from losscert.model import Dataset, Network, Problem, make_loss, relu
 from losscert.verifier import Status
 from losscert.verifier.candidate import certify_local_min
+from losscert.verifier.certificate import new_certificate
 from losscert.verifier.lifted import lifted_verdict
 
 from ..support.deep_flat import deep_flat
@@ -157,3 +159,30 @@ def test_inside_a_cell_the_step_proves_the_cell_global_minimum() -> None:
     boundary = _certificate(_chain(b2=-5, extra=True))  # a tie: only a neighbourhood is covered
     boundary["claim"] = {"kind": "cell_global_min"}
     assert "does not conclude cell_global_min" in _message(boundary)
+
+
+def _many_ties(count: int) -> dict[str, Any]:
+    """A zero neuron (w = b = c = 0) tied on ``count`` distinct inputs with non-zero residuals."""
+    net = Network.from_rationals([[[0]], [[0]]], [[0], [0]], relu())
+    rows = [[F(k)] for k in range(count)]
+    labels = [[F((-1) ** k)] for k in range(count)]
+    problem = Problem(net, make_loss("squared"), Dataset.from_rows(rows, labels))
+    step = {
+        "id": "lifted",
+        "kind": "lifted_gradient_zero",
+        "ties": [[1, 0, i] for i in range(count)],
+    }
+    return new_certificate(problem, "local_min", [step])
+
+
+def test_more_than_4096_side_choices_are_beyond_the_limit() -> None:
+    message = _message(_many_ties(13))  # 13 groups: 8192 choices
+    assert "beyond the limit of 4096" in message and "section 7" in message
+    assert "beyond the limit" not in _message(_many_ties(12))  # checked, and not zero
+
+
+def test_the_work_limit_is_checked_before_the_work(monkeypatch: Any) -> None:
+    document = _certificate(deep_flat((2, 3), 7, d_x=1))
+    assert check_document(document).valid
+    monkeypatch.setattr(lifted_checker, "MAX_LIFTED_WORK", 50)
+    assert "beyond the limit of lifted_gradient_zero" in _message(document)
