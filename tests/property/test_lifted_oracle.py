@@ -167,3 +167,72 @@ def test_every_number_of_the_problem_mutated_is_decided_as_the_oracle_says() -> 
         assert valid == phi_constant(mutated), name
         counts["accepted" if valid else "rejected"] += 1
     assert counts["rejected"] > 3 * counts["accepted"], counts
+
+
+def _with_tied_samples(problem: Problem, residuals: list[Fraction]) -> Problem | None:
+    """Extra samples on the breakpoint of first-layer neurons (x = -b / w, d_X = 1), with the
+    given residuals; None when such a sample ties more than one neuron."""
+    width = problem.network.widths[1]
+    theta = problem.network.parameter_vector()
+    w1, b1 = theta[:width], theta[width : 2 * width]  # d_X = 1: one weight per row
+    rows, labels = problem.data.input_rows(), problem.data.label_rows()
+    for r in range(len(residuals)):
+        neuron = r % width
+        if w1[neuron] == 0:
+            return None
+        rows.append([-b1[neuron] / w1[neuron]])
+        labels.append([F(0)])
+    blank = Problem(problem.network, problem.loss, Dataset.from_rows(rows, labels))
+    outputs = blank.trace().output_rows()
+    extra = len(residuals)
+    labels = labels[:-extra] + [
+        [f[0] - e] for f, e in zip(outputs[-extra:], residuals, strict=True)
+    ]
+    tied = Problem(problem.network, problem.loss, Dataset.from_rows(rows, labels))
+    if len(locate_cell(tied).ties) != extra:
+        return None
+    return tied
+
+
+def _no_lower_point_nearby(problem: Problem, seed: int) -> bool:
+    """Exact perturbations of every size down to 2^-16, across the ties' breakpoints: none that
+    keeps every untied pre-activation in its piece (the neighbourhood the step speaks of) is
+    lower."""
+    rnd = random.Random(seed)
+    theta = problem.network.parameter_vector()
+    risk = problem.risk()
+    pieces = locate_cell(problem).pieces
+    for k in range(60):
+        scale = F(1, 2 ** (1 + k % 16))
+        moved = problem.with_network(
+            problem.network.with_parameters([a + scale * F(rnd.randint(-8, 8), 8) for a in theta])
+        )
+        near = all(
+            a is None or a == b
+            for layer, other in zip(pieces, locate_cell(moved).pieces, strict=True)
+            for n1, n2 in zip(layer, other, strict=True)
+            for a, b in zip(n1, n2, strict=True)
+        )
+        if near and moved.risk() < risk:
+            return False
+    return True
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    hidden=st.sampled_from([(2, 2), (3, 2), (2, 2, 2)]),
+    residuals=st.lists(st.sampled_from([F(0), F(0), F(1, 4), F(-1, 2)]), min_size=1, max_size=3),
+)
+def test_boundary_points_proved_by_the_lifted_gradient_have_no_lower_point_nearby(
+    seed: int, hidden: tuple[int, ...], residuals: list[Fraction]
+) -> None:
+    problem = _with_tied_samples(deep_flat(hidden, 7, d_x=1, seed=seed % 50), residuals)
+    if problem is None:
+        return
+    verdict = lifted_verdict(problem)
+    if not any(residuals):  # zero residuals on the tied samples: every tie is irrelevant
+        assert verdict is not None and verdict.status is Status.PROVED
+    if verdict is not None:
+        assert check_document(verdict.certificate).valid  # type: ignore[arg-type]
+        assert _no_lower_point_nearby(problem, seed)
