@@ -84,7 +84,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     certify.add_argument(
         "--no-convex",
         action="store_true",
-        help="one hidden layer: skip the convex programs over the cones and go to the SMT rung",
+        help="skip the solver-free convex routes (the lifted gradient at any depth, the convex "
+        "programs over the cones for one hidden layer) and go to the SMT rung",
     )
     add_expect_option(certify)
     certify.set_defaults(run=run)
