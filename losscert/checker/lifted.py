@@ -99,9 +99,7 @@ def relevant_ties(
     for j, r, i, b in ties:
         if not any(g[i]):
             continue
-        if j + 1 < len(pattern) and all(
-            n[i] is not None and slopes[n[i]] == 0 for n in pattern[j + 1]
-        ):
+        if j + 1 < len(pattern) and all(_constant(n[i], slopes) for n in pattern[j + 1]):
             continue
         out.append((j, r, i, b))
     return out
@@ -116,6 +114,11 @@ def tie_groups(problem: Problem, relevant: list[Tie]) -> list[list[Tie]]:
         j, r, i, _ = tie
         groups.setdefault((j, r, tuple(problem.inputs[i])), []).append(tie)
     return list(groups.values())
+
+
+def _constant(piece: int | None, slopes: list[Fraction]) -> bool:
+    """An untied pre-activation on a piece of slope 0."""
+    return piece is not None and slopes[piece] == 0
 
 
 def side_patterns(

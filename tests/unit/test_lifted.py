@@ -186,3 +186,30 @@ def test_the_work_limit_is_checked_before_the_work(monkeypatch: Any) -> None:
     assert check_document(document).valid
     monkeypatch.setattr(lifted_checker, "MAX_LIFTED_WORK", 50)
     assert "beyond the limit of lifted_gradient_zero" in _message(document)
+
+
+def test_the_cli_proves_a_depth_three_flat_minimum_and_the_checker_accepts_it(
+    tmp_path: Any, capsys: Any
+) -> None:
+    from losscert.cli import main
+    from losscert.io.problem_file import write_problem
+
+    write_problem(deep_flat((5, 6), 10), tmp_path / "deep.json")
+    out = tmp_path / "out"
+    assert main(["certify", str(tmp_path / "deep.json"), "--no-spurious", "--out", str(out)]) == 0
+    assert "local_min: PROVED [lifted gradient" in capsys.readouterr().out
+    assert main(["check", *map(str, out.glob("*.cert.json"))]) == 0
+    # --no-convex skips the route: the SMT rung (here stopped at once by a tiny budget)
+    assert (
+        main(
+            [
+                "certify",
+                str(tmp_path / "deep.json"),
+                "--no-spurious",
+                "--no-convex",
+                "--budget",
+                "0.01",
+            ]
+        )
+        == 3
+    )
