@@ -213,3 +213,20 @@ def test_the_cli_proves_a_depth_three_flat_minimum_and_the_checker_accepts_it(
         )
         == 3
     )
+
+
+def test_hinge_loss_and_two_outputs() -> None:
+    # hinge: f = x / 8 on x = 1..4, labels 1, -1, -1, 1: 1 - y f > 0, so g = -y, with sum g = 0
+    # and sum g x = -(1 - 2 - 3 + 4) = 0
+    net = Network.from_rationals([[[1]], [[1]], [[F(1, 8)]]], [[0], [0], [0]], relu())
+    data = Dataset.from_rows([[1], [2], [3], [4]], [[1], [-1], [-1], [1]])
+    step = _certificate(Problem(net, make_loss("hinge"), data))["evidence"][0]
+    assert step["subgradients"] == [["-1"], ["1"], ["1"], ["-1"]]
+    # two outputs x and 2 x, residuals (1, -2, 1) / 4 and (-1, 2, -1) / 8
+    net = Network.from_rationals([[[1]], [[1]], [[1], [2]]], [[0], [0], [0, 0]], relu())
+    labels = [[x - F(e, 4), 2 * x + F(e, 8)] for x, e in ((1, 1), (2, -2), (3, 1))]
+    problem = Problem(net, make_loss("squared"), Dataset.from_rows([[1], [2], [3]], labels))
+    document = _certificate(problem)
+    assert check_document(document).valid
+    document["problem"]["data"]["labels"][0][1] = "2"  # output 1's residuals 0, 1/4, -1/8
+    assert "to output 1" in _message(document)
