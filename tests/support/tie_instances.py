@@ -48,3 +48,20 @@ def tied_minimiser(d: int, n: int, *, extra_zero_neurons: int = 1) -> Problem:
     weights = [rows + [[Fraction(0)] * d] * zeros, [out + [Fraction(0)] * zeros]]
     network = Network.from_rationals(weights, [biases + [Fraction(0)] * zeros, [0]], relu())
     return Problem(network, make_loss("squared"), Dataset.from_rows(xs, ys))
+
+
+def deep_tied_minimiser(n: int) -> Problem:
+    """The d = 1 data of :func:`tied_minimiser` with the teacher passed through a second hidden
+    layer (a_2 = a_1 + 1, the output bias compensates) that also holds a zero neuron (incoming and
+    outgoing weights 0, bias 0): its pre-activation is 0 on every sample, n ties in layer 2, at a
+    global minimiser (widths 1, 2, 3, 1)."""
+    base = tied_minimiser(1, n, extra_zero_neurons=0)
+    one, zero = Fraction(1), Fraction(0)
+    weights = [
+        [[one], [-one]],
+        [[one, zero], [zero, one], [zero, zero]],
+        [[Fraction(2), -one, zero]],
+    ]
+    biases = [[Fraction(-1, 2), Fraction(-1, 4)], [one, one, zero], [-one]]
+    network = Network.from_rationals(weights, biases, relu())
+    return Problem(network, base.loss, base.data)

@@ -15,9 +15,10 @@ from losscert.verifier import Status
 from losscert.verifier.candidate import certify_local_min
 from losscert.verifier.certificate import new_certificate
 from losscert.verifier.lifted import lifted_verdict
+from losscert.verifier.smt_route import SmtOptions
 
 from ..support.deep_flat import deep_flat
-from ..support.tie_instances import tied_minimiser
+from ..support.tie_instances import deep_tied_minimiser, tied_minimiser
 
 
 def _chain(b2: int = 0, extra: bool = False, loss: str = "squared") -> Problem:
@@ -230,3 +231,16 @@ def test_hinge_loss_and_two_outputs() -> None:
     assert check_document(document).valid
     document["problem"]["data"]["labels"][0][1] = "2"  # output 1's residuals 0, 1/4, -1/8
     assert "to output 1" in _message(document)
+
+
+def test_a_zero_neuron_of_layer_2_tied_on_every_sample_is_decided() -> None:
+    # issue 14: deeper tied neurons were never pruned; 13 ties in layer 2 gave 2^13 adjacent
+    # cells, UNKNOWN (budget). Duplicated inputs put each pair of ties on one side, and the
+    # within-pair residuals cancel in every chain: 2^6 side choices, PROVED.
+    problem = deep_tied_minimiser(13)
+    assert problem.risk() == F(4, 39) and len(locate_cell(problem).ties) == 13
+    before = certify_local_min(problem, SmtOptions(lifted=False, timeout=5))
+    assert before.status is Status.UNKNOWN and before.reason == "budget"
+    document = _certificate(problem, ladder=True)
+    assert [t[0] for t in document["evidence"][0]["ties"]] == [2] * 12  # layer 2, g != 0
+    assert check_document(document).valid
