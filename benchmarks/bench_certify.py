@@ -56,6 +56,12 @@ solver has stopped on a route, the other is called alone, through the same backe
     python benchmarks/bench_certify.py                 # n 10, 100, 1000; P 5..81; ~14 min
     python benchmarks/bench_certify.py --quick         # n 10, 100; P 5..17; timeout 10 s
     python benchmarks/bench_certify.py --json out.json --smt-dir /tmp/queries
+    python benchmarks/bench_certify.py --deep-flat --n 10   # flat minima without solvers, ~10 s
+
+``--deep-flat`` runs only the flat minima of the SMT rung at depth 3 (``deep_flat_instance``,
+P = 30, 58, 105) and one hidden layer (P = 81, 161) through the ladder as it is (the lifted
+gradient), side by side with the ladder before it (``SmtOptions(lifted=False)``; at depth 3 the
+SMT rung, run only with ``--deep-flat-smt-budget`` seconds per instance).
 
 This is a benchmark, not a test. It imports no solver: SMT text goes to
 ``losscert.backends.smt.solve_with_all``, which runs each solver in its own process.

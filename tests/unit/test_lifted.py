@@ -244,3 +244,11 @@ def test_a_zero_neuron_of_layer_2_tied_on_every_sample_is_decided() -> None:
     document = _certificate(problem, ladder=True)
     assert [t[0] for t in document["evidence"][0]["ties"]] == [2] * 12  # layer 2, g != 0
     assert check_document(document).valid
+
+
+def test_the_step_concludes_local_min_and_cell_global_min_only() -> None:
+    document = _certificate(_chain())
+    for kind in ("strict_local_min", "spurious_local_min", "global_min", "not_local_min"):
+        changed = copy.deepcopy(document)
+        changed["claim"] = {"kind": kind}
+        assert f"does not conclude {kind}" in _message(changed)
