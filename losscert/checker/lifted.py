@@ -85,6 +85,25 @@ def point_ties(problem: Problem) -> tuple[list[list[list[int | None]]], list[Tie
     return pattern, ties
 
 
+def transmitting(problem: Problem, pattern: list[list[list[int | None]]]) -> list[list[list[bool]]]:
+    """send[j][r][i]: some path from neuron (j, r) to the output may have non-zero slopes on sample
+    i. A tied pre-activation counts as transmitting (it may take either side); an untied one on
+    a slope-0 piece does not; below the last hidden layer, some neuron of the next layer must
+    transmit too."""
+    slopes = problem.activation.slopes
+    send: list[list[list[bool]]] = [[] for _ in pattern]
+    for j in range(len(pattern) - 1, -1, -1):
+        above = send[j + 1] if j + 1 < len(pattern) else None
+        send[j] = [
+            [
+                (k is None or slopes[k] != 0) and (above is None or any(n[i] for n in above))
+                for i, k in enumerate(neuron)
+            ]
+            for neuron in pattern[j]
+        ]
+    return send
+
+
 def relevant_ties(
     problem: Problem,
     pattern: list[list[list[int | None]]],
@@ -92,14 +111,14 @@ def relevant_ties(
     g: list[list[Fraction]],
 ) -> list[Tie]:
     """The ties whose side can change Phi: not on a sample with g_i = 0, and not below a layer
-    whose every neuron sits untied on a slope-0 piece on that sample (which then outputs its
-    intercepts whatever the tied neuron does)."""
-    slopes = problem.activation.slopes
+    none of whose neurons transmits on that sample (then every chain through the tied neuron, or
+    starting from its intercept, has a slope 0 on that sample)."""
+    send = transmitting(problem, pattern)
     out = []
     for j, r, i, b in ties:
         if not any(g[i]):
             continue
-        if j + 1 < len(pattern) and all(_constant(n[i], slopes) for n in pattern[j + 1]):
+        if j + 1 < len(pattern) and not any(n[i] for n in send[j + 1]):
             continue
         out.append((j, r, i, b))
     return out
@@ -114,11 +133,6 @@ def tie_groups(problem: Problem, relevant: list[Tie]) -> list[list[Tie]]:
         j, r, i, _ = tie
         groups.setdefault((j, r, tuple(problem.inputs[i])), []).append(tie)
     return list(groups.values())
-
-
-def _constant(piece: int | None, slopes: list[Fraction]) -> bool:
-    """An untied pre-activation on a piece of slope 0."""
-    return piece is not None and slopes[piece] == 0
 
 
 def side_patterns(

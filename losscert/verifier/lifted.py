@@ -6,7 +6,7 @@ theta* is orthogonal to every chain's output vector, R(theta) >= R(theta*) on th
 flat minima strictly inside a cell that the SMT rung could not answer at depth 3 (the residuals
 orthogonal to every output the cell can compute). On a cell boundary the same holds in every
 adjacent pattern; only the ties that can change the answer (a sample with a non-zero loss
-gradient, below a layer that is not constant on that sample) are enumerated.
+gradient, below a layer that transmits on that sample) are enumerated.
 
 The test is exact and cheap (rational inner products over the samples); the producer runs the
 checker's own test first and writes a certificate only when it holds.

@@ -252,3 +252,20 @@ def test_the_step_concludes_local_min_and_cell_global_min_only() -> None:
         changed = copy.deepcopy(document)
         changed["claim"] = {"kind": kind}
         assert f"does not conclude {kind}" in _message(changed)
+
+
+def test_a_tie_whose_every_path_up_is_cut_is_not_enumerated() -> None:
+    # widths 1, 1, 1, 1, 1: layer 2 is alive on x = 0 and x = -1 (z = 15) but layer 3 is dead
+    # there (z = 15 - 20), so the tie of layer 1 at x = 0 reaches the output through no slope
+    net = Network.from_rationals([[[1]], [[1]], [[1]], [[1]]], [[0], [15], [-20], [0]], relu())
+    xs = [F(6), F(7), F(8), F(0), F(-1)]
+    noise = [F(1, 4), F(-1, 2), F(1, 4), F(1, 2), F(-1, 2)]
+    rows = [[x] for x in xs]
+    blank = Problem(net, make_loss("squared"), Dataset.from_rows(rows, [[F(0)]] * 5))
+    labels = [[f[0] - e] for f, e in zip(blank.trace().output_rows(), noise, strict=True)]
+    problem = Problem(net, make_loss("squared"), Dataset.from_rows(rows, labels))
+    assert [(t.layer, t.sample) for t in locate_cell(problem).ties] == [(1, 3)]
+    document = _certificate(problem)
+    assert document["evidence"][0]["ties"] == []
+    document["evidence"][0]["ties"] = [[1, 0, 3]]
+    assert "relevant ties differ" in _message(document)
