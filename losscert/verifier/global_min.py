@@ -43,6 +43,7 @@ from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
 from losscert.progress import Progress
+from losscert.verifier.attaining import attaining_network
 from losscert.verifier.cell_minimum import (
     CONVEX_LOSSES,
     BlockBound,
@@ -360,7 +361,7 @@ def certify_global_min(
     report = partial(
         GlobalResult, patterns=len(arrangement.regions), bound_certificate=bound_certificate
     )
-    witness = _attaining(problem, relaxation, hidden, d_x)
+    witness = _attaining(problem, relaxation, hidden, d_x, blocks)
     if route == "auto" and (witness is not None or risk <= relaxation.bound):
         minimum = relaxation.bound if witness is not None else risk
         bound_steps = [regions, block_bound_step(relaxation)]
@@ -439,7 +440,7 @@ def certify_global_min(
                 continue
             steps.append(block_bound_step(found, f"bound{index}"))
             lowest = found.bound if lowest is None else min(lowest, found.bound)
-            candidate = _attaining(problem, found, hidden, d_x)
+            candidate = _attaining(problem, found, hidden, d_x, list(subset))
             if candidate is not None and (best is None or found.bound < best[0]):
                 best = (found.bound, candidate)
             ticker.update(index + 1, None if best is None else _lowest_so_far(best[0]))
@@ -527,9 +528,22 @@ def _lowest_so_far(risk: Fraction) -> str:
     return f"lowest network so far R = {rational_string(risk)} (~{float(risk):.6g})"
 
 
-def _attaining(problem: Problem, bound: BlockBound, hidden: int, d_x: int) -> Network | None:
-    """A network of width ``hidden`` whose exact risk equals the bound, or None."""
-    network = witness_network(bound, problem.network.activation, hidden, d_x)
+def _attaining(
+    problem: Problem,
+    bound: BlockBound,
+    hidden: int,
+    d_x: int,
+    universe: list[Block] | None = None,
+) -> Network | None:
+    """A network of width ``hidden`` whose exact risk equals the bound, or None. When the
+    optimum's own decomposition is no network (a limit at c = 0: non-homogeneous activations),
+    a network with the same outputs is searched for (:mod:`losscert.verifier.attaining`), with
+    one more block of ``universe`` where the width allows."""
+    act = problem.network.activation
+    network = witness_network(bound, act, hidden, d_x)
+    if network is None and bound.parts is not None:
+        inputs = problem.data.input_rows()
+        network = attaining_network(bound, inputs, act, hidden, universe or [])
     if network is None or problem.with_network(network).risk() != bound.bound:
         return None
     return network
