@@ -8,6 +8,7 @@ from itertools import product
 from typing import Any
 
 from .convex import covers_every_network
+from .infimum import infimum_not_attained as infimum_rule
 from .minimum_box import BOX_CLAIM_FIELDS, local_min_in_box, spurious_local_min_in_box
 from .numbers import exact_keys, rational
 from .result import Invalid
@@ -288,6 +289,23 @@ def not_cell_global_min(steps: Steps) -> str | None:
     )
 
 
+def infimum_not_attained(steps: Steps, fields: dict[str, Any]) -> str | None:
+    """(since 1.1) Over the networks of the problem's width, inf R = value and no network
+    attains it (checker/infimum.py)."""
+    value = rational(fields.get("value"), "claim.value")
+    regions = _regions(steps)
+    blocks = None
+    if regions:
+        blocks = frozenset((tuple(p), s) for p in regions[0].facts["patterns"] for s in (1, -1))
+    return infimum_rule(
+        blocks,
+        _of_kind(steps, "convex_lower_bound"),
+        _of_kind(steps, "limit_family"),
+        _of_kind(steps, "unattainable_outputs"),
+        value,
+    )
+
+
 CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
     "local_min": local_min,
     "strict_local_min": strict,
@@ -307,12 +325,14 @@ CLAIM_FIELDS: dict[str, frozenset[str]] = {
     "global_lower_bound": frozenset({"bound"}),
     "local_min_in_box": BOX_CLAIM_FIELDS,
     "spurious_local_min_in_box": BOX_CLAIM_FIELDS,
+    "infimum_not_attained": frozenset({"value"}),
 }
 """Claim kinds with fields besides ``kind``."""
 
 FIELD_RULES: dict[str, Callable[[Steps, dict[str, Any]], str | None]] = {
     "local_min_in_box": local_min_in_box,
     "spurious_local_min_in_box": spurious_local_min_in_box,
+    "infimum_not_attained": infimum_not_attained,
 }
 """Claim kinds (with fields) -> a rule of the steps and the claim's fields."""
 
@@ -321,6 +341,7 @@ CLAIM_SINCE: dict[str, int] = {
     "not_cell_global_min": 1,
     "local_min_in_box": 1,
     "spurious_local_min_in_box": 1,
+    "infimum_not_attained": 1,
 }
 """Claim kinds added after version 1.0 -> the minor version that introduced them."""
 

@@ -53,6 +53,7 @@ from losscert.verifier.cell_minimum import (
 )
 from losscert.verifier.cell_refutation import refute_cell_global_min
 from losscert.verifier.certificate import certified, new_certificate, rationals
+from losscert.verifier.infimum import infimum_not_attained
 from losscert.verifier.point_bound import bound_at_point, sign_symmetric_bound
 from losscert.verifier.verdict import Status, Verdict
 
@@ -86,6 +87,10 @@ class GlobalResult:
     minimum_certificate: dict[str, Any] | None = field(default=None, repr=False)
     """When ``minimum`` is reported: a ``global_min`` certificate at the network attaining it (the
     problem with ``witness`` as its point, or the point itself), accepted by the checker."""
+    infimum: Fraction | None = None
+    """When no network of this width attains the infimum: its value, backed by the checked
+    ``infimum_not_attained`` certificate ``infimum_certificate`` (then ``minimum`` is None)."""
+    infimum_certificate: dict[str, Any] | None = field(default=None, repr=False)
 
 
 def require_one_hidden_layer(problem: Problem) -> None:
@@ -406,6 +411,7 @@ def certify_global_min(
     failed = 0
     early = route == "auto"  # the brute-force baseline solves every subset
     attained = False
+    closest: BlockBound | None = None  # a subset reaching the relaxation's bound, maybe at c = 0
     ticker = Progress(say, "global", count, unit="programs")
 
     def stopped(reason: str, *, interrupted: bool) -> GlobalResult:
@@ -440,6 +446,8 @@ def certify_global_min(
                 continue
             steps.append(block_bound_step(found, f"bound{index}"))
             lowest = found.bound if lowest is None else min(lowest, found.bound)
+            if closest is None and found.bound == relaxation.bound and found.parts is not None:
+                closest = found
             candidate = _attaining(problem, found, hidden, d_x, list(subset))
             if candidate is not None and (best is None or found.bound < best[0]):
                 best = (found.bound, candidate)
@@ -465,6 +473,12 @@ def certify_global_min(
             reason="unsupported",
             detail=f"{failed} of {count} programs could not be certified exactly",
         )
+    infimum = None
+    if exact is None and not failed and not attained and closest is not None:
+        infimum = infimum_not_attained(problem, regions, relaxation, closest, blocks)
+        if infimum is not None and verdict.status is Status.UNKNOWN and infimum[1] is not None:
+            below = net.with_parameters(infimum[1])  # a member of the family below R(theta*)
+            verdict = _point_verdict(problem, False, [regions], below, "limit family")
     backed = None
     if exact is not None and best is not None:  # the relaxation's step covers an attained bound
         steps_at_minimum = [regions, block_bound_step(relaxation), *steps]
@@ -477,6 +491,8 @@ def certify_global_min(
         witness=None if best is None else best[1],
         programs=1 + count,
         route="subsets",
+        infimum=None if infimum is None else lower,
+        infimum_certificate=None if infimum is None else infimum[0].certificate,
     )
 
 
