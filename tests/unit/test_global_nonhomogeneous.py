@@ -18,25 +18,23 @@ from losscert.checker.problem import read_problem as checker_problem
 from losscert.checker.problem import risk as checker_risk
 from losscert.encodings.cell_programs import Block, augmented, block_outputs, block_rows
 from losscert.model.activation import Activation, hardtanh, relu6
-from losscert.model.dataset import Dataset
-from losscert.model.loss import make_loss
-from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.verifier.attaining import realise_outputs
 from losscert.verifier.global_min import certify_global_min
 from losscert.verifier.verdict import Status
 
-DEAD_ZONE = Activation.from_pieces([-1, 1], [1, 0, 1], (0, 0))  # z+1 | 0 on [-1, 1] | z-1
-KINKED = Activation.from_pieces([0, 1], [-1, 1, 2], (0, 0))  # -z | z on [0, 1] | 2z-1
-SHIFTED_RELU = Activation.from_pieces([1], [0, 1], (0, 0))  # max(z - 1, 0)
-XS = [Fraction(x) for x in range(-2, 3)]
+from ..support.nonhomogeneous import (
+    DEAD_ZONE,
+    KINKED,
+    KINKED_LABELS,
+    SHIFTED_RELU,
+    XS,
+    make_problem,
+)
 
 
 def _problem(act: Activation, labels: list[int], point: tuple) -> Problem:
-    w1, b1, c, b2 = point
-    net = Network.from_rationals([[[w] for w in w1], [list(c)]], [list(b1), [b2]], act)
-    data = Dataset.from_rows([[x] for x in XS], [[Fraction(y)] for y in labels])
-    return Problem(net, make_loss("squared"), data)
+    return make_problem(act, labels, point)
 
 
 # The issue's three files: same data (y = x on x = -2..2), one dead-zone neuron, three points.
@@ -130,6 +128,19 @@ def test_the_kinked_limit_is_no_single_neuron() -> None:
 
 
 @pytest.mark.parametrize("point", [(["1"], ["0"], ["1"], "0"), (["-2"], ["1/3"], ["-1"], "1")])
-def test_the_kinked_infimum_is_the_same_for_every_point(point) -> None:
-    result = certify_global_min(_problem(KINKED, [2, 1, 0, 2, 4], point))
-    assert result.minimum is None and result.lower_bound == 0
+def test_the_kinked_infimum_is_certified_not_attained_for_every_point(point) -> None:
+    result = certify_global_min(_problem(KINKED, KINKED_LABELS, point))
+    assert result.minimum is None and result.lower_bound == 0 and result.infimum == 0
+    document = result.infimum_certificate
+    assert document is not None and checker.check_document(document).valid
+    assert document["claim"] == {"kind": "infimum_not_attained", "value": "0"}
+    assert document["minor"] == 1
+    # the point is no global minimum: a network of lower risk (from the family, or lower still)
+    assert result.verdict.status is Status.REFUTED
+
+
+def test_two_kinked_neurons_attain_the_infimum() -> None:
+    """With width 2 the same outputs are a network (so no infimum_not_attained is issued)."""
+    point = (["1", "-1"], ["0", "1"], ["1", "1/2"], "0")
+    result = certify_global_min(_problem(KINKED, KINKED_LABELS, point))
+    assert _backed_minimum(result) == 0 and result.infimum is None
