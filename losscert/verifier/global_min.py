@@ -383,6 +383,21 @@ def certify_global_min(
             programs=int(solved),
             route="relaxation" if solved else "point",
         )
+    if route == "auto" and relaxation.parts is not None and len(relaxation.used_blocks) <= hidden:
+        # at most d_1 blocks, some at c = 0, and no network found: is the infimum not attained?
+        limit = infimum_not_attained(problem, regions, relaxation, relaxation, blocks)
+        if limit is not None:
+            below = None if limit[1] is None else net.with_parameters(limit[1])
+            return report(
+                verdict=_point_verdict(problem, False, [regions], below, "limit family"),
+                minimum=None,
+                lower_bound=relaxation.bound,
+                witness=None,
+                programs=int(solved),
+                route="relaxation",
+                infimum=relaxation.bound,
+                infimum_certificate=limit[0].certificate,
+            )
     # The relaxation uses more than d_1 blocks: one program per choice of d_1 blocks.
     size = min(hidden, len(blocks))
     count = math.comb(len(blocks), size)
