@@ -178,22 +178,6 @@ def check_unattainable_outputs(
     }
 
 
-def covered_by(
-    blocks: frozenset[Block], covers: tuple[frozenset[Block], ...], hidden: int
-) -> str | None:
-    """None when every set of ``hidden`` blocks lies inside one cover."""
-    if any(blocks <= c for c in covers):
-        return None
-    size = min(hidden, len(blocks))
-    for count, subset in enumerate(combinations(sorted(blocks), size), start=1):
-        if count > MAX_BLOCK_SUBSETS:
-            return f"at most {MAX_BLOCK_SUBSETS} subsets of blocks are enumerated"
-        chosen = frozenset(subset)
-        if not any(chosen <= c for c in covers):
-            return f"an unattainable_outputs cover containing the blocks {sorted(chosen)}"
-    return None
-
-
 def infimum_not_attained(
     blocks: frozenset[Block] | None,
     bounds: list[Any],
@@ -203,27 +187,40 @@ def infimum_not_attained(
 ) -> str | None:
     """The claim's rule (section 4): inf R = value over the networks of width d_1, not attained.
 
-    The limit family gives inf <= value; a convex_lower_bound step over every realisable block
-    with bound = value gives R >= value for every width and, the loss being strictly convex in the
-    outputs (n R(o) >= n bound + kappa |o - o*|^2 with o* the step's outputs), R = value only at
-    the outputs o*, which no network of width d_1 has (unattainable_outputs)."""
+    The limit family gives inf <= value. Every set S of d_1 realisable blocks must lie in the
+    blocks of a convex_lower_bound step B with B's bound > value (R > value on S), or with bound
+    = value and an unattainable_outputs step at B's outputs with a cover containing S: the loss
+    being strictly convex in the outputs, n R(o) >= n bound + kappa |o - o_B|^2 on B's blocks, so
+    R = value there only at B's outputs, which no network with its neurons in S has."""
     if blocks is None:
         return "a neuron_regions step"
     if not any(f.facts["limit_risk"] == value for f in families):
         return "a limit_family step whose limit risk is the claimed value"
-    exact = [b for b in bounds if blocks <= b.facts["blocks"] and b.facts["bound"] == value]
-    if not exact:
-        return "a convex_lower_bound step over every realisable block with bound = the value"
-    reasons = []
-    for step in unattainable:
-        if step.facts["loss"] not in ("squared", "squared_half"):
-            return "a squared or squared_half loss (strictly convex in the outputs)"
-        for bound in exact:
-            if step.facts["outputs"] != bound.facts["outputs"]:
-                reasons.append("an unattainable_outputs step at the bound's outputs")
-                continue
-            missing = covered_by(blocks, step.facts["covers"], step.facts["hidden"])
-            if missing is None:
-                return None
-            reasons.append(missing)
-    return reasons[0] if reasons else "an unattainable_outputs step"
+    if not unattainable:
+        return "an unattainable_outputs step"
+    if any(u.facts["loss"] not in ("squared", "squared_half") for u in unattainable):
+        return "a squared or squared_half loss (strictly convex in the outputs)"
+    above = [b.facts["blocks"] for b in bounds if b.facts["bound"] > value]
+    level: list[frozenset[Block]] = []  # the covers that hold at some bound step of bound = value
+    for b in bounds:
+        if b.facts["bound"] != value:
+            continue
+        for u in unattainable:
+            if u.facts["outputs"] == b.facts["outputs"]:
+                level.extend(c & b.facts["blocks"] for c in u.facts["covers"])
+    hidden = unattainable[0].facts["hidden"]
+    sets = above + level
+    if any(blocks <= c for c in sets):
+        return None
+    size = min(hidden, len(blocks))
+    for count, subset in enumerate(combinations(sorted(blocks), size), start=1):
+        if count > MAX_BLOCK_SUBSETS:
+            return f"at most {MAX_BLOCK_SUBSETS} subsets of blocks are enumerated"
+        chosen = frozenset(subset)
+        if not any(chosen <= c for c in sets):
+            return (
+                "a convex_lower_bound step with bound > the value, or one with bound = the value "
+                "and an unattainable_outputs cover at its outputs, containing the blocks "
+                f"{sorted(chosen)}"
+            )
+    return None

@@ -385,7 +385,7 @@ def certify_global_min(
         )
     if route == "auto" and relaxation.parts is not None and len(relaxation.used_blocks) <= hidden:
         # at most d_1 blocks, some at c = 0, and no network found: is the infimum not attained?
-        limit = infimum_not_attained(problem, regions, relaxation, relaxation, blocks)
+        limit = infimum_not_attained(problem, regions, [relaxation], relaxation, blocks)
         if limit is not None:
             below = None if limit[1] is None else net.with_parameters(limit[1])
             return report(
@@ -426,7 +426,7 @@ def certify_global_min(
     failed = 0
     early = route == "auto"  # the brute-force baseline solves every subset
     attained = False
-    closest: BlockBound | None = None  # a subset reaching the relaxation's bound, maybe at c = 0
+    founds: list[BlockBound] = []  # every subset's program (for the infimum certificate)
     ticker = Progress(say, "global", count, unit="programs")
 
     def stopped(reason: str, *, interrupted: bool) -> GlobalResult:
@@ -461,8 +461,7 @@ def certify_global_min(
                 continue
             steps.append(block_bound_step(found, f"bound{index}"))
             lowest = found.bound if lowest is None else min(lowest, found.bound)
-            if closest is None and found.bound == relaxation.bound and found.parts is not None:
-                closest = found
+            founds.append(found)
             candidate = _attaining(problem, found, hidden, d_x, list(subset))
             if candidate is not None and (best is None or found.bound < best[0]):
                 best = (found.bound, candidate)
@@ -489,8 +488,11 @@ def certify_global_min(
             detail=f"{failed} of {count} programs could not be certified exactly",
         )
     infimum = None
+    level = [f for f in founds if f.bound == lower]
+    closest = next((f for f in level if f.parts is not None), None)
     if exact is None and not failed and not attained and closest is not None:
-        infimum = infimum_not_attained(problem, regions, relaxation, closest, blocks)
+        higher = [f for f in founds if f.bound > lower]
+        infimum = infimum_not_attained(problem, regions, level, closest, blocks, higher)
         if infimum is not None and verdict.status is Status.UNKNOWN and infimum[1] is not None:
             below = net.with_parameters(infimum[1])  # a member of the family below R(theta*)
             verdict = _point_verdict(problem, False, [regions], below, "limit family")

@@ -88,63 +88,69 @@ def limit_family_step(problem: Problem, limit: BlockBound, hidden: int) -> dict[
 def certify_infimum_not_attained(
     problem: Problem,
     regions: dict[str, Any],
-    relaxation: BlockBound,
+    level: Sequence[BlockBound],
     limit: BlockBound,
     blocks: Sequence[Block],
     max_covers: int = MAX_COVERS,
+    *,
+    higher: Sequence[BlockBound] = (),
 ) -> Verdict | None:
-    """``infimum_not_attained`` PROVED with a checked certificate, or None (nothing claimed)."""
+    """``infimum_not_attained`` PROVED with a checked certificate, or None (nothing claimed).
+
+    ``level``: the programs whose bound is the infimum X = ``limit.bound`` (the relaxation over
+    every block, or the per-subset programs at X); each needs covers at its outputs (one over its
+    blocks, else one per d_1-subset of them). ``higher``: the per-subset programs above X (their
+    steps cover their subsets by the bound alone)."""
     hidden = problem.network.widths[1]
-    if problem.loss.kind not in STRICT_LOSSES or relaxation.bound != limit.bound:
-        return None
-    if tuple(relaxation.outputs) != tuple(limit.outputs):
+    value = limit.bound
+    if problem.loss.kind not in STRICT_LOSSES or any(b.bound != value for b in level):
         return None
     family = limit_family_step(problem, limit, hidden)
     if family is None:
         return None
-    outputs = list(relaxation.outputs)
-    if all(o == outputs[0] for o in outputs):
-        return None
     xs = augmented(problem.data.input_rows())
     act = problem.network.activation
-    covers = []
-    whole = _cover(list(blocks), xs, act, outputs)
-    if whole is not None:
-        covers.append(whole)
-    else:
-        size = min(hidden, len(blocks))
-        if math.comb(len(blocks), size) > max_covers:
+    by_outputs: dict[tuple[Fraction, ...], list[dict[str, Any]]] = {}
+    budget = max_covers
+    for bound in level:
+        outputs = list(bound.outputs)
+        if all(o == outputs[0] for o in outputs):
             return None
-        for subset in combinations(blocks, size):
-            cover = _cover(list(subset), xs, act, outputs)
-            if cover is None:
+        whole = _cover(list(bound.blocks), xs, act, outputs)
+        covers = [whole] if whole is not None else []
+        if whole is None:
+            size = min(hidden, len(bound.blocks))
+            budget -= math.comb(len(bound.blocks), size)
+            if budget < 0:
                 return None
-            covers.append(cover)
-    evidence = [
-        regions,
-        {
-            "id": "bound",
-            "kind": "convex_lower_bound",
-            **_bound_fields(relaxation),
-        },
-        family,
-        {
-            "id": "unattainable",
-            "kind": "unattainable_outputs",
-            "outputs": rationals(outputs),
-            "covers": covers,
-        },
+            for subset in combinations(bound.blocks, size):
+                cover = _cover(list(subset), xs, act, outputs)
+                if cover is None:
+                    return None
+                covers.append(cover)
+        by_outputs.setdefault(tuple(outputs), []).extend(covers)
+    steps = [
+        {"id": f"bound{k}", "kind": "convex_lower_bound", **_bound_fields(b)}
+        for k, b in enumerate([*level, *higher])
     ]
+    unattainable = [
+        {
+            "id": f"unattainable{k}",
+            "kind": "unattainable_outputs",
+            "outputs": rationals(list(outputs)),
+            "covers": covers,
+        }
+        for k, (outputs, covers) in enumerate(by_outputs.items())
+    ]
+    evidence = [regions, *steps, family, *unattainable]
     certificate = new_certificate(
         problem,
         "infimum_not_attained",
         evidence,
-        {"method": "limit family + relaxation + Motzkin covers"},
+        {"method": "limit family + convex bounds + Motzkin covers"},
     )
-    certificate["claim"]["value"] = rational_string(relaxation.bound)
-    verdict = certified(
-        "infimum_not_attained", Status.PROVED, certificate, infimum=relaxation.bound
-    )
+    certificate["claim"]["value"] = rational_string(value)
+    verdict = certified("infimum_not_attained", Status.PROVED, certificate, infimum=value)
     return verdict if verdict.status is Status.PROVED else None
 
 
@@ -272,13 +278,14 @@ def member_below(
 def infimum_not_attained(
     problem: Problem,
     regions: dict[str, Any],
-    relaxation: BlockBound,
+    level: Sequence[BlockBound],
     limit: BlockBound,
     blocks: Sequence[Block],
+    higher: Sequence[BlockBound] = (),
 ) -> tuple[Verdict, list[Fraction] | None] | None:
     """The checked ``infimum_not_attained`` verdict and a member of its family with risk below
     R(theta*) (None if none of s = 2..2^64 is), or None when it could not be certified."""
-    verdict = certify_infimum_not_attained(problem, regions, relaxation, limit, blocks)
+    verdict = certify_infimum_not_attained(problem, regions, level, limit, blocks, higher=higher)
     if verdict is None or verdict.certificate is None:
         return None
     family = next(s for s in verdict.certificate["evidence"] if s["kind"] == "limit_family")

@@ -157,7 +157,7 @@ def _document_mutations() -> Iterator[tuple[str, dict[str, Any]]]:
             value = F(step["outputs"][o])
             mutated["evidence"][index]["outputs"][o] = q(VALUE_OPS[op](value))
             yield f"outputs[{o}] {op}", mutated
-    for c in range(0, len(step["covers"]), 7):  # every 7th cover: each field of it
+    for c in range(len(step["covers"])):  # each field of each cover
         cover = step["covers"][c]
         for i, value in enumerate(cover["g"]):
             mutated = copy.deepcopy(document)
@@ -180,6 +180,11 @@ def _document_mutations() -> Iterator[tuple[str, dict[str, Any]]]:
     mutated = copy.deepcopy(document)
     del mutated["evidence"][index]["covers"][len(step["covers"]) // 2]
     yield "a cover removed", mutated
+    for position, step_ in enumerate(document["evidence"]):
+        if step_["kind"] == "convex_lower_bound":  # each subset's bound (above the value or at it)
+            mutated = copy.deepcopy(document)
+            del mutated["evidence"][position]
+            yield f"without {step_['id']}", mutated
     for value in ("1/1000", "-1/1000"):
         mutated = copy.deepcopy(document)
         mutated["claim"]["value"] = value

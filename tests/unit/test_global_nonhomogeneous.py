@@ -144,3 +144,20 @@ def test_two_kinked_neurons_attain_the_infimum() -> None:
     point = (["1", "-1"], ["0", "1"], ["1", "1/2"], "0")
     result = certify_global_min(_problem(KINKED, KINKED_LABELS, point))
     assert _backed_minimum(result) == 0 and result.infimum is None
+
+
+@pytest.mark.parametrize("point", [(["1"], ["0"], ["1"], "0"), (["1/2"], ["-3"], ["3"], "-1/2")])
+def test_an_infimum_above_the_relaxations_bound_is_certified_not_attained(point) -> None:
+    """One kinked neuron on labels -3, -3, -1, 3, -2: the relaxation (any width) is below the
+    width-1 infimum 4/5, which one subset of blocks reaches only at c = 0; every other subset's
+    bound is above 4/5 (found by a random search over labels; before: "lower bound 4/5")."""
+    result = certify_global_min(_problem(KINKED, [-3, -3, -1, 3, -2], point))
+    assert result.minimum is None and result.infimum == Fraction(4, 5)
+    assert result.bound_certificate is not None
+    assert Fraction(result.bound_certificate["claim"]["bound"]) < Fraction(4, 5)
+    document = result.infimum_certificate
+    assert document is not None and checker.check_document(document).valid
+    bounds = [
+        Fraction(s["bound"]) for s in document["evidence"] if s["kind"] == "convex_lower_bound"
+    ]
+    assert min(bounds) == Fraction(4, 5) and max(bounds) > Fraction(4, 5)
