@@ -190,6 +190,8 @@ def nonhomogeneous_instances() -> list[tuple[str, Any, list[int], int]]:
 
 
 def _answer(result: Any) -> str:
+    if result.verdict.reason == "timeout":
+        return f"lb {result.lower_bound} (stopped at the budget)"
     if result.minimum is not None:
         return f"min {result.minimum}"
     if result.infimum is not None:
