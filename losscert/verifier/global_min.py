@@ -43,7 +43,7 @@ from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
 from losscert.progress import Progress
-from losscert.verifier.attaining import attaining_network
+from losscert.verifier.attaining import attaining_network, limit_blocks
 from losscert.verifier.cell_minimum import (
     CONVEX_LOSSES,
     BlockBound,
@@ -383,13 +383,14 @@ def certify_global_min(
             programs=int(solved),
             route="relaxation" if solved else "point",
         )
-    if route == "auto" and relaxation.parts is not None and len(relaxation.used_blocks) <= hidden:
+    if route == "auto" and limit_blocks(relaxation) and len(relaxation.used_blocks) <= hidden:
         # at most d_1 blocks, some at c = 0, and no network found: is the infimum not attained?
         limit = infimum_not_attained(problem, regions, [relaxation], relaxation, blocks)
         if limit is not None:
             below = None if limit[1] is None else net.with_parameters(limit[1])
+            bound_steps = [regions, block_bound_step(relaxation)]
             return report(
-                verdict=_point_verdict(problem, False, [regions], below, "limit family"),
+                verdict=_point_verdict(problem, False, bound_steps, below, "limit family"),
                 minimum=None,
                 lower_bound=relaxation.bound,
                 witness=None,
