@@ -184,6 +184,7 @@ def nonhomogeneous_instances() -> list[tuple[str, Any, list[int], int]]:
         ("ReLU6", relu6(), noisy, 1),
         ("shifted ReLU", shifted, noisy, 1),
         ("kinked, y = h_inf(x)", kinked, [2, 1, 0, 2, 4], 1),
+        ("kinked, above the relaxation", kinked, [-3, -3, -1, 3, -2], 1),
         ("dead zone", dead_zone, noisy, 2),
         ("kinked, y = h_inf(x)", kinked, [2, 1, 0, 2, 4], 2),
     ]
