@@ -8,6 +8,7 @@ from itertools import product
 from typing import Any
 
 from .convex import covers_every_network
+from .infimum import global_infimum as global_infimum_rule
 from .infimum import infimum_not_attained as infimum_rule
 from .minimum_box import BOX_CLAIM_FIELDS, local_min_in_box, spurious_local_min_in_box
 from .numbers import exact_keys, rational
@@ -306,6 +307,18 @@ def infimum_not_attained(steps: Steps, fields: dict[str, Any]) -> str | None:
     )
 
 
+def global_infimum(steps: Steps, fields: dict[str, Any]) -> str | None:
+    """(since 1.1) Over the networks of the problem's width, inf R = value (checker/infimum.py)."""
+    value = rational(fields.get("value"), "claim.value")
+    regions = _regions(steps)
+    blocks = None
+    if regions:
+        blocks = frozenset((tuple(p), s) for p in regions[0].facts["patterns"] for s in (1, -1))
+    return global_infimum_rule(
+        blocks, _of_kind(steps, "convex_lower_bound"), _of_kind(steps, "limit_family"), value
+    )
+
+
 CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
     "local_min": local_min,
     "strict_local_min": strict,
@@ -326,6 +339,7 @@ CLAIM_FIELDS: dict[str, frozenset[str]] = {
     "local_min_in_box": BOX_CLAIM_FIELDS,
     "spurious_local_min_in_box": BOX_CLAIM_FIELDS,
     "infimum_not_attained": frozenset({"value"}),
+    "global_infimum": frozenset({"value"}),
 }
 """Claim kinds with fields besides ``kind``."""
 
@@ -333,6 +347,7 @@ FIELD_RULES: dict[str, Callable[[Steps, dict[str, Any]], str | None]] = {
     "local_min_in_box": local_min_in_box,
     "spurious_local_min_in_box": spurious_local_min_in_box,
     "infimum_not_attained": infimum_not_attained,
+    "global_infimum": global_infimum,
 }
 """Claim kinds (with fields) -> a rule of the steps and the claim's fields."""
 
@@ -342,6 +357,7 @@ CLAIM_SINCE: dict[str, int] = {
     "local_min_in_box": 1,
     "spurious_local_min_in_box": 1,
     "infimum_not_attained": 1,
+    "global_infimum": 1,
 }
 """Claim kinds added after version 1.0 -> the minor version that introduced them."""
 

@@ -33,6 +33,7 @@ from .convex import (
     _multipliers,
     _one_hidden_scalar,
     _output_weights,
+    covers_every_network,
 )
 from .numbers import integer, rational, show, vector
 from .problem import Problem, sample_loss
@@ -224,3 +225,26 @@ def infimum_not_attained(
                 f"{sorted(chosen)}"
             )
     return None
+
+
+def global_infimum(
+    blocks: frozenset[Block] | None,
+    bounds: list[Any],
+    families: list[Any],
+    value: Fraction,
+) -> str | None:
+    """(since 1.1) inf R = value over the networks of width d_1 (attained or not): a limit family
+    with limit risk = value, and every set of d_1 realisable blocks inside a convex_lower_bound
+    step with bound >= value."""
+    if blocks is None:
+        return "a neuron_regions step"
+    if not any(f.facts["limit_risk"] == value for f in families):
+        return "a limit_family step whose limit risk is the claimed value"
+    if not bounds:
+        return "convex_lower_bound steps"
+    return covers_every_network(
+        blocks,
+        [(b.facts["blocks"], b.facts["bound"]) for b in bounds],
+        bounds[0].facts["hidden"],
+        value,
+    )

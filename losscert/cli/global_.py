@@ -86,7 +86,11 @@ def run(args: argparse.Namespace) -> int:
         "infimum": exact_json(result.infimum),
         "infimum_certificate": infimum_files[0] if infimum_files else None,
         "attained": (
-            True if result.minimum is not None else False if result.infimum is not None else None
+            True
+            if result.minimum is not None
+            else False
+            if result.infimum is not None and result.infimum_attained is False
+            else None
         ),
         "lower_bound": exact_json(result.lower_bound),
         "lowest_network_risk": exact_json(lowest),
@@ -117,11 +121,17 @@ def run(args: argparse.Namespace) -> int:
             f"  global minimum: {exact_text(result.minimum)}, attained by {at} "
             "(global_min certificate checked)"
         )
-    elif result.infimum is not None:
+    elif result.infimum is not None and result.infimum_attained is False:
         where = f": {infimum_files[0]}" if infimum_files else ""
         print(
             f"  infimum: {exact_text(result.infimum)}, not attained by any network of this width "
             f"(infimum_not_attained certificate checked{where})"
+        )
+    elif result.infimum is not None:
+        where = f": {infimum_files[0]}" if infimum_files else ""
+        print(
+            f"  infimum: {exact_text(result.infimum)} (global_infimum certificate checked{where}); "
+            "no network attaining it found, and none excluded"
         )
     elif result.lower_bound is not None:
         print(

@@ -91,6 +91,9 @@ class GlobalResult:
     """When no network of this width attains the infimum: its value, backed by the checked
     ``infimum_not_attained`` certificate ``infimum_certificate`` (then ``minimum`` is None)."""
     infimum_certificate: dict[str, Any] | None = field(default=None, repr=False)
+    infimum_attained: bool | None = None
+    """False when ``infimum_certificate`` is ``infimum_not_attained``; None when it is
+    ``global_infimum`` (the value is exact, no attaining network was found nor excluded)."""
 
 
 def require_one_hidden_layer(problem: Problem) -> None:
@@ -398,6 +401,7 @@ def certify_global_min(
                 route="relaxation",
                 infimum=relaxation.bound,
                 infimum_certificate=limit[0].certificate,
+                infimum_attained=False,
             )
     # The relaxation uses more than d_1 blocks: one program per choice of d_1 blocks.
     size = min(hidden, len(blocks))
@@ -493,7 +497,7 @@ def certify_global_min(
     closest = next((f for f in level if f.parts is not None), None)
     if exact is None and not failed and not attained and closest is not None:
         higher = [f for f in founds if f.bound > lower]
-        infimum = infimum_not_attained(problem, regions, level, closest, blocks, higher)
+        infimum = infimum_not_attained(problem, regions, level, closest, blocks, higher, steps)
         if infimum is not None and verdict.status is Status.UNKNOWN and infimum[1] is not None:
             below = net.with_parameters(infimum[1])  # a member of the family below R(theta*)
             verdict = _point_verdict(problem, False, [regions], below, "limit family")
@@ -511,6 +515,7 @@ def certify_global_min(
         route="subsets",
         infimum=None if infimum is None else lower,
         infimum_certificate=None if infimum is None else infimum[0].certificate,
+        infimum_attained=None if infimum is None or infimum[0].claim == "global_infimum" else False,
     )
 
 

@@ -275,6 +275,25 @@ def member_below(
     return None
 
 
+def certify_global_infimum(
+    problem: Problem, regions: dict[str, Any], bound_steps: list[dict[str, Any]], limit: BlockBound
+) -> Verdict | None:
+    """``global_infimum`` PROVED (inf R = X over width d_1, attainment not decided): the limit
+    family and the bound steps (each set of d_1 blocks inside one with bound >= X)."""
+    family = limit_family_step(problem, limit, problem.network.widths[1])
+    if family is None:
+        return None
+    certificate = new_certificate(
+        problem,
+        "global_infimum",
+        [regions, *bound_steps, family],
+        {"method": "limit family + convex bounds"},
+    )
+    certificate["claim"]["value"] = rational_string(limit.bound)
+    verdict = certified("global_infimum", Status.PROVED, certificate, infimum=limit.bound)
+    return verdict if verdict.status is Status.PROVED else None
+
+
 def infimum_not_attained(
     problem: Problem,
     regions: dict[str, Any],
@@ -282,10 +301,15 @@ def infimum_not_attained(
     limit: BlockBound,
     blocks: Sequence[Block],
     higher: Sequence[BlockBound] = (),
+    bound_steps: list[dict[str, Any]] | None = None,
 ) -> tuple[Verdict, list[Fraction] | None] | None:
-    """The checked ``infimum_not_attained`` verdict and a member of its family with risk below
-    R(theta*) (None if none of s = 2..2^64 is), or None when it could not be certified."""
+    """The checked ``infimum_not_attained`` verdict (else, when ``bound_steps`` are given, the
+    checked ``global_infimum`` one: the value without a decision on attainment) and a member of
+    the family with risk below R(theta*) (None if none of s = 2..2^64 is); None when neither
+    could be certified."""
     verdict = certify_infimum_not_attained(problem, regions, level, limit, blocks, higher=higher)
+    if verdict is None and bound_steps is not None:
+        verdict = certify_global_infimum(problem, regions, bound_steps, limit)
     if verdict is None or verdict.certificate is None:
         return None
     family = next(s for s in verdict.certificate["evidence"] if s["kind"] == "limit_family")

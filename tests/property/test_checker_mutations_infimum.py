@@ -223,3 +223,54 @@ def test_the_sign_row_multiplier_must_be_positive_when_g_dot_outputs_is_zero() -
         pytest.skip("every cover has g . o* < 0")
     result = check_document(document)
     assert not result.valid
+
+
+# --- global_infimum (absolute loss: the value without a decision on attainment) ---------------
+
+
+@cache
+def _infimum_document() -> dict[str, Any]:
+    problem = make_problem(KINKED, KINKED_LABELS, (["1"], ["0"], ["1"], "0"), loss="absolute")
+    result = certify_global_min(problem)
+    assert result.infimum == 0 and result.infimum_attained is None
+    assert result.infimum_certificate is not None
+    assert result.infimum_certificate["claim"] == {"kind": "global_infimum", "value": "0"}
+    return result.infimum_certificate
+
+
+def _infimum_mutations() -> Iterator[tuple[str, dict[str, Any]]]:
+    document = _infimum_document()
+    for value in ("1/1000", "-1/1000", "1"):
+        mutated = copy.deepcopy(document)
+        mutated["claim"]["value"] = value
+        yield f"claim value {value}", mutated
+    for position, step in enumerate(document["evidence"]):
+        if step["kind"] in ("convex_lower_bound", "limit_family"):
+            mutated = copy.deepcopy(document)
+            del mutated["evidence"][position]
+            yield f"without {step['id']}", mutated
+    family = next(i for i, s in enumerate(document["evidence"]) if s["kind"] == "limit_family")
+    for op in ("+1", "+1/1000"):
+        mutated = copy.deepcopy(document)
+        step = mutated["evidence"][family]
+        step["limit_risk"] = q(VALUE_OPS[op](F(step["limit_risk"])))
+        yield f"limit_risk {op}", mutated
+        mutated = copy.deepcopy(document)
+        step = mutated["evidence"][family]
+        step["base"][-1] = q(VALUE_OPS[op](F(step["base"][-1])))  # b_2 moves every output
+        yield f"b_2 {op}", mutated
+    mutated = copy.deepcopy(document)
+    mutated["minor"] = 0
+    yield "declared 1.0", mutated
+
+
+def test_the_global_infimum_certificate_is_valid() -> None:
+    result = check_document(_infimum_document())
+    assert result.valid, result.message
+
+
+@pytest.mark.parametrize(("label", "mutated"), list(_infimum_mutations()))
+def test_every_mutation_of_a_global_infimum_is_rejected(
+    label: str, mutated: dict[str, Any]
+) -> None:
+    assert not check_document(mutated).valid, label

@@ -161,3 +161,14 @@ def test_an_infimum_above_the_relaxations_bound_is_certified_not_attained(point)
         Fraction(s["bound"]) for s in document["evidence"] if s["kind"] == "convex_lower_bound"
     ]
     assert min(bounds) == Fraction(4, 5) and max(bounds) > Fraction(4, 5)
+
+
+def test_absolute_loss_certifies_the_infimum_without_deciding_attainment() -> None:
+    """infimum_not_attained needs a strictly convex loss; with the absolute loss the value 0 is
+    still exact (global_infimum: the limit family and the per-subset bounds)."""
+    problem = make_problem(KINKED, KINKED_LABELS, (["1"], ["0"], ["1"], "0"), loss="absolute")
+    result = certify_global_min(problem)
+    assert result.minimum is None and result.infimum == 0 and result.infimum_attained is None
+    document = result.infimum_certificate
+    assert document is not None and document["claim"]["kind"] == "global_infimum"
+    assert checker.check_document(document).valid
