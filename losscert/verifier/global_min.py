@@ -467,7 +467,8 @@ def certify_global_min(
             steps.append(block_bound_step(found, f"bound{index}"))
             lowest = found.bound if lowest is None else min(lowest, found.bound)
             founds.append(found)
-            candidate = _attaining(problem, found, hidden, d_x, list(subset))
+            useful = best is None or found.bound < best[0]  # search only below the best so far
+            candidate = _attaining(problem, found, hidden, d_x, list(subset) if useful else None)
             if candidate is not None and (best is None or found.bound < best[0]):
                 best = (found.bound, candidate)
             ticker.update(index + 1, None if best is None else _lowest_so_far(best[0]))
@@ -575,14 +576,15 @@ def _attaining(
     universe: list[Block] | None = None,
 ) -> Network | None:
     """A network of width ``hidden`` whose exact risk equals the bound, or None. When the
-    optimum's own decomposition is no network (a limit at c = 0: non-homogeneous activations),
-    a network with the same outputs is searched for (:mod:`losscert.verifier.attaining`), with
-    one more block of ``universe`` where the width allows."""
+    optimum's own decomposition is no network (a limit at c = 0: non-homogeneous activations)
+    and ``universe`` is given, a network with the same outputs is searched for
+    (:mod:`losscert.verifier.attaining`), with one more block of ``universe`` where the width
+    allows."""
     act = problem.network.activation
     network = witness_network(bound, act, hidden, d_x)
-    if network is None and bound.parts is not None:
+    if network is None and bound.parts is not None and universe is not None:
         inputs = problem.data.input_rows()
-        network = attaining_network(bound, inputs, act, hidden, universe or [])
+        network = attaining_network(bound, inputs, act, hidden, universe)
     if network is None or problem.with_network(network).risk() != bound.bound:
         return None
     return network
