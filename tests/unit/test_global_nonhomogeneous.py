@@ -172,3 +172,42 @@ def test_absolute_loss_certifies_the_infimum_without_deciding_attainment() -> No
     document = result.infimum_certificate
     assert document is not None and document["claim"]["kind"] == "global_infimum"
     assert checker.check_document(document).valid
+
+
+def test_a_sparse_relaxation_at_c_zero_is_certified_without_the_subsets(monkeypatch) -> None:
+    """When the relaxation's own optimum uses at most d_1 blocks, some at c = 0 (here built by
+    hand: the kinked labels are fitted exactly, so g = 0 and zero multipliers certify the bound
+    0 over every block), the infimum certificate comes before any per-subset program."""
+    from losscert.encodings.cell_programs import Block
+    from losscert.verifier import global_min
+    from losscert.verifier.cell_minimum import BlockBound
+
+    def sparse(problem, blocks):
+        limit = Block((0, 0, 1, 2, 2), 1)  # v = x: pieces 0 | middle at x = 0 | 2, c = 0
+        n = len(XS)
+        rows = {b: 1 + sum(1 if k in (0, 2) else 2 for k in b.pattern) for b in blocks}
+        return BlockBound(
+            blocks=tuple(blocks),
+            bound=Fraction(0),
+            outputs=tuple(Fraction(y) for y in KINKED_LABELS),
+            subgradients=(Fraction(0),) * n,
+            multipliers=tuple((Fraction(0),) * rows[b] for b in blocks),
+            parts=tuple(
+                (Fraction(1), Fraction(0), Fraction(0)) if b == limit else (Fraction(0),) * 3
+                for b in blocks
+            ),
+            bias=Fraction(0),
+        )
+
+    monkeypatch.setattr(global_min, "_global_relaxation", sparse)
+    programs = []
+    real = global_min._minimise
+    monkeypatch.setattr(global_min, "_minimise", lambda *a: programs.append(1) or real(*a))
+    result = certify_global_min(_problem(KINKED, KINKED_LABELS, (["1"], ["0"], ["1"], "0")))
+    assert result.route == "relaxation" and not programs  # no per-subset program
+    assert result.infimum == 0 and result.infimum_attained is False
+    document = result.infimum_certificate
+    assert document is not None and checker.check_document(document).valid
+    kinds = [s["kind"] for s in document["evidence"]]
+    assert kinds.count("convex_lower_bound") == 1
+    assert result.verdict.status is Status.REFUTED  # a member of the family is below the point
