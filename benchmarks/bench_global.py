@@ -21,6 +21,13 @@ Run from the repository root::
     python benchmarks/bench_global.py                  # the default grid (about 10 minutes)
     python benchmarks/bench_global.py --quick          # three small sizes
     python benchmarks/bench_global.py --json out.json
+    python benchmarks/bench_global.py --nonhomogeneous # issue 14: the same answer for every point
+
+``--nonhomogeneous`` runs non-homogeneous activations (dead zone, hard-tanh, ReLU6, shifted ReLU,
+a kinked activation whose limit no single neuron attains) on x = -2..2, three points per
+instance, with the attaining-network search switched off (the behaviour before issue 14) and on,
+in the same process: the answer per point ("min X", "inf X" = infimum certified not attained,
+"lb X" = only a lower bound) and the time.
 
 This is a benchmark, not a test: nothing here runs under pytest.
 """
@@ -156,12 +163,110 @@ def table(records: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+NONHOMOGENEOUS_POINTS = [
+    (["1"], ["0"], ["1"], "0"),
+    (["-2"], ["1/3"], ["-1"], "1"),
+    (["1/2"], ["-3"], ["3"], "-1/2"),
+]
+
+
+def nonhomogeneous_instances() -> list[tuple[str, Any, list[int], int]]:
+    from losscert.model.activation import Activation, hardtanh, relu6
+
+    dead_zone = Activation.from_pieces([-1, 1], [1, 0, 1], (0, 0))
+    kinked = Activation.from_pieces([0, 1], [-1, 1, 2], (0, 0))
+    shifted = Activation.from_pieces([1], [0, 1], (0, 0))
+    noisy = [1, 3, -2, 1, -1]
+    return [
+        ("dead zone, y = x", dead_zone, [-2, -1, 0, 1, 2], 1),
+        ("dead zone", dead_zone, noisy, 1),
+        ("hard-tanh", hardtanh(), noisy, 1),
+        ("ReLU6", relu6(), noisy, 1),
+        ("shifted ReLU", shifted, noisy, 1),
+        ("kinked, y = h_inf(x)", kinked, [2, 1, 0, 2, 4], 1),
+        ("kinked, above the relaxation", kinked, [-3, -3, -1, 3, -2], 1),
+        ("dead zone", dead_zone, noisy, 2),
+        ("kinked, y = h_inf(x)", kinked, [2, 1, 0, 2, 4], 2),
+    ]
+
+
+def _answer(result: Any) -> str:
+    if result.verdict.reason == "timeout":
+        return f"lb {result.lower_bound} (stopped at the budget)"
+    if result.minimum is not None:
+        return f"min {result.minimum}"
+    if result.infimum is not None:
+        return f"inf {result.infimum}"
+    return f"lb {result.lower_bound}"
+
+
+def nonhomogeneous(budget: float) -> list[dict[str, Any]]:
+    from losscert.verifier import global_min
+
+    records = []
+    real_search = global_min.attaining_network
+    real_infimum = global_min.infimum_not_attained
+    for name, act, labels, width in nonhomogeneous_instances():
+        xs = [Fraction(x) for x in range(-2, 3)]
+        data = Dataset.from_rows([[x] for x in xs], [[Fraction(y)] for y in labels])
+        record: dict[str, Any] = {"instance": name, "width": width}
+        for mode in ("before", "after"):
+            off = mode == "before"
+            global_min.attaining_network = (lambda *a, **k: None) if off else real_search
+            global_min.infimum_not_attained = (lambda *a, **k: None) if off else real_infimum
+            answers, seconds = [], []
+            for w1, b1, c, b2 in NONHOMOGENEOUS_POINTS:
+                w1, b1, c = (w1 * width)[:width], (b1 * width)[:width], (c * width)[:width]
+                if width == 2:
+                    w1, c = [w1[0], "3/2"], [c[0], "-1/2"]
+                net = Network.from_rationals([[[w] for w in w1], [c]], [b1, [b2]], act)
+                t0 = time.perf_counter()
+                result = certify_global_min(
+                    Problem(net, Loss("squared"), data), max_subsets=10**9, deadline=t0 + budget
+                )
+                seconds.append(time.perf_counter() - t0)
+                answers.append(_answer(result))
+            record[mode] = answers
+            record[f"{mode}_s"] = seconds
+        global_min.attaining_network = real_search
+        global_min.infimum_not_attained = real_infimum
+        records.append(record)
+        print(nonhomogeneous_table(records[-1:]).splitlines()[-1], flush=True)
+    return records
+
+
+def nonhomogeneous_table(records: list[dict[str, Any]]) -> str:
+    head = (
+        "| instance | d_1 | before: answer per point | time per point | after: answer per "
+        "point | time per point | same answer |"
+    )
+    lines = [head, "|" + "---|" * 7]
+    for r in records:
+        same = "yes" if len(set(r["after"])) == 1 else "NO"
+        lines.append(
+            f"| {r['instance']} | {r['width']} | {'; '.join(r['before'])} | "
+            f"{', '.join(fmt_seconds(v) for v in r['before_s'])} | {'; '.join(r['after'])} | "
+            f"{', '.join(fmt_seconds(v) for v in r['after_s'])} | {same} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per route (60)")
+    parser.add_argument(
+        "--nonhomogeneous", action="store_true", help="issue 14's rows (about 5 minutes)"
+    )
     add_run_options(parser, repeats=None, min_time=None)
     args = parser.parse_args()
+    if args.nonhomogeneous:
+        rows = nonhomogeneous(args.budget)
+        print()
+        print(nonhomogeneous_table(rows))
+        meta = {"date": run_date(args), "machine": machine()}
+        write_json({"meta": meta, "nonhomogeneous": rows}, args.json)
+        return
     records = []
     for planted in (True, False):
         for size in QUICK_SIZES if args.quick else DEFAULT_SIZES:

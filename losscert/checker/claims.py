@@ -8,6 +8,8 @@ from itertools import product
 from typing import Any
 
 from .convex import covers_every_network
+from .infimum import global_infimum as global_infimum_rule
+from .infimum import infimum_not_attained as infimum_rule
 from .minimum_box import BOX_CLAIM_FIELDS, local_min_in_box, spurious_local_min_in_box
 from .numbers import exact_keys, rational
 from .result import Invalid
@@ -299,6 +301,35 @@ def not_cell_global_min(steps: Steps) -> str | None:
     )
 
 
+def infimum_not_attained(steps: Steps, fields: dict[str, Any]) -> str | None:
+    """(since 1.1) Over the networks of the problem's width, inf R = value and no network
+    attains it (checker/infimum.py)."""
+    value = rational(fields.get("value"), "claim.value")
+    regions = _regions(steps)
+    blocks = None
+    if regions:
+        blocks = frozenset((tuple(p), s) for p in regions[0].facts["patterns"] for s in (1, -1))
+    return infimum_rule(
+        blocks,
+        _of_kind(steps, "convex_lower_bound"),
+        _of_kind(steps, "limit_family"),
+        _of_kind(steps, "unattainable_outputs"),
+        value,
+    )
+
+
+def global_infimum(steps: Steps, fields: dict[str, Any]) -> str | None:
+    """(since 1.1) Over the networks of the problem's width, inf R = value (checker/infimum.py)."""
+    value = rational(fields.get("value"), "claim.value")
+    regions = _regions(steps)
+    blocks = None
+    if regions:
+        blocks = frozenset((tuple(p), s) for p in regions[0].facts["patterns"] for s in (1, -1))
+    return global_infimum_rule(
+        blocks, _of_kind(steps, "convex_lower_bound"), _of_kind(steps, "limit_family"), value
+    )
+
+
 CLAIM_RULES: dict[str, Callable[[Steps], str | None]] = {
     "local_min": local_min,
     "strict_local_min": strict,
@@ -318,12 +349,16 @@ CLAIM_FIELDS: dict[str, frozenset[str]] = {
     "global_lower_bound": frozenset({"bound"}),
     "local_min_in_box": BOX_CLAIM_FIELDS,
     "spurious_local_min_in_box": BOX_CLAIM_FIELDS,
+    "infimum_not_attained": frozenset({"value"}),
+    "global_infimum": frozenset({"value"}),
 }
 """Claim kinds with fields besides ``kind``."""
 
 FIELD_RULES: dict[str, Callable[[Steps, dict[str, Any]], str | None]] = {
     "local_min_in_box": local_min_in_box,
     "spurious_local_min_in_box": spurious_local_min_in_box,
+    "infimum_not_attained": infimum_not_attained,
+    "global_infimum": global_infimum,
 }
 """Claim kinds (with fields) -> a rule of the steps and the claim's fields."""
 
@@ -332,6 +367,8 @@ CLAIM_SINCE: dict[str, int] = {
     "not_cell_global_min": 1,
     "local_min_in_box": 1,
     "spurious_local_min_in_box": 1,
+    "infimum_not_attained": 1,
+    "global_infimum": 1,
 }
 """Claim kinds added after version 1.0 -> the minor version that introduced them."""
 

@@ -196,7 +196,12 @@ def check_convex_lower_bound(
             derived=show(bound),
             difference=show(bound - claimed),
         )
-    return {"blocks": frozenset(seen), "bound": bound, "hidden": problem.widths[1]}
+    return {
+        "blocks": frozenset(seen),
+        "bound": bound,
+        "hidden": problem.widths[1],
+        "outputs": tuple(outputs),
+    }
 
 
 def covers_every_network(

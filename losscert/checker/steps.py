@@ -28,6 +28,7 @@ from .cell_points import check_lower_point_in_cell
 from .constant_fit import check_constant_regression_optimal
 from .convex import check_convex_lower_bound
 from .lifted import check_lifted_gradient_zero
+from .infimum import check_limit_family, check_unattainable_outputs
 from .minimum_box import check_minimum_in_box
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
@@ -711,6 +712,15 @@ STEP_KINDS: dict[str, StepKind] = {
     ),
     "lifted_gradient_zero": StepKind(
         frozenset({"ties"}), frozenset({"subgradients"}), check_lifted_gradient_zero, since=1
+    ),
+    "limit_family": StepKind(
+        frozenset({"base", "growth", "vanishing", "limit_risk"}),
+        frozenset(),
+        check_limit_family,
+        since=1,
+    ),
+    "unattainable_outputs": StepKind(
+        frozenset({"outputs", "covers"}), frozenset(), check_unattainable_outputs, since=1
     ),
 }
 """Step kind -> its fields, verifier and the kinds it may cite: the table of section 3."""

@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     separate = backing is not None and backing is not verdict.certificate
     minimum_files = write_certificates([backing if separate else None], args.out, f"{stem}.minimum")
     written += minimum_files
+    infimum_files = write_certificates([result.infimum_certificate], args.out, stem)
+    written += infimum_files
     status = verdict.status.value
     lowest = None if result.witness is None else problem.with_network(result.witness).risk()
     record = {
@@ -81,6 +83,15 @@ def run(args: argparse.Namespace) -> int:
         "route": result.route,
         "global_minimum": exact_json(result.minimum),
         "global_minimum_certificate": minimum_files[0] if minimum_files else None,
+        "infimum": exact_json(result.infimum),
+        "infimum_certificate": infimum_files[0] if infimum_files else None,
+        "attained": (
+            True
+            if result.minimum is not None
+            else False
+            if result.infimum is not None and result.infimum_attained is False
+            else None
+        ),
         "lower_bound": exact_json(result.lower_bound),
         "lowest_network_risk": exact_json(lowest),
         "risk": exact_json(problem.risk()),
@@ -104,12 +115,28 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.minimum is not None:
         at = "the point itself" if not separate else "a network of this width"
+        if separate and minimum_files:
+            at = minimum_files[0]
         print(
             f"  global minimum: {exact_text(result.minimum)}, attained by {at} "
             "(global_min certificate checked)"
         )
+    elif result.infimum is not None and result.infimum_attained is False:
+        where = f": {infimum_files[0]}" if infimum_files else ""
+        print(
+            f"  infimum: {exact_text(result.infimum)}, not attained by any network of this width "
+            f"(infimum_not_attained certificate checked{where})"
+        )
+    elif result.infimum is not None:
+        where = f": {infimum_files[0]}" if infimum_files else ""
+        print(
+            f"  infimum: {exact_text(result.infimum)} (global_infimum certificate checked{where}); "
+            "no network attaining it found, and none excluded"
+        )
     elif result.lower_bound is not None:
-        print(f"  certified lower bound: {exact_text(result.lower_bound)}")
+        print(
+            f"  certified lower bound: {exact_text(result.lower_bound)} (no attaining network found)"
+        )
     if lowest is not None and result.minimum is None:
         print(f"  lowest network found: R = {exact_text(lowest)}")
     reason = f" ({verdict.reason})" if verdict.reason else ""

@@ -43,6 +43,7 @@ from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
 from losscert.progress import Progress
+from losscert.verifier.attaining import attaining_network, limit_blocks
 from losscert.verifier.cell_minimum import (
     CONVEX_LOSSES,
     BlockBound,
@@ -52,6 +53,7 @@ from losscert.verifier.cell_minimum import (
 )
 from losscert.verifier.cell_refutation import refute_cell_global_min
 from losscert.verifier.certificate import certified, new_certificate, rationals
+from losscert.verifier.infimum import infimum_not_attained
 from losscert.verifier.point_bound import bound_at_point, sign_symmetric_bound
 from losscert.verifier.verdict import Status, Verdict
 
@@ -85,6 +87,13 @@ class GlobalResult:
     minimum_certificate: dict[str, Any] | None = field(default=None, repr=False)
     """When ``minimum`` is reported: a ``global_min`` certificate at the network attaining it (the
     problem with ``witness`` as its point, or the point itself), accepted by the checker."""
+    infimum: Fraction | None = None
+    """When no network of this width attains the infimum: its value, backed by the checked
+    ``infimum_not_attained`` certificate ``infimum_certificate`` (then ``minimum`` is None)."""
+    infimum_certificate: dict[str, Any] | None = field(default=None, repr=False)
+    infimum_attained: bool | None = None
+    """False when ``infimum_certificate`` is ``infimum_not_attained``; None when it is
+    ``global_infimum`` (the value is exact, no attaining network was found nor excluded)."""
 
 
 def require_one_hidden_layer(problem: Problem) -> None:
@@ -360,7 +369,7 @@ def certify_global_min(
     report = partial(
         GlobalResult, patterns=len(arrangement.regions), bound_certificate=bound_certificate
     )
-    witness = _attaining(problem, relaxation, hidden, d_x)
+    witness = _attaining(problem, relaxation, hidden, d_x, blocks)
     if route == "auto" and (witness is not None or risk <= relaxation.bound):
         minimum = relaxation.bound if witness is not None else risk
         bound_steps = [regions, block_bound_step(relaxation)]
@@ -377,6 +386,23 @@ def certify_global_min(
             programs=int(solved),
             route="relaxation" if solved else "point",
         )
+    if route == "auto" and limit_blocks(relaxation) and len(relaxation.used_blocks) <= hidden:
+        # at most d_1 blocks, some at c = 0, and no network found: is the infimum not attained?
+        limit = infimum_not_attained(problem, regions, [relaxation], relaxation, blocks)
+        if limit is not None:
+            below = None if limit[1] is None else net.with_parameters(limit[1])
+            bound_steps = [regions, block_bound_step(relaxation)]
+            return report(
+                verdict=_point_verdict(problem, False, bound_steps, below, "limit family"),
+                minimum=None,
+                lower_bound=relaxation.bound,
+                witness=None,
+                programs=int(solved),
+                route="relaxation",
+                infimum=relaxation.bound,
+                infimum_certificate=limit[0].certificate,
+                infimum_attained=False,
+            )
     # The relaxation uses more than d_1 blocks: one program per choice of d_1 blocks.
     size = min(hidden, len(blocks))
     count = math.comb(len(blocks), size)
@@ -405,6 +431,7 @@ def certify_global_min(
     failed = 0
     early = route == "auto"  # the brute-force baseline solves every subset
     attained = False
+    founds: list[BlockBound] = []  # every subset's program (for the infimum certificate)
     ticker = Progress(say, "global", count, unit="programs")
 
     def stopped(reason: str, *, interrupted: bool) -> GlobalResult:
@@ -439,7 +466,9 @@ def certify_global_min(
                 continue
             steps.append(block_bound_step(found, f"bound{index}"))
             lowest = found.bound if lowest is None else min(lowest, found.bound)
-            candidate = _attaining(problem, found, hidden, d_x)
+            founds.append(found)
+            useful = best is None or found.bound < best[0]  # search only below the best so far
+            candidate = _attaining(problem, found, hidden, d_x, list(subset) if useful else None)
             if candidate is not None and (best is None or found.bound < best[0]):
                 best = (found.bound, candidate)
             ticker.update(index + 1, None if best is None else _lowest_so_far(best[0]))
@@ -464,6 +493,15 @@ def certify_global_min(
             reason="unsupported",
             detail=f"{failed} of {count} programs could not be certified exactly",
         )
+    infimum = None
+    level = [f for f in founds if f.bound == lower]
+    closest = next((f for f in level if f.parts is not None), None)
+    if exact is None and not failed and not attained and closest is not None:
+        higher = [f for f in founds if f.bound > lower]
+        infimum = infimum_not_attained(problem, regions, level, closest, blocks, higher, steps)
+        if infimum is not None and verdict.status is Status.UNKNOWN and infimum[1] is not None:
+            below = net.with_parameters(infimum[1])  # a member of the family below R(theta*)
+            verdict = _point_verdict(problem, False, [regions], below, "limit family")
     backed = None
     if exact is not None and best is not None:  # the relaxation's step covers an attained bound
         steps_at_minimum = [regions, block_bound_step(relaxation), *steps]
@@ -476,6 +514,9 @@ def certify_global_min(
         witness=None if best is None else best[1],
         programs=1 + count,
         route="subsets",
+        infimum=None if infimum is None else lower,
+        infimum_certificate=None if infimum is None else infimum[0].certificate,
+        infimum_attained=None if infimum is None or infimum[0].claim == "global_infimum" else False,
     )
 
 
@@ -527,9 +568,23 @@ def _lowest_so_far(risk: Fraction) -> str:
     return f"lowest network so far R = {rational_string(risk)} (~{float(risk):.6g})"
 
 
-def _attaining(problem: Problem, bound: BlockBound, hidden: int, d_x: int) -> Network | None:
-    """A network of width ``hidden`` whose exact risk equals the bound, or None."""
-    network = witness_network(bound, problem.network.activation, hidden, d_x)
+def _attaining(
+    problem: Problem,
+    bound: BlockBound,
+    hidden: int,
+    d_x: int,
+    universe: list[Block] | None = None,
+) -> Network | None:
+    """A network of width ``hidden`` whose exact risk equals the bound, or None. When the
+    optimum's own decomposition is no network (a limit at c = 0: non-homogeneous activations)
+    and ``universe`` is given, a network with the same outputs is searched for
+    (:mod:`losscert.verifier.attaining`), with one more block of ``universe`` where the width
+    allows."""
+    act = problem.network.activation
+    network = witness_network(bound, act, hidden, d_x)
+    if network is None and bound.parts is not None and universe is not None:
+        inputs = problem.data.input_rows()
+        network = attaining_network(bound, inputs, act, hidden, universe)
     if network is None or problem.with_network(network).risk() != bound.bound:
         return None
     return network

@@ -43,7 +43,8 @@ def test_early_stop_agrees_with_every_subset(seed):
     problem = _noisy(seed)
     fast = certify_global_min(problem)
     brute = certify_global_min(problem, route="subsets")
-    assert fast.route == brute.route == "subsets"
+    # issue 14's search may find a network at the relaxation's own outputs (seed 4: one neuron)
+    assert brute.route == "subsets" and fast.route in ("subsets", "relaxation")
     assert fast.minimum is not None and fast.minimum == brute.minimum
     assert fast.lower_bound == brute.lower_bound == fast.minimum
     assert fast.programs <= brute.programs
