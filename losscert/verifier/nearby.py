@@ -18,6 +18,10 @@ scratch by :func:`~losscert.verifier.candidate.certify_local_min` (nothing here 
    Newton steps on the cell's risk with exact gradients and Hessians, then rational rounding at
    a ladder of denominators; a rounding with an exactly zero gradient is the moved point.
 
+When the minimum of the closed cell is not a local minimum (an adjacent cell descends), the
+result says so with a refutation certificate and follows the descent into the adjacent cell
+(:mod:`losscert.verifier.nearby_descent`).
+
 Where no route gives an exactly critical point, the result says so (UNKNOWN). Distances are in
 the max norm, |theta' - theta|_inf, exact.
 """
@@ -25,7 +29,7 @@ the max norm, |theta' - theta|_inf, exact.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -43,6 +47,7 @@ from losscert.model.rationals import to_fraction
 from losscert.verifier.boundary_minimum import certify_boundary_minimum, closed_cell_minimum_point
 from losscert.verifier.constant_collapse import affine_witness, constant_point
 from losscert.verifier.descent import checker_view
+from losscert.verifier.nearby_descent import HOPS, Refuted, follow_descent
 from losscert.verifier.regression import fit_affine
 from losscert.verifier.search import LowerPoint
 from losscert.verifier.smt_route import SmtOptions
@@ -76,6 +81,10 @@ class NearbyResult:
     critical, None when R has no gradient there). When a nearby minimum was certified, ``moved``
     is the problem at it, ``distance`` = |theta' - theta|_inf and ``local`` (and ``spurious``)
     the verdicts about it; otherwise ``local`` is UNKNOWN and says what was tried.
+    ``not_minimum`` is a boundary point near the original (the minimum of the closure of its
+    cell) that is *not* a local minimum, with its REFUTED ``local_min`` verdict (a descent
+    direction into an adjacent cell); when nothing lower was proved, ``local`` is that verdict
+    and ``moved`` that point.
     """
 
     original_risk: Fraction
@@ -85,6 +94,8 @@ class NearbyResult:
     distance: Fraction | None = None
     spurious: Verdict | None = None
     tried: list[str] = field(default_factory=list)
+    not_minimum: Refuted | None = None
+    not_minimum_distance: Fraction | None = None
 
     @property
     def risk(self) -> Fraction | None:
@@ -119,18 +130,18 @@ def certify_nearby(
     ``certify_local_min`` PROVES is the answer. The verdicts' ``stats`` carry the original
     point's exact risk, the route, the distance and the moved point's risk.
     """
-    from losscert.verifier.candidate import certify_local_min, certify_spurious
+    from losscert.verifier.candidate import certify_spurious
 
     options = options or SmtOptions()
     original_risk = problem.risk()
     size = gradient_size(problem)
     tried: list[str] = []
+    refuted: Refuted | None = None
     for moved in nearby_points(problem):
         options.say(f"nearby: trying the {moved.route} point")
-        if moved.route == "closed-cell minimum":  # on a boundary: the exact cover, no SMT
-            verdict = certify_boundary_minimum(moved.problem)
-        else:
-            verdict = certify_local_min(moved.problem, options)
+        verdict = _certify_moved(moved, options)
+        if moved.route == "closed-cell minimum" and verdict.status is not Status.PROVED:
+            moved, verdict, refuted = _descend(problem, moved, verdict, options, tried)
         tried.append(f"{moved.route}: {verdict.status.value}")
         if verdict.status is not Status.PROVED:
             continue
@@ -143,15 +154,89 @@ def certify_nearby(
             witness = _constant_witness(moved) if moved.route == "constant collapse" else None
             found = certify_spurious(moved.problem, verdict, seed=seed, witness=witness)
             lower = _with_stats(found, stats)
-        return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried)
+        return _result(problem, original_risk, size, local, moved, lower, tried, refuted)
     boxed = _box_route(problem, original_risk, size, tried, spurious, seed)
     if boxed is not None:
-        return boxed
+        away = None if refuted is None else distance(problem, refuted.problem)
+        return replace(boxed, not_minimum=refuted, not_minimum_distance=away)
+    if refuted is not None:  # plainly: the point near the original is not a local minimum
+        moved = MovedPoint("closed-cell minimum", refuted.problem)
+        moved_by = distance(problem, refuted.problem)
+        stats = _stats(original_risk, moved, moved_by)
+        stats["prediction_change"] = prediction_change(problem, refuted.problem)
+        local = _with_stats(refuted.verdict, stats)
+        return _result(problem, original_risk, size, local, moved, None, tried, refuted)
     detail = "no exact critical point found nearby" + (
         f" (tried {'; '.join(tried)})" if tried else ""
     )
     unknown = Verdict(Status.UNKNOWN, CLAIM, reason="unsupported", detail=detail)
     return NearbyResult(original_risk, size, unknown, tried=tried)
+
+
+def _result(
+    problem: Problem,
+    original_risk: Fraction,
+    size: Fraction | None,
+    local: Verdict,
+    moved: MovedPoint,
+    lower: Verdict | None,
+    tried: list[str],
+    refuted: Refuted | None,
+) -> NearbyResult:
+    moved_by = distance(problem, moved.problem)
+    away = None if refuted is None else distance(problem, refuted.problem)
+    return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried, refuted, away)
+
+
+def _certify_moved(moved: MovedPoint, options: SmtOptions) -> Verdict:
+    """certify_local_min at a moved point; on a cell boundary of one hidden layer, the exact
+    cover of the adjacent closed cells first (no SMT)."""
+    from losscert.verifier.candidate import certify_local_min
+
+    if locate_cell(moved.problem).on_boundary:
+        verdict = certify_boundary_minimum(moved.problem)
+        if verdict.status is Status.PROVED:
+            return verdict
+        if moved.route.startswith("closed-cell minimum"):
+            return verdict  # the caller refutes it (a descent) or follows the descent
+    return certify_local_min(moved.problem, options)
+
+
+def _descend(
+    start: Problem, moved: MovedPoint, verdict: Verdict, options: SmtOptions, tried: list[str]
+) -> tuple[MovedPoint, Verdict, Refuted | None]:
+    """A closed-cell minimum that the cover did not prove: refute it (a descent direction into
+    an adjacent cell) and follow the descent, at most HOPS times. The last point tried, its
+    verdict, and the first refutation (None when the first point was not refuted). Ties the
+    descent leaves in place go to the side of ``start``'s cell (the original point's)."""
+    from losscert.verifier.candidate import certify_local_min
+
+    first: Refuted | None = None
+    for hop in range(1, HOPS + 1):
+        refutation = certify_local_min(moved.problem, options)
+        if refutation.status is Status.PROVED:  # the SMT rung proved what the cover could not
+            return moved, refutation, first
+        if refutation.status is not Status.REFUTED:
+            return moved, verdict, first
+        current = Refuted(moved.problem, refutation)
+        first = first or current
+        tried.append(f"{moved.route}: refuted (a descent into an adjacent cell)")
+        found = follow_descent(current, _minimum_near, start)
+        if found is None:
+            break
+        moved = MovedPoint(f"closed-cell minimum after {hop} descent hop(s)", found)
+        verdict = _certify_moved(moved, options)
+        if verdict.status is Status.PROVED:
+            break
+    return moved, verdict, first
+
+
+def _minimum_near(problem: Problem) -> Problem | None:
+    """The cell minimum of the point's (open) cell, else the minimum of its closure."""
+    snapped = _cell_minimum_point(problem)
+    if snapped is not None:
+        return snapped
+    return closed_cell_minimum_point(problem, locate_cell(problem))
 
 
 def _constant_witness(moved: MovedPoint) -> LowerPoint | None:
@@ -394,7 +479,11 @@ def _critical_in_cell(candidate: Problem, cell: Cell) -> bool:
 
 
 def nearby_verdicts(result: NearbyResult | None) -> list[Verdict]:
-    """The verdicts about the moved point (local minimum, then spurious), for writing."""
+    """The verdicts about the moved point (local minimum, then spurious), then the refutation
+    of a closed-cell minimum that is not a local minimum, for writing."""
     if result is None:
         return []
-    return [v for v in (result.local, result.spurious) if v is not None]
+    refuted = None if result.not_minimum is None else result.not_minimum.verdict
+    if refuted is not None and refuted.certificate is result.local.certificate:
+        refuted = None  # the refutation is the answer: written once
+    return [v for v in (result.local, result.spurious, refuted) if v is not None]
