@@ -13,7 +13,10 @@ scratch by :func:`~losscert.verifier.candidate.certify_local_min` (nothing here 
    point's cell (:func:`~losscert.verifier.global_min.snap_to_cell_minimum`); when it lies on
    the cell's boundary (a kink on a sample), that boundary point, proved by convex bounds on
    every adjacent closed cell (:mod:`losscert.verifier.boundary_minimum`);
-3. **Newton** (any depth, differentiable loss): in the reduced coordinates (constant neurons'
+3. **least-squares output layer** (any depth, squared loss): the hidden layers kept, the output
+   layer solved exactly (:mod:`losscert.verifier.nearby_flat`); this finds minima that are flat
+   beyond the known symmetries (a singular reduced Hessian), where Newton has no step;
+4. **Newton** (any depth, differentiable loss): in the reduced coordinates (constant neurons'
    parameters and one rescaling anchor per neuron fixed, as in docs/certificate.md 3.11.1),
    Newton steps on the cell's risk with exact gradients and Hessians, then rational rounding at
    a ladder of denominators; a rounding with an exactly zero gradient is the moved point.
@@ -48,6 +51,7 @@ from losscert.verifier.boundary_minimum import certify_boundary_minimum, closed_
 from losscert.verifier.constant_collapse import affine_witness, constant_point
 from losscert.verifier.descent import checker_view
 from losscert.verifier.nearby_descent import HOPS, Refuted, follow_descent
+from losscert.verifier.nearby_flat import least_squares_output_point
 from losscert.verifier.regression import fit_affine
 from losscert.verifier.search import LowerPoint
 from losscert.verifier.smt_route import SmtOptions
@@ -332,6 +336,9 @@ def nearby_points(problem: Problem) -> Iterator[MovedPoint]:
         closed = closed_cell_minimum_point(problem, cell)
         if closed is not None and locate_cell(closed).on_boundary:
             yield MovedPoint("closed-cell minimum", closed)
+    fitted = least_squares_output_point(problem, cell)
+    if fitted is not None and gradient_size(fitted) == 0:
+        yield MovedPoint("least-squares output layer", fitted)
     critical = newton_point(problem, cell)
     if critical is not None:
         yield MovedPoint("newton", critical)
