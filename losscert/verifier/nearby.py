@@ -31,6 +31,7 @@ the max norm, |theta' - theta|_inf, exact.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -50,6 +51,7 @@ from losscert.model.rationals import to_fraction
 from losscert.verifier.boundary_minimum import certify_boundary_minimum, closed_cell_minimum_point
 from losscert.verifier.constant_collapse import affine_witness, constant_point
 from losscert.verifier.descent import checker_view
+from losscert.verifier.face_minimum import face_points, is_face_critical
 from losscert.verifier.nearby_descent import HOPS, Refuted, follow_descent
 from losscert.verifier.nearby_flat import least_squares_output_point
 from losscert.verifier.regression import fit_affine
@@ -67,6 +69,8 @@ ROUNDING = (10**3, 10**6, 10**9, 10**12)
 ITERATE_BITS = 64
 """Newton iterates are rounded to multiples of 2^-64 so that their size stays bounded."""
 CLAIM = "local_min"
+FACE_SECONDS = 5.0
+"""No SMT query about a face point starts later than this after the face route begins."""
 
 
 @dataclass(frozen=True)
@@ -141,14 +145,19 @@ def certify_nearby(
     size = gradient_size(problem)
     tried: list[str] = []
     refuted: Refuted | None = None
-    for moved in nearby_points(problem):
+
+    def attempt(moved: MovedPoint) -> NearbyResult | None:
+        nonlocal refuted
         options.say(f"nearby: trying the {moved.route} point")
         verdict = _certify_moved(moved, options)
         if moved.route == "closed-cell minimum" and verdict.status is not Status.PROVED:
-            moved, verdict, refuted = _descend(problem, moved, verdict, options, tried)
-        tried.append(f"{moved.route}: {verdict.status.value}")
+            moved, verdict, first = _descend(problem, moved, verdict, options, tried)
+            refuted = refuted or first
+        elif verdict.status is Status.REFUTED and locate_cell(moved.problem).on_boundary:
+            refuted = refuted or Refuted(moved.problem, verdict, moved.route)
+        tried.append(f"{moved.route}: {verdict.status.value}" + _where(problem, moved, verdict))
         if verdict.status is not Status.PROVED:
-            continue
+            return None
         moved_by = distance(problem, moved.problem)
         stats = _stats(original_risk, moved, moved_by)
         stats["prediction_change"] = prediction_change(problem, moved.problem)
@@ -159,12 +168,23 @@ def certify_nearby(
             found = certify_spurious(moved.problem, verdict, seed=seed, witness=witness)
             lower = _with_stats(found, stats)
         return _result(problem, original_risk, size, local, moved, lower, tried, refuted)
+
+    for moved in nearby_points(problem):
+        if (answer := attempt(moved)) is not None:
+            return answer
     boxed = _box_route(problem, original_risk, size, tried, spurious, seed)
     if boxed is not None:
         away = None if refuted is None else distance(problem, refuted.problem)
         return replace(boxed, not_minimum=refuted, not_minimum_distance=away)
+    face_deadline = time.perf_counter() + FACE_SECONDS  # the SMT rung's share is bounded
+    if options.deadline is not None:
+        face_deadline = min(face_deadline, options.deadline)
+    options = replace(options, deadline=face_deadline)
+    for moved in face_moves(problem):  # last: a boundary point may need the SMT rung
+        if (answer := attempt(moved)) is not None:
+            return answer
     if refuted is not None:  # plainly: the point near the original is not a local minimum
-        moved = MovedPoint("closed-cell minimum", refuted.problem)
+        moved = MovedPoint(refuted.route, refuted.problem)
         moved_by = distance(problem, refuted.problem)
         stats = _stats(original_risk, moved, moved_by)
         stats["prediction_change"] = prediction_change(problem, refuted.problem)
@@ -314,6 +334,27 @@ def _with_stats(verdict: Verdict, stats: dict[str, Any]) -> Verdict:
         verdict.detail,
         {**verdict.stats, **stats},
         checked=verdict.checked,
+    )
+
+
+def face_moves(problem: Problem) -> Iterator[MovedPoint]:
+    """Exact critical points of faces of the point's cell near it, any depth (ties held on their
+    breakpoints, the linear block solved exactly: :mod:`losscert.verifier.face_minimum`); only
+    points that are exactly critical on their face are yielded."""
+    cell = locate_cell(problem)
+    for point in face_points(problem, cell):
+        if is_face_critical(cell, point):
+            yield MovedPoint("face minimum", point)
+
+
+def _where(problem: Problem, moved: MovedPoint, verdict: Verdict) -> str:
+    """For a face point that was not proved: where it is, so that the user sees what was found."""
+    if moved.route != "face minimum" or verdict.status is Status.PROVED:
+        return ""
+    ties = len(locate_cell(moved.problem).ties)
+    return (
+        f" ({ties} ties, distance {float(distance(problem, moved.problem)):.3g}, "
+        f"risk {float(moved.problem.risk()):.10g}{'' if not verdict.reason else ', ' + verdict.reason})"
     )
 
 

@@ -36,6 +36,7 @@ class Refuted:
 
     problem: Problem
     verdict: Verdict
+    route: str = "closed-cell minimum"
 
 
 def descent_direction(verdict: Verdict) -> list[Fraction] | None:

@@ -60,6 +60,7 @@ def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
     if result.not_minimum is not None and result.not_minimum_distance is not None:
         point = result.not_minimum.problem
         out["not_minimum"] = {
+            "route": result.not_minimum.route,
             "status": result.not_minimum.verdict.status.value,
             "distance": rational_string(result.not_minimum_distance),
             "distance_decimal": _decimal(result.not_minimum_distance),
@@ -119,8 +120,12 @@ def _not_minimum_lines(result: NearbyResult) -> list[str]:
     if result.not_minimum is None or result.not_minimum_distance is None:
         return []
     risk = result.not_minimum.problem.risk()
+    what = {
+        "closed-cell minimum": "the minimum of the closed cell",
+        "face minimum": "the critical point of a face of the cell",
+    }.get(result.not_minimum.route, f"the {result.not_minimum.route} point")
     return [
-        f"  not a local minimum: the minimum of the closed cell at distance "
+        f"  not a local minimum: {what} at distance "
         f"{_both(result.not_minimum_distance)} (max norm), risk {_both(risk)}, "
         "descends into an adjacent cell (local_min REFUTED, a descent direction)"
     ]
