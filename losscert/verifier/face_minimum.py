@@ -11,7 +11,9 @@ weights at the trained point's values:
    empty set included, which covers minima flat beyond the known symmetries inside the cell);
 2. minimise the squared risk over the linear block subject to "each tie on its breakpoint",
    exactly: the KKT system of an equality-constrained least-squares problem over rationals;
-3. keep the solution when every other pre-activation stays strictly in its piece.
+3. keep the solution when every other pre-activation stays strictly in its piece;
+4. when a gradient is left on the face (the weights of later layers must move too), solve each
+   later block W_k, b_k, ..., b_L in the same way, once, the earlier layers held.
 
 The result is a rational point on the face whose residual is orthogonal to everything the linear
 block can move; when the multiplying weights move nothing more (the predictions of the cell form
@@ -42,14 +44,16 @@ MAX_BLOCK = 200
 Entry = tuple[int, int, int]  # (layer j, 0-based; neuron r; sample i)
 
 
-def linear_block(problem: Problem) -> list[int]:
-    """Indices (in the parameter vector) of W_1, b_1 and the biases b_2, ..., b_L."""
+def linear_block(problem: Problem, layer: int = 1) -> list[int]:
+    """Indices (in the parameter vector) of W_k, b_k and the biases b_{k+1}, ..., b_L for
+    k = ``layer``: with the pattern and the other parameters fixed, every output and every
+    pre-activation of layers >= k is affine in them jointly."""
     net = problem.network
     out, start = [], 0
-    for j, (fan_in, fan_out) in enumerate(zip(net.widths, net.widths[1:], strict=False)):
+    for j, (fan_in, fan_out) in enumerate(zip(net.widths, net.widths[1:], strict=False), 1):
         weights = range(start, start + fan_in * fan_out)
         biases = range(start + fan_in * fan_out, start + fan_in * fan_out + fan_out)
-        out += [*weights, *biases] if j == 0 else [*biases]
+        out += [*weights, *biases] if j == layer else [*biases] if j > layer else []
         start += fan_in * fan_out + fan_out
     return out
 
@@ -72,9 +76,26 @@ def face_points(problem: Problem, cell: Cell) -> Iterator[Problem]:
             continue
         seen.add(ties)
         point = _solve(problem, cell, block, affine, ties)
+        if point is not None:
+            point = _later_blocks(point, cell, ties)
         if point is not None and (outputs := point.trace().output_rows()) not in found:
             found.append(outputs)
             yield point
+
+
+def _later_blocks(point: Problem, cell: Cell, ties: tuple[Entry, ...]) -> Problem:
+    """When the weights of later layers must move too (the first block alone leaves a gradient
+    on the face): one exact solve over each later block W_k, b_k, ..., b_L in turn (the ties of
+    earlier layers stay put: their parameters are fixed), until the point passes the float
+    filter of :func:`is_face_critical`. One pass only: repeated exact solves grow the numbers."""
+    for layer in range(2, point.network.depth + 1):
+        if _nearly_face_critical(cell, point):
+            break
+        block = linear_block(point, layer)
+        if len(block) > MAX_BLOCK:
+            break
+        point = _solve(point, cell, block, _affine_maps(point, cell, block), ties) or point
+    return point
 
 
 def _ties(problem: Problem, share: Fraction) -> tuple[Entry, ...]:
