@@ -92,7 +92,8 @@ class NearbyResult:
     ``not_minimum`` is a boundary point near the original (the minimum of the closure of its
     cell) that is *not* a local minimum, with its REFUTED ``local_min`` verdict (a descent
     direction into an adjacent cell); when nothing lower was proved, ``local`` is that verdict
-    and ``moved`` that point.
+    and ``moved`` that point. When an exact critical point of a face was found but not decided
+    (UNKNOWN), ``moved`` is that point and ``local`` UNKNOWN: the point is written for the user.
     """
 
     original_risk: Fraction
@@ -146,8 +147,10 @@ def certify_nearby(
     tried: list[str] = []
     refuted: Refuted | None = None
 
+    undecided: tuple[MovedPoint, Verdict] | None = None  # a face point the rungs left open
+
     def attempt(moved: MovedPoint) -> NearbyResult | None:
-        nonlocal refuted
+        nonlocal refuted, undecided
         options.say(f"nearby: trying the {moved.route} point")
         verdict = _certify_moved(moved, options)
         if moved.route == "closed-cell minimum" and verdict.status is not Status.PROVED:
@@ -156,6 +159,8 @@ def certify_nearby(
         elif verdict.status is Status.REFUTED and locate_cell(moved.problem).on_boundary:
             refuted = refuted or Refuted(moved.problem, verdict, moved.route)
         tried.append(f"{moved.route}: {verdict.status.value}" + _where(problem, moved, verdict))
+        if verdict.status is Status.UNKNOWN and moved.route == "face minimum":
+            undecided = undecided or (moved, verdict)
         if verdict.status is not Status.PROVED:
             return None
         moved_by = distance(problem, moved.problem)
@@ -183,18 +188,35 @@ def certify_nearby(
     for moved in face_moves(problem):  # last: a boundary point may need the SMT rung
         if (answer := attempt(moved)) is not None:
             return answer
+    if undecided is not None:  # an exact critical point of a face, found but not decided
+        moved, verdict = undecided
+        detail = verdict.detail.strip().rstrip(";")
+        verdict = Verdict(Status.UNKNOWN, CLAIM, reason=verdict.reason, detail=detail)
+        return _unproved(problem, original_risk, size, moved, verdict, tried, refuted)
     if refuted is not None:  # plainly: the point near the original is not a local minimum
         moved = MovedPoint(refuted.route, refuted.problem)
-        moved_by = distance(problem, refuted.problem)
-        stats = _stats(original_risk, moved, moved_by)
-        stats["prediction_change"] = prediction_change(problem, refuted.problem)
-        local = _with_stats(refuted.verdict, stats)
-        return _result(problem, original_risk, size, local, moved, None, tried, refuted)
+        return _unproved(problem, original_risk, size, moved, refuted.verdict, tried, refuted)
     detail = "no exact critical point found nearby" + (
         f" (tried {'; '.join(tried)})" if tried else ""
     )
     unknown = Verdict(Status.UNKNOWN, CLAIM, reason="unsupported", detail=detail)
     return NearbyResult(original_risk, size, unknown, tried=tried)
+
+
+def _unproved(
+    problem: Problem,
+    original_risk: Fraction,
+    size: Fraction | None,
+    moved: MovedPoint,
+    verdict: Verdict,
+    tried: list[str],
+    refuted: Refuted | None,
+) -> NearbyResult:
+    """A result about a point that is not a proved minimum (REFUTED, or UNKNOWN: found, open)."""
+    stats = _stats(original_risk, moved, distance(problem, moved.problem))
+    stats["prediction_change"] = prediction_change(problem, moved.problem)
+    local = _with_stats(verdict, stats)
+    return _result(problem, original_risk, size, local, moved, None, tried, refuted)
 
 
 def _result(

@@ -90,6 +90,13 @@ def format_nearby(result: NearbyResult) -> list[str]:
         return lines
     if result.local.status is Status.REFUTED:
         return lines  # said by _not_minimum_lines
+    if result.local.status is Status.UNKNOWN:  # found exactly, not decided: say where it is
+        lines.append(
+            f"  nearby critical point of a face: UNKNOWN ({result.local.reason}) "
+            f"[{result.moved.route}] at distance {_both(result.distance)} (max norm), "
+            f"risk {_both(result.risk)}; not decided: {result.local.detail}"
+        )
+        return lines
     lines.append(
         f"  nearby local minimum: {result.local.status.value.upper()} [{result.moved.route}] "
         f"at distance {_both(result.distance)} (max norm), risk {_both(result.risk)}"
