@@ -59,3 +59,27 @@ def test_certify_nearby_proves_the_face_minimum() -> None:
     assert result.moved is not None and result.moved.route == "face minimum"
     assert result.distance == F(1, 100) and result.risk == 0
     assert check_document(result.local.certificate).valid
+
+
+def test_a_face_point_left_open_is_reported_with_where_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from losscert.verifier import nearby
+    from losscert.verifier.nearby_report import format_nearby, nearby_to_dict
+    from losscert.verifier.verdict import Verdict
+
+    def undecided(moved: nearby.MovedPoint, options: object) -> Verdict:
+        return Verdict(Status.UNKNOWN, "local_min", reason="budget", detail="out of time; ")
+
+    monkeypatch.setattr(nearby, "_certify_moved", undecided)
+    result = certify_nearby(_trained(), spurious=False)
+    assert result.local.status is Status.UNKNOWN and result.local.reason == "budget"
+    assert result.moved is not None and result.moved.route == "face minimum"
+    assert result.distance == F(1, 100) and result.risk == 0
+    assert result.local.certificate is None
+    text = "\n".join(format_nearby(result))
+    assert "nearby critical point of a face: UNKNOWN (budget) [face minimum]" in text
+    assert "at distance 0.01 (= 1/100)" in text and "not decided: out of time" in text
+    as_json = nearby_to_dict(result)
+    assert as_json["status"] == "unknown" and as_json["route"] == "face minimum"
+    assert as_json["risk"] == "0"
