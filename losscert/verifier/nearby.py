@@ -69,8 +69,9 @@ ROUNDING = (10**3, 10**6, 10**9, 10**12)
 ITERATE_BITS = 64
 """Newton iterates are rounded to multiples of 2^-64 so that their size stays bounded."""
 CLAIM = "local_min"
-FACE_SECONDS = 5.0
-"""No SMT query about a face point starts later than this after the face route begins."""
+NEARBY_SECONDS = 25.0
+"""No SMT query about a face point starts later than this after ``certify_nearby`` began (and
+none runs past it): the face route comes last and takes what is left."""
 
 
 @dataclass(frozen=True)
@@ -141,18 +142,19 @@ def certify_nearby(
     """
     from losscert.verifier.candidate import certify_spurious
 
+    started = time.perf_counter()
     options = options or SmtOptions()
     original_risk = problem.risk()
     size = gradient_size(problem)
     tried: list[str] = []
     refuted: Refuted | None = None
 
-    undecided: tuple[MovedPoint, Verdict] | None = None  # a face point the rungs left open
+    undecided: list[tuple[MovedPoint, Verdict]] = []  # face points the rungs left open
 
-    def attempt(moved: MovedPoint) -> NearbyResult | None:
-        nonlocal refuted, undecided
+    def attempt(moved: MovedPoint, smt: SmtOptions | None = None) -> NearbyResult | None:
+        nonlocal refuted
         options.say(f"nearby: trying the {moved.route} point")
-        verdict = _certify_moved(moved, options)
+        verdict = _certify_moved(moved, options) if smt is None else _smt_rung(moved, smt)
         if moved.route == "closed-cell minimum" and verdict.status is not Status.PROVED:
             moved, verdict, first = _descend(problem, moved, verdict, options, tried)
             refuted = refuted or first
@@ -160,7 +162,7 @@ def certify_nearby(
             refuted = refuted or Refuted(moved.problem, verdict, moved.route)
         tried.append(f"{moved.route}: {verdict.status.value}" + _where(problem, moved, verdict))
         if verdict.status is Status.UNKNOWN and moved.route == "face minimum":
-            undecided = undecided or (moved, verdict)
+            undecided.append((moved, verdict))
         if verdict.status is not Status.PROVED:
             return None
         moved_by = distance(problem, moved.problem)
@@ -181,15 +183,37 @@ def certify_nearby(
     if boxed is not None:
         away = None if refuted is None else distance(problem, refuted.problem)
         return replace(boxed, not_minimum=refuted, not_minimum_distance=away)
-    face_deadline = time.perf_counter() + FACE_SECONDS  # the SMT rung's share is bounded
+    # last, the face points: first every cheap rung on each (no SMT), then the SMT rung on those
+    # left open, until NEARBY_SECONDS after the start
+    face_deadline = started + NEARBY_SECONDS
     if options.deadline is not None:
         face_deadline = min(face_deadline, options.deadline)
-    options = replace(options, deadline=face_deadline)
-    for moved in face_moves(problem):  # last: a boundary point may need the SMT rung
+    smt = replace(options, deadline=face_deadline)
+    options = replace(options, deadline=0.0)  # query_timeout() is None: no SMT query starts
+    for moved in face_moves(problem):
         if (answer := attempt(moved)) is not None:
             return answer
-    if undecided is not None:  # an exact critical point of a face, found but not decided
-        moved, verdict = undecided
+    first_pass, undecided[:] = list(undecided), []
+    for moved, _ in first_pass:
+        if smt.query_timeout() is None:
+            undecided.append(
+                (
+                    moved,
+                    Verdict(
+                        Status.UNKNOWN,
+                        CLAIM,
+                        reason="budget",
+                        detail=(
+                            f"no time left for the SMT rung ({NEARBY_SECONDS:g} s after the start)"
+                        ),
+                    ),
+                )
+            )
+            continue
+        if (answer := attempt(moved, smt)) is not None:
+            return answer
+    if undecided:  # an exact critical point of a face, found but not decided
+        moved, verdict = undecided[0]
         detail = verdict.detail.strip().rstrip(";")
         verdict = Verdict(Status.UNKNOWN, CLAIM, reason=verdict.reason, detail=detail)
         return _unproved(problem, original_risk, size, moved, verdict, tried, refuted)
@@ -232,6 +256,18 @@ def _result(
     moved_by = distance(problem, moved.problem)
     away = None if refuted is None else distance(problem, refuted.problem)
     return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried, refuted, away)
+
+
+def _smt_rung(moved: MovedPoint, options: SmtOptions) -> Verdict:
+    """The SMT rung alone at a point whose cheap rungs were run already (inside a cell the
+    ladder, whose cheap rungs are quick)."""
+    from losscert.verifier.candidate import certify_local_min
+    from losscert.verifier.smt_route import smt_boundary_local_min
+
+    cell = locate_cell(moved.problem)
+    if cell.on_boundary:
+        return smt_boundary_local_min(moved.problem, cell, options)
+    return certify_local_min(moved.problem, options)
 
 
 def _certify_moved(moved: MovedPoint, options: SmtOptions) -> Verdict:

@@ -71,7 +71,8 @@ def test_a_face_point_left_open_is_reported_with_where_it_is(
     def undecided(moved: nearby.MovedPoint, options: object) -> Verdict:
         return Verdict(Status.UNKNOWN, "local_min", reason="budget", detail="out of time; ")
 
-    monkeypatch.setattr(nearby, "_certify_moved", undecided)
+    monkeypatch.setattr(nearby, "_certify_moved", undecided)  # the cheap rungs, then
+    monkeypatch.setattr(nearby, "_smt_rung", undecided)  # the SMT rung leave it open
     result = certify_nearby(_trained(), spurious=False)
     assert result.local.status is Status.UNKNOWN and result.local.reason == "budget"
     assert result.moved is not None and result.moved.route == "face minimum"
