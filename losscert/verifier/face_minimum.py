@@ -130,7 +130,7 @@ def _forward(
         if j == net.depth:
             return pre, [list(col) for col in zip(*z, strict=True)]
         pre.append(z)
-        pieces = cell.pieces[j - 1]
+        pieces = _open_pieces(cell)[j - 1]
         rows = [
             [
                 act.slopes[pieces[r][i]] * z[r][i] + act.intercepts[pieces[r][i]]
@@ -139,6 +139,18 @@ def _forward(
             for i in range(len(rows))
         ]
     raise AssertionError("unreachable: depth >= 1")
+
+
+def _open_pieces(cell: Cell) -> list[list[list[int]]]:
+    """The piece of every hidden entry of an open cell (the routes here start from one)."""
+    out = [[[k for k in neuron if k is not None] for neuron in layer] for layer in cell.pieces]
+    if any(
+        len(n) != len(m)
+        for a, b in zip(out, cell.pieces, strict=True)
+        for n, m in zip(a, b, strict=True)
+    ):
+        raise ValueError("face routes start from a point inside a cell, not on its boundary")
+    return out
 
 
 Affine = tuple[list[list[list[Fraction]]], list[list[Fraction]], list[tuple[list, list]]]
@@ -302,12 +314,15 @@ def _nearly_face_critical(cell: Cell, point: Problem) -> bool:
     x, y = (np.asarray(m, dtype=float) for m in point.data.to_numpy())
     slopes = np.array([float(v) for v in net.activation.slopes])
     intercepts = np.array([float(v) for v in net.activation.intercepts])
-    pieces = [np.array([[int(k) for k in neuron] for neuron in layer]) for layer in cell.pieces]
-    exact_pre = point.trace().pre_activations
-    tied = [np.array([[float(v) == 0 for v in row] for row in z.tolist()]) for z in exact_pre]
+    pieces = [np.array(layer) for layer in _open_pieces(cell)]
+    act = net.activation
+    tied = [
+        np.array([[act.distance_to_breakpoint(v) == 0 for v in row] for row in z.tolist()])
+        for z in point.trace().pre_activations
+    ]
 
     def run(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        h, start, ties = x, 0, []
+        h, start, ties = x, 0, list[float]()
         for j, (fan_in, fan_out) in enumerate(itertools.pairwise(net.widths)):
             w = theta[start : start + fan_in * fan_out].reshape(fan_out, fan_in)
             b = theta[start + fan_in * fan_out : start + fan_in * fan_out + fan_out]

@@ -143,7 +143,7 @@ def certify_nearby(
     from losscert.verifier.candidate import certify_spurious
 
     started = time.perf_counter()
-    options = options or SmtOptions()
+    opts: SmtOptions = SmtOptions() if options is None else options
     original_risk = problem.risk()
     size = gradient_size(problem)
     tried: list[str] = []
@@ -153,10 +153,10 @@ def certify_nearby(
 
     def attempt(moved: MovedPoint, smt: SmtOptions | None = None) -> NearbyResult | None:
         nonlocal refuted
-        options.say(f"nearby: trying the {moved.route} point")
-        verdict = _certify_moved(moved, options) if smt is None else _smt_rung(moved, smt)
+        opts.say(f"nearby: trying the {moved.route} point")
+        verdict = _certify_moved(moved, opts) if smt is None else _smt_rung(moved, smt)
         if moved.route == "closed-cell minimum" and verdict.status is not Status.PROVED:
-            moved, verdict, first = _descend(problem, moved, verdict, options, tried)
+            moved, verdict, first = _descend(problem, moved, verdict, opts, tried)
             refuted = refuted or first
         elif verdict.status is Status.REFUTED and locate_cell(moved.problem).on_boundary:
             refuted = refuted or Refuted(moved.problem, verdict, moved.route)
@@ -186,10 +186,10 @@ def certify_nearby(
     # last, the face points: first every cheap rung on each (no SMT), then the SMT rung on those
     # left open, until NEARBY_SECONDS after the start
     face_deadline = started + NEARBY_SECONDS
-    if options.deadline is not None:
-        face_deadline = min(face_deadline, options.deadline)
-    smt = replace(options, deadline=face_deadline)
-    options = replace(options, deadline=0.0)  # query_timeout() is None: no SMT query starts
+    if opts.deadline is not None:
+        face_deadline = min(face_deadline, opts.deadline)
+    smt = replace(opts, deadline=face_deadline)
+    opts = replace(opts, deadline=0.0)  # query_timeout() is None: no SMT query starts
     for moved in face_moves(problem):
         if (answer := attempt(moved)) is not None:
             return answer
