@@ -59,6 +59,8 @@ def test_certify_nearby_proves_the_face_minimum() -> None:
     assert result.moved is not None and result.moved.route == "face minimum"
     assert result.distance == F(1, 100) and result.risk == 0
     assert check_document(result.local.certificate).valid
+    steps = {step["id"]: step for step in result.local.certificate["evidence"]}
+    assert F(steps["smt"]["radius"]) * 1000 == F(steps["box"]["radius"])  # the shrunk query
 
 
 def test_a_face_point_left_open_is_reported_with_where_it_is(
