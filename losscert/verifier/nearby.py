@@ -26,7 +26,8 @@ result says so with a refutation certificate and follows the descent into the ad
 (:mod:`losscert.verifier.nearby_descent`).
 
 Where no route gives an exactly critical point, the result says so (UNKNOWN). Distances are in
-the max norm, |theta' - theta|_inf, exact.
+the max norm, |theta' - theta|_inf, exact, after each moved point is rescaled neuron by neuron
+towards the original (:mod:`losscert.verifier.nearby_rescale`: the same function and risk).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from losscert.verifier.descent import checker_view
 from losscert.verifier.face_minimum import face_points, is_face_critical
 from losscert.verifier.nearby_descent import HOPS, Refuted, follow_descent
 from losscert.verifier.nearby_flat import least_squares_output_point
+from losscert.verifier.nearby_rescale import rescale_towards
 from losscert.verifier.regression import fit_affine
 from losscert.verifier.search import LowerPoint
 from losscert.verifier.smt_route import SmtOptions
@@ -156,6 +158,7 @@ def certify_nearby(
 
     def attempt(moved: MovedPoint, smt: SmtOptions | None = None) -> NearbyResult | None:
         nonlocal refuted
+        moved = MovedPoint(moved.route, rescale_towards(problem, moved.problem))
         opts.say(f"nearby: trying the {moved.route} point")
         verdict = _certify_moved(moved, opts) if smt is None else _smt_rung(moved, smt)
         if moved.route == "closed-cell minimum" and verdict.status is not Status.PROVED:
@@ -309,6 +312,7 @@ def _descend(
         found = follow_descent(current, _minimum_near, start)
         if found is None:
             break
+        found = rescale_towards(start, found)
         moved = MovedPoint(f"closed-cell minimum after {hop} descent hop(s)", found)
         verdict = _certify_moved(moved, options)
         if verdict.status is Status.PROVED:
