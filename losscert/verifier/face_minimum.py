@@ -40,6 +40,8 @@ THRESHOLDS = (Fraction(1, 10), Fraction(1, 30), Fraction(1, 100), Fraction(1, 30
 """A pre-activation within this share of its layer's largest |z| of a breakpoint is a tie."""
 MAX_BLOCK = 200
 """The KKT system has one row per parameter of the linear block and per tie: kept small."""
+MAX_PARAMETERS = 300
+"""The exact face test runs two exact forward passes per parameter: bounded like Newton's jets."""
 
 Entry = tuple[int, int, int]  # (layer j, 0-based; neuron r; sample i)
 
@@ -64,6 +66,8 @@ def face_points(problem: Problem, cell: Cell) -> Iterator[Problem]:
     breakpoints; fewest ties first. Nothing is promised: the caller certifies."""
     net = problem.network
     if problem.loss.kind not in SQUARED or net.depth < 2 or cell.on_boundary:
+        return
+    if net.num_parameters > MAX_PARAMETERS:
         return
     block = linear_block(problem)
     if len(block) > MAX_BLOCK:
