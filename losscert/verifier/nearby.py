@@ -71,6 +71,8 @@ ROUNDING = (10**3, 10**6, 10**9, 10**12)
 ITERATE_BITS = 64
 """Newton iterates are rounded to multiples of 2^-64 so that their size stays bounded."""
 CLAIM = "local_min"
+FACE_ROUTES = ("face minimum", "linear-block minimum")
+"""The face route's names: on a face of the cell (ties held), or inside the cell (none held)."""
 FACE_SHRINK = 1000
 """The SMT rung asks about a face point's box shrunk this much (a local minimum needs only some
 box; at depth 2 z3 and cvc5 answered 1/1000 of the box where the whole one timed out)."""
@@ -167,7 +169,7 @@ def certify_nearby(
         elif verdict.status is Status.REFUTED and locate_cell(moved.problem).on_boundary:
             refuted = refuted or Refuted(moved.problem, verdict, moved.route)
         tried.append(f"{moved.route}: {verdict.status.value}" + _where(problem, moved, verdict))
-        if verdict.status is Status.UNKNOWN and moved.route == "face minimum":
+        if verdict.status is Status.UNKNOWN and moved.route in FACE_ROUTES:
             undecided.append((moved, verdict))
         if verdict.status is not Status.PROVED:
             return None
@@ -409,12 +411,13 @@ def face_moves(problem: Problem) -> Iterator[MovedPoint]:
     cell = locate_cell(problem)
     for point in face_points(problem, cell):
         if is_face_critical(cell, point):
-            yield MovedPoint("face minimum", point)
+            on_face = locate_cell(point).on_boundary
+            yield MovedPoint(FACE_ROUTES[0] if on_face else FACE_ROUTES[1], point)
 
 
 def _where(problem: Problem, moved: MovedPoint, verdict: Verdict) -> str:
     """For a face point that was not proved: where it is, so that the user sees what was found."""
-    if moved.route != "face minimum" or verdict.status is Status.PROVED:
+    if moved.route not in FACE_ROUTES or verdict.status is Status.PROVED:
         return ""
     ties = len(locate_cell(moved.problem).ties)
     return (

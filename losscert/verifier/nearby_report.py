@@ -130,6 +130,7 @@ def _not_minimum_lines(result: NearbyResult) -> list[str]:
     what = {
         "closed-cell minimum": "the minimum of the closed cell",
         "face minimum": "the critical point of a face of the cell",
+        "linear-block minimum": "the critical point found by the linear block",
     }.get(result.not_minimum.route, f"the {result.not_minimum.route} point")
     return [
         f"  not a local minimum: {what} at distance "

@@ -86,3 +86,14 @@ def test_a_face_point_left_open_is_reported_with_where_it_is(
     as_json = nearby_to_dict(result)
     assert as_json["status"] == "unknown" and as_json["route"] == "face minimum"
     assert as_json["risk"] == "0"
+
+
+def test_with_no_tie_the_point_inside_the_cell_is_the_linear_block_minimum() -> None:
+    from losscert.verifier.nearby import face_moves
+    from tests.unit.test_nearby_flat import _deep
+
+    problem = _deep(F(3) + F(1, 100), F(-2))  # predictions A on x = 3, B elsewhere: any A, B
+    moves = list(face_moves(problem))
+    assert [m.route for m in moves] == ["linear-block minimum"]
+    assert not locate_cell(moves[0].problem).on_boundary
+    assert moves[0].problem.risk() == F(1, 2)  # A = 3, B = 1, as the output layer's route
