@@ -19,7 +19,11 @@ scratch by :func:`~losscert.verifier.candidate.certify_local_min` (nothing here 
 4. **Newton** (any depth, differentiable loss): in the reduced coordinates (constant neurons'
    parameters and one rescaling anchor per neuron fixed, as in docs/certificate.md 3.11.1),
    Newton steps on the cell's risk with exact gradients and Hessians, then rational rounding at
-   a ladder of denominators; a rounding with an exactly zero gradient is the moved point.
+   a ladder of denominators; a rounding with an exactly zero gradient is the moved point;
+5. then the **box** claim around a Newton iterate (an irrational minimum), and last the
+   **face** route (:mod:`losscert.verifier.face_minimum`, any depth): ties held on their
+   breakpoints, the first layer and the biases solved exactly; its points get the cheap rungs
+   first and the SMT rung until NEARBY_SECONDS after the start.
 
 When the minimum of the closed cell is not a local minimum (an adjacent cell descends), the
 result says so with a refutation certificate and follows the descent into the adjacent cell
