@@ -5,7 +5,7 @@ it, plus its theorem family and the planted expectation: claim -> "proved", "ref
 "not_proved" (a claim that must not be PROVED), and for the negative controls the assumption that
 must be reported as failing. The first planted claim is the instance's headline claim.
 
-Families (each in every tier; the full tier, 515 instances, repeats them on more data):
+Families (each in every tier; the full tier, 530 instances, repeats them on more data):
 
 - ``theorem1``: the Theorem 1 audit (losscert.theorems.instances), every preset activation;
   local_min and spurious_local_min planted PROVED. The document's point is the zero network: the
@@ -394,13 +394,14 @@ TRAINED: dict[str, list[tuple[str, tuple[int, ...], int]]] = {
         ("anscombe4", (1, 4, 1), 0),
         ("anscombe2", (1, 4, 4, 1), 0),
         ("kinked", (1, 4, 1), 3),
-        ("kinked", (1, 4, 1), 0),  # converges onto a cell boundary: UNKNOWN today
+        ("kinked", (1, 4, 1), 0),  # a closed-cell minimum that descends: two hops
         ("kinked", (1, 2, 1, 1), 2),
+        ("kinked", (1, 3, 3, 1), 1),  # two hidden layers
     ],
     "full": [
         (table, widths, s)
         for table in ("anscombe1", "anscombe2", "anscombe3", "anscombe4", "kinked")
-        for widths in ((1, 4, 1), (1, 4, 4, 1), (1, 2, 1, 1))
+        for widths in ((1, 4, 1), (1, 4, 4, 1), (1, 2, 1, 1), (1, 3, 3, 1))
         for s in range(3)
     ],
 }

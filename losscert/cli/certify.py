@@ -126,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     moved_file = None
     if args.out is not None and nearby is not None and nearby.moved is not None:
         moved_file = args.out / f"{stem}.nearby.json"  # the moved point: to plot, re-certify
-        write_problem(nearby.moved.problem, moved_file, name=f"{stem} (nearby minimum)")
+        what = "minimum" if nearby.local.status is Status.PROVED else nearby.moved.route
+        write_problem(nearby.moved.problem, moved_file, name=f"{stem} (nearby {what})")
     status = combined_status(v.status.value for v in verdicts)
     risk = _risk(problem)
     if args.json:

@@ -13,19 +13,32 @@ scratch by :func:`~losscert.verifier.candidate.certify_local_min` (nothing here 
    point's cell (:func:`~losscert.verifier.global_min.snap_to_cell_minimum`); when it lies on
    the cell's boundary (a kink on a sample), that boundary point, proved by convex bounds on
    every adjacent closed cell (:mod:`losscert.verifier.boundary_minimum`);
-3. **Newton** (any depth, differentiable loss): in the reduced coordinates (constant neurons'
+3. **least-squares output layer** (any depth, squared loss): the hidden layers kept, the output
+   layer solved exactly (:mod:`losscert.verifier.nearby_flat`); this finds minima that are flat
+   beyond the known symmetries (a singular reduced Hessian), where Newton has no step;
+4. **Newton** (any depth, differentiable loss): in the reduced coordinates (constant neurons'
    parameters and one rescaling anchor per neuron fixed, as in docs/certificate.md 3.11.1),
    Newton steps on the cell's risk with exact gradients and Hessians, then rational rounding at
-   a ladder of denominators; a rounding with an exactly zero gradient is the moved point.
+   a ladder of denominators; a rounding with an exactly zero gradient is the moved point;
+5. then the **box** claim around a Newton iterate (an irrational minimum), and last the
+   **face** route (:mod:`losscert.verifier.face_minimum`, any depth): ties held on their
+   breakpoints, the first layer and the biases solved exactly; its points get the cheap rungs
+   first and the SMT rung until NEARBY_SECONDS after the start.
+
+When the minimum of the closed cell is not a local minimum (an adjacent cell descends), the
+result says so with a refutation certificate and follows the descent into the adjacent cell
+(:mod:`losscert.verifier.nearby_descent`).
 
 Where no route gives an exactly critical point, the result says so (UNKNOWN). Distances are in
-the max norm, |theta' - theta|_inf, exact.
+the max norm, |theta' - theta|_inf, exact, after each moved point is rescaled neuron by neuron
+towards the original (:mod:`losscert.verifier.nearby_rescale`: the same function and risk).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -43,6 +56,10 @@ from losscert.model.rationals import to_fraction
 from losscert.verifier.boundary_minimum import certify_boundary_minimum, closed_cell_minimum_point
 from losscert.verifier.constant_collapse import affine_witness, constant_point
 from losscert.verifier.descent import checker_view
+from losscert.verifier.face_minimum import face_points, is_face_critical
+from losscert.verifier.nearby_descent import HOPS, Refuted, follow_descent
+from losscert.verifier.nearby_flat import least_squares_output_point
+from losscert.verifier.nearby_rescale import rescale_towards
 from losscert.verifier.regression import fit_affine
 from losscert.verifier.search import LowerPoint
 from losscert.verifier.smt_route import SmtOptions
@@ -58,6 +75,14 @@ ROUNDING = (10**3, 10**6, 10**9, 10**12)
 ITERATE_BITS = 64
 """Newton iterates are rounded to multiples of 2^-64 so that their size stays bounded."""
 CLAIM = "local_min"
+FACE_ROUTES = ("face minimum", "linear-block minimum")
+"""The face route's names: on a face of the cell (ties held), or inside the cell (none held)."""
+FACE_SHRINK = 1000
+"""The SMT rung asks about a face point's box shrunk this much (a local minimum needs only some
+box; at depth 2 z3 and cvc5 answered 1/1000 of the box where the whole one timed out)."""
+NEARBY_SECONDS = 25.0
+"""No SMT query about a face point starts later than this after ``certify_nearby`` began (and
+none runs past it): the face route comes last and takes what is left."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +101,11 @@ class NearbyResult:
     critical, None when R has no gradient there). When a nearby minimum was certified, ``moved``
     is the problem at it, ``distance`` = |theta' - theta|_inf and ``local`` (and ``spurious``)
     the verdicts about it; otherwise ``local`` is UNKNOWN and says what was tried.
+    ``not_minimum`` is a boundary point near the original (the minimum of the closure of its
+    cell) that is *not* a local minimum, with its REFUTED ``local_min`` verdict (a descent
+    direction into an adjacent cell); when nothing lower was proved, ``local`` is that verdict
+    and ``moved`` that point. When an exact critical point of a face was found but not decided
+    (UNKNOWN), ``moved`` is that point and ``local`` UNKNOWN: the point is written for the user.
     """
 
     original_risk: Fraction
@@ -85,6 +115,8 @@ class NearbyResult:
     distance: Fraction | None = None
     spurious: Verdict | None = None
     tried: list[str] = field(default_factory=list)
+    not_minimum: Refuted | None = None
+    not_minimum_distance: Fraction | None = None
 
     @property
     def risk(self) -> Fraction | None:
@@ -119,21 +151,32 @@ def certify_nearby(
     ``certify_local_min`` PROVES is the answer. The verdicts' ``stats`` carry the original
     point's exact risk, the route, the distance and the moved point's risk.
     """
-    from losscert.verifier.candidate import certify_local_min, certify_spurious
+    from losscert.verifier.candidate import certify_spurious
 
-    options = options or SmtOptions()
+    started = time.perf_counter()
+    opts: SmtOptions = SmtOptions() if options is None else options
     original_risk = problem.risk()
     size = gradient_size(problem)
     tried: list[str] = []
-    for moved in nearby_points(problem):
-        options.say(f"nearby: trying the {moved.route} point")
-        if moved.route == "closed-cell minimum":  # on a boundary: the exact cover, no SMT
-            verdict = certify_boundary_minimum(moved.problem)
-        else:
-            verdict = certify_local_min(moved.problem, options)
-        tried.append(f"{moved.route}: {verdict.status.value}")
+    refuted: Refuted | None = None
+
+    undecided: list[tuple[MovedPoint, Verdict]] = []  # face points the rungs left open
+
+    def attempt(moved: MovedPoint, smt: SmtOptions | None = None) -> NearbyResult | None:
+        nonlocal refuted
+        moved = MovedPoint(moved.route, rescale_towards(problem, moved.problem))
+        opts.say(f"nearby: trying the {moved.route} point")
+        verdict = _certify_moved(moved, opts) if smt is None else _smt_rung(moved, smt)
+        if moved.route == "closed-cell minimum" and verdict.status is not Status.PROVED:
+            moved, verdict, first = _descend(problem, moved, verdict, opts, tried)
+            refuted = refuted or first
+        elif verdict.status is Status.REFUTED and locate_cell(moved.problem).on_boundary:
+            refuted = refuted or Refuted(moved.problem, verdict, moved.route)
+        tried.append(f"{moved.route}: {verdict.status.value}" + _where(problem, moved, verdict))
+        if verdict.status is Status.UNKNOWN and moved.route in FACE_ROUTES:
+            undecided.append((moved, verdict))
         if verdict.status is not Status.PROVED:
-            continue
+            return None
         moved_by = distance(problem, moved.problem)
         stats = _stats(original_risk, moved, moved_by)
         stats["prediction_change"] = prediction_change(problem, moved.problem)
@@ -143,15 +186,152 @@ def certify_nearby(
             witness = _constant_witness(moved) if moved.route == "constant collapse" else None
             found = certify_spurious(moved.problem, verdict, seed=seed, witness=witness)
             lower = _with_stats(found, stats)
-        return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried)
+        return _result(problem, original_risk, size, local, moved, lower, tried, refuted)
+
+    for moved in nearby_points(problem):
+        if (answer := attempt(moved)) is not None:
+            return answer
     boxed = _box_route(problem, original_risk, size, tried, spurious, seed)
     if boxed is not None:
-        return boxed
+        away = None if refuted is None else distance(problem, refuted.problem)
+        return replace(boxed, not_minimum=refuted, not_minimum_distance=away)
+    # last, the face points: first every cheap rung on each (no SMT), then the SMT rung on those
+    # left open, until NEARBY_SECONDS after the start
+    face_deadline = started + NEARBY_SECONDS
+    if opts.deadline is not None:
+        face_deadline = min(face_deadline, opts.deadline)
+    smt = replace(opts, deadline=face_deadline)
+    opts = replace(opts, deadline=0.0)  # query_timeout() is None: no SMT query starts
+    for moved in face_moves(problem):
+        if (answer := attempt(moved)) is not None:
+            return answer
+    first_pass, undecided[:] = list(undecided), []
+    for moved, _ in first_pass:
+        if smt.query_timeout() is None:
+            undecided.append(
+                (
+                    moved,
+                    Verdict(
+                        Status.UNKNOWN,
+                        CLAIM,
+                        reason="budget",
+                        detail=(
+                            f"no time left for the SMT rung ({NEARBY_SECONDS:g} s after the start)"
+                        ),
+                    ),
+                )
+            )
+            continue
+        if (answer := attempt(moved, smt)) is not None:
+            return answer
+    if undecided:  # an exact critical point of a face, found but not decided
+        moved, verdict = undecided[0]
+        detail = verdict.detail.strip().rstrip(";")
+        verdict = Verdict(Status.UNKNOWN, CLAIM, reason=verdict.reason, detail=detail)
+        return _unproved(problem, original_risk, size, moved, verdict, tried, refuted)
+    if refuted is not None:  # plainly: the point near the original is not a local minimum
+        moved = MovedPoint(refuted.route, refuted.problem)
+        return _unproved(problem, original_risk, size, moved, refuted.verdict, tried, refuted)
     detail = "no exact critical point found nearby" + (
         f" (tried {'; '.join(tried)})" if tried else ""
     )
     unknown = Verdict(Status.UNKNOWN, CLAIM, reason="unsupported", detail=detail)
     return NearbyResult(original_risk, size, unknown, tried=tried)
+
+
+def _unproved(
+    problem: Problem,
+    original_risk: Fraction,
+    size: Fraction | None,
+    moved: MovedPoint,
+    verdict: Verdict,
+    tried: list[str],
+    refuted: Refuted | None,
+) -> NearbyResult:
+    """A result about a point that is not a proved minimum (REFUTED, or UNKNOWN: found, open)."""
+    stats = _stats(original_risk, moved, distance(problem, moved.problem))
+    stats["prediction_change"] = prediction_change(problem, moved.problem)
+    local = _with_stats(verdict, stats)
+    return _result(problem, original_risk, size, local, moved, None, tried, refuted)
+
+
+def _result(
+    problem: Problem,
+    original_risk: Fraction,
+    size: Fraction | None,
+    local: Verdict,
+    moved: MovedPoint,
+    lower: Verdict | None,
+    tried: list[str],
+    refuted: Refuted | None,
+) -> NearbyResult:
+    moved_by = distance(problem, moved.problem)
+    away = None if refuted is None else distance(problem, refuted.problem)
+    return NearbyResult(original_risk, size, local, moved, moved_by, lower, tried, refuted, away)
+
+
+def _smt_rung(moved: MovedPoint, options: SmtOptions) -> Verdict:
+    """The SMT rung alone at a point whose cheap rungs were run already (inside a cell the
+    ladder, whose cheap rungs are quick)."""
+    from losscert.verifier.candidate import certify_local_min
+    from losscert.verifier.smt_route import smt_boundary_local_min
+
+    cell = locate_cell(moved.problem)
+    if cell.on_boundary:
+        return smt_boundary_local_min(moved.problem, cell, options, shrink=FACE_SHRINK)
+    return certify_local_min(moved.problem, options)
+
+
+def _certify_moved(moved: MovedPoint, options: SmtOptions) -> Verdict:
+    """certify_local_min at a moved point; on a cell boundary of one hidden layer, the exact
+    cover of the adjacent closed cells first (no SMT)."""
+    from losscert.verifier.candidate import certify_local_min
+
+    if locate_cell(moved.problem).on_boundary:
+        verdict = certify_boundary_minimum(moved.problem)
+        if verdict.status is Status.PROVED:
+            return verdict
+        if moved.route.startswith("closed-cell minimum"):
+            return verdict  # the caller refutes it (a descent) or follows the descent
+    return certify_local_min(moved.problem, options)
+
+
+def _descend(
+    start: Problem, moved: MovedPoint, verdict: Verdict, options: SmtOptions, tried: list[str]
+) -> tuple[MovedPoint, Verdict, Refuted | None]:
+    """A closed-cell minimum that the cover did not prove: refute it (a descent direction into
+    an adjacent cell) and follow the descent, at most HOPS times. The last point tried, its
+    verdict, and the first refutation (None when the first point was not refuted). Ties the
+    descent leaves in place go to the side of ``start``'s cell (the original point's)."""
+    from losscert.verifier.candidate import certify_local_min
+
+    first: Refuted | None = None
+    for hop in range(1, HOPS + 1):
+        refutation = certify_local_min(moved.problem, options)
+        if refutation.status is Status.PROVED:  # the SMT rung proved what the cover could not
+            return moved, refutation, first
+        if refutation.status is not Status.REFUTED:
+            return moved, verdict, first
+        current = Refuted(moved.problem, refutation)
+        first = first or current
+        tried.append(f"{moved.route}: refuted (a descent into an adjacent cell)")
+        found = follow_descent(current, _minimum_near, start)
+        if found is None:
+            break
+        found = rescale_towards(start, found)
+        moved = MovedPoint(f"closed-cell minimum after {hop} descent hop(s)", found)
+        verdict = _certify_moved(moved, options)
+        if verdict.status is Status.PROVED:
+            break
+    return moved, verdict, first
+
+
+def _minimum_near(problem: Problem) -> Problem | None:
+    """The cell minimum of the point's (open) cell, else the minimum of its closure."""
+    snapped = _cell_minimum_point(problem)
+    if snapped is not None:
+        return snapped
+    return closed_cell_minimum_point(problem, locate_cell(problem))
 
 
 def _constant_witness(moved: MovedPoint) -> LowerPoint | None:
@@ -228,6 +408,28 @@ def _with_stats(verdict: Verdict, stats: dict[str, Any]) -> Verdict:
     )
 
 
+def face_moves(problem: Problem) -> Iterator[MovedPoint]:
+    """Exact critical points of faces of the point's cell near it, any depth (ties held on their
+    breakpoints, the linear block solved exactly: :mod:`losscert.verifier.face_minimum`); only
+    points that are exactly critical on their face are yielded."""
+    cell = locate_cell(problem)
+    for point in face_points(problem, cell):
+        if is_face_critical(cell, point):
+            on_face = locate_cell(point).on_boundary
+            yield MovedPoint(FACE_ROUTES[0] if on_face else FACE_ROUTES[1], point)
+
+
+def _where(problem: Problem, moved: MovedPoint, verdict: Verdict) -> str:
+    """For a face point that was not proved: where it is, so that the user sees what was found."""
+    if moved.route not in FACE_ROUTES or verdict.status is Status.PROVED:
+        return ""
+    ties = len(locate_cell(moved.problem).ties)
+    return (
+        f" ({ties} ties, distance {float(distance(problem, moved.problem)):.3g}, "
+        f"risk {float(moved.problem.risk()):.10g}{'' if not verdict.reason else ', ' + verdict.reason})"
+    )
+
+
 def nearby_points(problem: Problem) -> Iterator[MovedPoint]:
     """Rational points near ``problem``'s point that may be exact critical points, cheapest
     route first (see the module doc). Nothing is promised about them: the caller certifies."""
@@ -247,6 +449,9 @@ def nearby_points(problem: Problem) -> Iterator[MovedPoint]:
         closed = closed_cell_minimum_point(problem, cell)
         if closed is not None and locate_cell(closed).on_boundary:
             yield MovedPoint("closed-cell minimum", closed)
+    fitted = least_squares_output_point(problem, cell)
+    if fitted is not None and gradient_size(fitted) == 0:
+        yield MovedPoint("least-squares output layer", fitted)
     critical = newton_point(problem, cell)
     if critical is not None:
         yield MovedPoint("newton", critical)
@@ -394,7 +599,11 @@ def _critical_in_cell(candidate: Problem, cell: Cell) -> bool:
 
 
 def nearby_verdicts(result: NearbyResult | None) -> list[Verdict]:
-    """The verdicts about the moved point (local minimum, then spurious), for writing."""
+    """The verdicts about the moved point (local minimum, then spurious), then the refutation
+    of a closed-cell minimum that is not a local minimum, for writing."""
     if result is None:
         return []
-    return [v for v in (result.local, result.spurious) if v is not None]
+    refuted = None if result.not_minimum is None else result.not_minimum.verdict
+    if refuted is not None and refuted.certificate is result.local.certificate:
+        refuted = None  # the refutation is the answer: written once
+    return [v for v in (result.local, result.spurious, refuted) if v is not None]

@@ -11,6 +11,7 @@ from typing import Any
 
 from losscert.model.rationals import rational_string
 from losscert.verifier.nearby import NearbyResult
+from losscert.verifier.verdict import Status
 
 
 def _decimal(value: Fraction) -> str:
@@ -56,6 +57,17 @@ def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
             "risk_lower": rational_string(stats["lower"]),
             "risk_upper": rational_string(stats["upper"]),
         }
+    if result.not_minimum is not None and result.not_minimum_distance is not None:
+        point = result.not_minimum.problem
+        out["not_minimum"] = {
+            "route": result.not_minimum.route,
+            "status": result.not_minimum.verdict.status.value,
+            "distance": rational_string(result.not_minimum_distance),
+            "distance_decimal": _decimal(result.not_minimum_distance),
+            "risk": rational_string(point.risk()),
+            "risk_decimal": _decimal(point.risk()),
+            "point": [rational_string(v) for v in point.network.parameter_vector()],
+        }
     if result.spurious is not None:
         witness = result.spurious.stats.get("witness_risk")
         out["spurious"] = result.spurious.status.value
@@ -70,9 +82,19 @@ def format_nearby(result: NearbyResult) -> list[str]:
         lines.append(
             f"  not an exact critical point: max |dR/dtheta_a| = {_decimal(result.gradient_size)}"
         )
+    lines += _not_minimum_lines(result)
     if result.moved is None or result.distance is None or result.risk is None:
         lines.append(
             f"  nearby local minimum: {result.local.status.value.upper()} ({result.local.reason})  {result.local.detail}"
+        )
+        return lines
+    if result.local.status is Status.REFUTED:
+        return lines  # said by _not_minimum_lines
+    if result.local.status is Status.UNKNOWN:  # found exactly, not decided: say where it is
+        lines.append(
+            f"  nearby critical point of a face: UNKNOWN ({result.local.reason}) "
+            f"[{result.moved.route}] at distance {_both(result.distance)} (max norm), "
+            f"risk {_both(result.risk)}; not decided: {result.local.detail}"
         )
         return lines
     lines.append(
@@ -98,3 +120,20 @@ def format_nearby(result: NearbyResult) -> list[str]:
         )
         lines.append(f"  spurious: {result.spurious.status.value.upper()}{tail}")
     return lines
+
+
+def _not_minimum_lines(result: NearbyResult) -> list[str]:
+    """A closed-cell minimum near the point that is not a local minimum, said plainly."""
+    if result.not_minimum is None or result.not_minimum_distance is None:
+        return []
+    risk = result.not_minimum.problem.risk()
+    what = {
+        "closed-cell minimum": "the minimum of the closed cell",
+        "face minimum": "the critical point of a face of the cell",
+        "linear-block minimum": "the critical point found by the linear block",
+    }.get(result.not_minimum.route, f"the {result.not_minimum.route} point")
+    return [
+        f"  not a local minimum: {what} at distance "
+        f"{_both(result.not_minimum_distance)} (max norm), risk {_both(risk)}, "
+        "descends into an adjacent cell (local_min REFUTED, a descent direction)"
+    ]

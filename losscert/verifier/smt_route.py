@@ -280,12 +280,16 @@ def _side_choices(cell: Cell, adjacent: AdjacentCells) -> tuple[list[tuple[int, 
     return choices, pruned
 
 
-def smt_boundary_local_min(problem: Problem, cell: Cell, options: SmtOptions) -> Verdict:
+def smt_boundary_local_min(
+    problem: Problem, cell: Cell, options: SmtOptions, *, shrink: int = 1
+) -> Verdict:
     """A point on a cell boundary is a local minimum when, in a box that lets every tie cross
     its breakpoint but reach no other, no closed adjacent cell holds a point of lower risk: one
     canonical query (simplified as in spec 3.11.1 unless ``options.simplify`` is off) per
     realisable side choice, each unsat for z3 AND cvc5; choices a first-layer neuron cannot reach
-    are pruned with Gordan vectors (certificate 1.1, step smt_adjacent_no_lower_point)."""
+    are pruned with Gordan vectors (certificate 1.1, step smt_adjacent_no_lower_point). The
+    queries ask about the box's radius divided by ``shrink`` (smaller boxes are often answered
+    where the whole box times out)."""
     if problem.loss.kind not in SMT_LOSSES:
         return _unknown("unsupported", f"the SMT rung does not cover the {problem.loss.kind} loss")
     adjacent = adjacent_cells(problem, cell)
@@ -310,7 +314,7 @@ def smt_boundary_local_min(problem: Problem, cell: Cell, options: SmtOptions) ->
     for k, sides in enumerate(choices):
         pattern = cell.with_choices(dict(zip(cell.ties, sides, strict=True)))
         grid = [[list(neuron) for neuron in layer] for layer in pattern.pieces]
-        text = no_lower_point_query(cp, grid, radius, simplified=options.simplify)
+        text = no_lower_point_query(cp, grid, radius / shrink, simplified=options.simplify)
         options.export(text, f"side{k}")
         timeout = options.query_timeout()
         if timeout is None:
@@ -344,7 +348,7 @@ def smt_boundary_local_min(problem: Problem, cell: Cell, options: SmtOptions) ->
         "id": "smt",
         "kind": "smt_adjacent_no_lower_point",
         "uses": ["box"],
-        "radius": rational_string(radius),
+        "radius": rational_string(radius / shrink),
         **({"simplified": True} if options.simplify else {}),
         "queries": queries,
         "pruned": pruned,

@@ -59,3 +59,24 @@ def test_json_output_and_the_option_that_turns_it_off(
     assert nearby["route"] == "linear collapse" and nearby["status"] == "proved"
     assert main(["certify", str(path), "--no-nearby"]) == 1
     assert "nearby" not in capsys.readouterr().out
+
+
+def test_a_closed_cell_minimum_that_descends_is_refuted_then_followed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.unit.test_nearby_descent import _trained
+
+    path = tmp_path / "kinked.json"
+    write_problem(_trained(), path, name="kinked")
+    assert main(["certify", str(path), "--out", str(tmp_path / "certs"), "--no-spurious"]) == 1
+    out = capsys.readouterr().out
+    assert "not a local minimum: the minimum of the closed cell at distance" in out
+    assert "nearby local minimum: PROVED [closed-cell minimum after 2 descent hop(s)]" in out
+    names = sorted(p.name for p in (tmp_path / "certs").iterdir())
+    assert names == [
+        "kinked.nearby.json",
+        "kinked.nearby.local_min.cert.json",
+        "kinked.nearby.not_local_min.cert.json",
+        "kinked.not_local_min.cert.json",
+    ]
+    assert all(check_certificate(tmp_path / "certs" / name).valid for name in names[1:])
