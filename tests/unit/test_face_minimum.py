@@ -2,6 +2,7 @@
 layer and the biases solved exactly. Hand-worked values throughout."""
 
 from fractions import Fraction as F
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from losscert.model import Dataset, Network, Problem, make_loss, relu
 from losscert.verifier import Status
 from losscert.verifier.face_minimum import face_points, is_face_critical, linear_block
 from losscert.verifier.nearby import certify_nearby
+from losscert.verifier.smt_route import SmtOptions
 
 DATA = Dataset.from_rows([[-1], [0], [1], [2]], [[0], [0], [1], [2]])  # relu(x) fits exactly
 
@@ -52,15 +54,25 @@ def test_other_losses_are_left_to_other_routes() -> None:
     assert list(face_points(problem, locate_cell(problem))) == []
 
 
-@pytest.mark.solver
-def test_certify_nearby_proves_the_face_minimum() -> None:
-    result = certify_nearby(_trained(), spurious=False)
+def _face_verdict(options: SmtOptions | None = None) -> dict[str, dict[str, Any]]:
+    result = certify_nearby(_trained(), options, spurious=False)
     assert result.local.status is Status.PROVED
     assert result.moved is not None and result.moved.route == "face minimum"
     assert result.distance == F(1, 100) and result.risk == 0
     assert check_document(result.local.certificate).valid
-    steps = {step["id"]: step for step in result.local.certificate["evidence"]}
-    assert F(steps["smt"]["radius"]) * 1000 == F(steps["box"]["radius"])  # the shrunk query
+    return {step["kind"]: step for step in result.local.certificate["evidence"]}
+
+
+def test_certify_nearby_proves_the_face_minimum_without_a_solver() -> None:
+    # risk 0: every loss gradient vanishes, so the lifted first-order step decides it
+    assert "lifted_gradient_zero" in _face_verdict()
+
+
+@pytest.mark.solver
+def test_certify_nearby_proves_the_face_minimum_with_the_shrunk_smt_query() -> None:
+    steps = _face_verdict(SmtOptions(lifted=False))
+    smt = next(step for kind, step in steps.items() if kind.startswith("smt"))
+    assert F(smt["radius"]) * 1000 == F(steps["box_near_boundary"]["radius"])  # the shrunk query
 
 
 def test_a_face_point_left_open_is_reported_with_where_it_is(
