@@ -23,6 +23,8 @@ class _FloatSeen:
 
 def brief(value: Any) -> str:
     """A short, always-printable rendering of any JSON value for messages (no deep or huge repr)."""
+    if isinstance(value, _FloatSeen):  # the number as written, not an object's address
+        return value.text[:60]
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4000:
         return f"<an integer of {value.bit_length()} bits>"
     try:

@@ -50,6 +50,9 @@ class Problem:
     traces: dict[tuple[Fraction, ...], Trace] = field(
         default_factory=dict, compare=False, repr=False
     )
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+    """Other pure results on this problem, each keyed by the exact values it depends on (the
+    pattern at a point, an accepted box): a Session shares them between certificates."""
 
     @property
     def depth(self) -> int:
@@ -255,3 +258,14 @@ def pattern_and_margin(
 ) -> tuple[list[list[list[int | None]]], Fraction | None]:
     """Piece per (layer, neuron, sample) (None on a breakpoint) and the exact margin."""
     return margin_of(problem, trace)
+
+
+def cell_at(
+    problem: Problem, theta: list[Fraction]
+) -> tuple[list[list[list[int | None]]], Fraction | None]:
+    """:func:`pattern_and_margin` at theta, computed once per point and problem (callers must
+    not change the lists returned)."""
+    key = ("cell", *theta)
+    if key not in problem.memo:
+        problem.memo[key] = margin_of(problem, forward(problem, theta))
+    return problem.memo[key]  # type: ignore[no-any-return]

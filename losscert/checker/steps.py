@@ -29,7 +29,7 @@ from .constant_fit import check_constant_regression_optimal
 from .convex import check_convex_lower_bound
 from .minimum_box import check_minimum_in_box
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
-from .problem import Problem, forward, pattern_and_margin, risk
+from .problem import Problem, cell_at, forward, risk
 from .result import Invalid
 from .scaled import affine_squared_optimal
 from .smt_adjacent import check_smt_adjacent
@@ -76,7 +76,7 @@ def check_risk(problem: Problem, step: dict[str, Any], done: Steps, sid: str) ->
 
 
 def check_cell(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
-    pattern, margin = pattern_and_margin(problem, forward(problem, problem.point))
+    pattern, margin = cell_at(problem, problem.point)
     if any(k is None for layer in pattern for neuron in layer for k in neuron):
         raise Invalid(
             "the point is on a cell boundary (a pre-activation equals a breakpoint)", step=sid
@@ -330,7 +330,7 @@ def check_lower_point(
 ) -> dict[str, Any]:
     base = _cited(step, done, "risk", sid)
     point, actual = lower_risk(problem, step, base, sid)
-    pattern, _ = pattern_and_margin(problem, forward(problem, point))
+    pattern, _ = cell_at(problem, point)
     return {"risk": actual, "below": base.facts["value"], "pattern": pattern}
 
 
