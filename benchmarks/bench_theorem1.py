@@ -72,6 +72,7 @@ from losscert.model import (
     relu,
 )
 from losscert.theorems.instances import generated_data
+from losscert.verifier.checked_point import CheckedPoint
 from losscert.verifier.verdict import Status
 
 D_Y = 1
@@ -83,8 +84,9 @@ Size = tuple[int, int, int]  # (depth L, hidden width, n)
 STAGES: tuple[tuple[Any, str, str], ...] = (
     (theorem1, "_fit", "fit"),
     (theorem1, "collapse_network", "collapse"),
-    (theorem1, "locate_cell", "cell"),
-    (theorem1, "box_radius", "box radius"),
+    (theorem1, "problem_section", "section"),
+    (CheckedPoint, "cell", "cell"),
+    (theorem1, "_box_radius", "box radius"),
     (theorem1, "find_witness", "witness"),
     (theorem1, "valley_path", "valley path"),
     (theorem1, "new_certificate", "certificates"),

@@ -151,7 +151,7 @@ def box_radius(problem: Problem, cell: Cell | None = None) -> Fraction | None:
     if cell.on_boundary:
         return None
     rho = cell.margin / 2 if cell.margin is not None else Fraction(1)
-    first = _first_float_fit(problem, cell, rho)
+    first = first_float_fit(problem, cell, rho)
     rho /= 2**first
     for _ in range(first, MAX_HALVINGS):
         if box_fits(problem, cell, rho):
@@ -163,7 +163,7 @@ def box_radius(problem: Problem, cell: Cell | None = None) -> Fraction | None:
 FLOAT_MARGIN = 1e-9
 
 
-def _first_float_fit(problem: Problem, cell: Cell, rho: Fraction) -> int:
+def first_float_fit(problem: Problem, cell: Cell, rho: Fraction) -> int:
     """The first k for which the box of radius rho / 2^k fits in float arithmetic, with room to
     spare; 0 when none does. Search only: it spares the exact :func:`box_fits` the halvings that
     floats show too large, and whatever it returns is decided by :func:`box_fits` alone."""

@@ -11,6 +11,7 @@ is returned (the search itself proves nothing).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
@@ -78,9 +79,19 @@ def _phi_candidates(
 
 
 def find_witness(
-    problem: Problem, fit: AffineFit, collapse_alpha: Fraction, spare: int
+    problem: Problem,
+    fit: AffineFit,
+    collapse_alpha: Fraction,
+    spare: int,
+    *,
+    exact_risk: Callable[[list[Fraction]], Fraction] | None = None,
 ) -> Witness | None:
-    """Stage 2 from the Stage 1 point ``problem.network``; None when no lower point is found."""
+    """Stage 2 from the Stage 1 point ``problem.network``; None when no lower point is found.
+
+    ``exact_risk``: the exact risk at a parameter vector (the order of
+    ``Network.parameter_vector``); by default a fresh exact forward pass of ``problem``'s data.
+    The audit passes the checker's (losscert.verifier.checked_point), which keeps the pass for
+    the certificate that states the witness."""
     net = problem.network
     act = net.activation
     if act.is_linear:
@@ -117,7 +128,10 @@ def find_witness(
         theta[names.index(f"b1_{spare}")] = p_b - lam * tau
         for r, e in enumerate(direction):
             theta[names.index(f"W2_{r}_{spare}")] = eps * e
-        risk = problem.with_network(net.with_parameters(theta)).risk()
+        if exact_risk is None:
+            risk = problem.with_network(net.with_parameters(theta)).risk()
+        else:
+            risk = exact_risk(theta)
         if risk < fit.risk:
             return Witness(theta, risk, eps, tau, b)
         eps /= 2
