@@ -68,6 +68,10 @@ def load_json(text: str) -> Any:
         raise Unreadable(f"not readable JSON: {exc}") from exc
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+"""JSON values that are not floats and hold nothing (a float marker is a _FloatSeen)."""
+
+
 def reject_floats(value: Any, where: str = "$") -> None:
     """Invalid if a float, NaN or Infinity appears anywhere in the document."""
     stack = [(value, where)]
@@ -81,7 +85,7 @@ def reject_floats(value: Any, where: str = "$") -> None:
         if isinstance(item, dict):
             stack.extend((v, f"{place}.{k}") for k, v in item.items())
         elif isinstance(item, list):
-            if all(type(v) is str for v in item):  # a vector of "p/q" strings: nothing to report
+            if all(type(v) in _SCALARS for v in item):  # "p/q" strings, pattern entries: no float
                 continue
             stack.extend((v, f"{place}[{k}]") for k, v in enumerate(item))
 
