@@ -176,11 +176,23 @@ def first_float_fit(problem: Problem, cell: Cell, rho: Fraction) -> int:
     intercepts = np.array([float(v) for v in act.intercepts])
     pieces = [np.array(p, dtype=int) for p in cell.pieces]
     r = float(rho)
-    for k in range(MAX_HALVINGS):
-        if _float_fits(params, pieces, x.T, r, lowers, uppers, slopes, intercepts):
-            return k
-        r /= 2
-    return 0
+
+    def fits(k: int) -> bool:
+        return _float_fits(params, pieces, x.T, r / 2.0**k, lowers, uppers, slopes, intercepts)
+
+    # the intervals grow with the radius, so fitting is monotone in k: doubling steps, then
+    # bisection, find the first fitting k in O(log k) propagations instead of k + 1
+    if fits(0):
+        return 0
+    low, high = 0, 1  # fits(low) is False
+    while not fits(high):
+        if high >= MAX_HALVINGS - 1:
+            return 0
+        low, high = high, min(2 * high, MAX_HALVINGS - 1)
+    while high - low > 1:  # fits(high) is True
+        middle = (low + high) // 2
+        low, high = (low, middle) if fits(middle) else (middle, high)
+    return high
 
 
 def _float_fits(params, pieces, centre, r, lowers, uppers, slopes, intercepts) -> bool:  # type: ignore[no-untyped-def]

@@ -50,3 +50,42 @@ def test_a_box_too_large_is_refused_by_the_checker() -> None:
     assert cell.margin is not None
     assert not point.box_fits(cell, 2 * cell.margin)
     assert point.box_radius(cell, cell.margin, 0) is not None
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("shrink", [1, 2**-20, 2**30, 2**150])
+def test_the_float_screen_bisection_finds_the_first_fitting_halving(
+    name: str, shrink: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    problem, _, _ = _stage1(*CASES[name])
+    cell = locate_cell(problem)
+    rho = (cell.margin / 2 if cell.margin is not None else F(1)) * F(shrink)
+    calls: list[float] = []
+    original = box._float_fits
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        calls.append(args[3])
+        return original(*args)
+
+    monkeypatch.setattr(box, "_float_fits", counted)
+    found = box.first_float_fit(problem, cell, rho)
+    scan = [original(*_screen_args(problem, cell, float(rho) / 2.0**k)) for k in range(200)]
+    assert found == (scan.index(True) if True in scan else 0)
+    assert len(calls) <= 2 * 8 + 1  # doubling then bisection: O(log k) propagations
+
+
+def _screen_args(problem, cell, r):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    act = problem.network.activation
+    x, _ = problem.data.to_numpy()
+    return (
+        problem.network.to_numpy(),
+        [np.array(p, dtype=int) for p in cell.pieces],
+        x.T,
+        r,
+        np.array([-np.inf, *map(float, act.breakpoints)]),
+        np.array([*map(float, act.breakpoints), np.inf]),
+        np.array([float(v) for v in act.slopes]),
+        np.array([float(v) for v in act.intercepts]),
+    )
