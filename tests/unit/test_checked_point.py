@@ -6,8 +6,11 @@ from __future__ import annotations
 from fractions import Fraction as F
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import losscert.encodings.box as box
+import losscert.verifier.regression as regression
 import losscert.verifier.stage2 as stage2
 from losscert.encodings.cells import locate_cell
 from losscert.verifier.certificate import problem_section
@@ -15,6 +18,8 @@ from losscert.verifier.checked_point import CheckedPoint
 
 from .test_float_screens import CASES, _stage1
 from .test_producer_budgets import _deep
+
+fractions = st.builds(F, st.integers(-50, 50), st.integers(1, 30))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -89,3 +94,15 @@ def _screen_args(problem, cell, r):  # type: ignore[no-untyped-def]
         np.array([float(v) for v in act.slopes]),
         np.array([float(v) for v in act.intercepts]),
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.lists(fractions, min_size=3, max_size=3), min_size=1, max_size=3),
+    inputs=st.lists(st.lists(fractions, min_size=3, max_size=3), min_size=1, max_size=6),
+)
+def test_the_fit_predictions_are_the_fraction_dot_products(
+    rows: list[list[F]], inputs: list[list[F]]
+) -> None:
+    expected = [[sum((r[c] * x[c] for c in range(3)), F(0)) for r in rows] for x in inputs]
+    assert regression._affine_values(rows, inputs) == expected
