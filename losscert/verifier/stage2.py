@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
+from math import lcm
 
 import numpy as np
 from flint import fmpq_mat
@@ -50,32 +51,44 @@ def _projection_direction(inputs: fmpq_mat) -> tuple[list[Fraction], list[Fracti
     return None
 
 
-def _phi_candidates(
+def _best_phi(
     fit: AffineFit, projections: list[Fraction]
-) -> list[tuple[Fraction, list[Fraction]]]:
-    """(tau, phi(tau)) at the thirds of every gap between consecutive distinct projections.
-
-    For tau in a gap (low, high), phi(tau) = S1 - tau S0 with S0, S1 the sums of g_i and g_i p_i
-    over the samples with p_i >= high: suffix sums make this O(n d_Y) in all.
-    """
+) -> tuple[Fraction, list[Fraction]] | None:
+    """(tau, phi(tau)) at the thirds of every gap between consecutive distinct projections, the
+    first with the largest non-zero |phi(tau)|_1 (gaps from the top). For tau in a gap
+    (low, high), phi(tau) = S1 - tau S0 with S0, S1 the sums of g_i and g_i p_i over the samples
+    with p_i >= high: suffix sums make this O(n d_Y) in all.
+    None when every phi is 0. Compared in integers: with G and P the common denominators of
+    the gradients and of the projections, 3 G P phi(tau) = 3 (G P S1) - (3 P tau) (G S0) is an
+    integer vector, and the positive factor 3 G P changes no comparison. Only the chosen
+    candidate is made a Fraction."""
     d_y = len(fit.gradients[0])
-    by_level: dict[Fraction, list[Fraction]] = {}
+    g_den = lcm(*(g.denominator for row in fit.gradients for g in row))
+    p_den = lcm(*(p.denominator for p in projections))
+    by_level: dict[int, list[int]] = {}  # P p -> G sum g, G P sum g p
     for g, p in zip(fit.gradients, projections, strict=True):
-        acc = by_level.setdefault(p, [Fraction(0)] * (2 * d_y))
+        level = p.numerator * (p_den // p.denominator)
+        acc = by_level.setdefault(level, [0] * (2 * d_y))
         for k in range(d_y):
-            acc[k] += g[k]
-            acc[d_y + k] += g[k] * p
+            gk = g[k].numerator * (g_den // g[k].denominator)
+            acc[k] += gk
+            acc[d_y + k] += gk * level
     levels = sorted(by_level)
-    s0 = [Fraction(0)] * d_y
-    s1 = [Fraction(0)] * d_y
-    out = []
+    s0, s1 = [0] * d_y, [0] * d_y
+    best: tuple[int, int, list[int]] | None = None  # (3 G P |phi|_1, 3 P tau, 3 G P phi)
     for low, high in reversed(list(pairwise(levels))):
         acc = by_level[high]
         s0 = [a + b for a, b in zip(s0, acc[:d_y], strict=True)]
         s1 = [a + b for a, b in zip(s1, acc[d_y:], strict=True)]
-        for tau in (low + (high - low) / 3, low + 2 * (high - low) / 3):
-            out.append((tau, [b - tau * a for a, b in zip(s0, s1, strict=True)]))
-    return out
+        for tau in (2 * low + high, low + 2 * high):  # 3 P tau at the thirds of the gap
+            phi = [3 * b - tau * a for a, b in zip(s0, s1, strict=True)]
+            size = sum(map(abs, phi))
+            if size and (best is None or size > best[0]):
+                best = (size, tau, phi)
+    if best is None:
+        return None
+    _, tau, phi = best
+    return Fraction(tau, 3 * p_den), [Fraction(v, 3 * g_den * p_den) for v in phi]
 
 
 def find_witness(
@@ -100,14 +113,10 @@ def find_witness(
     if found is None:
         return None
     v, projections = found
-    best: tuple[Fraction, Fraction, list[Fraction]] | None = None
-    for tau, phi in _phi_candidates(fit, projections):
-        size = sum((abs(p) for p in phi), Fraction(0))
-        if size and (best is None or size > best[0]):
-            best = (size, tau, phi)
+    best = _best_phi(fit, projections)
     if best is None:
         return None
-    _, tau, phi = best
+    tau, phi = best
     b = _breakpoint(act)
     p_b = act.breakpoints[b]
     ds = act.slopes[b + 1] - act.slopes[b]
