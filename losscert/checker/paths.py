@@ -172,14 +172,22 @@ def homogenised_forward(
             ]
             for length in lengths
         ]
-        plan.append((rows, affine, lengths))
+        # a row without weights has z = its bias on every sample: its image per piece, once
+        images = [
+            None if row else [_affine_image(bias, pieces, length) for pieces in shifts]
+            for (_, bias, row), shifts, length in zip(rows, affine, lengths, strict=True)
+        ]
+        plan.append((rows, affine, lengths, images))
     outputs = []
     last = len(layers) - 1
     for i in range(len(problem.inputs)):
         a: list[IntPoly] = [[v] for v in data.nums[i * d_x : (i + 1) * d_x]]  # over c_0 q^0
-        for j, (rows, affine, lengths) in enumerate(plan):
+        for j, (rows, affine, lengths, images) in enumerate(plan):
             z = []
             for _, bias, row in rows:
+                if not row:  # shared by every sample (never changed)
+                    z.append(bias)
+                    continue
                 acc = list(bias)
                 for c, wc in row:
                     for s, coefficient in enumerate(a[c]):
@@ -194,11 +202,21 @@ def homogenised_forward(
             a = []
             for r, zr in enumerate(z):
                 pre[j][r].append(zr)
-                slope, shift = affine[r][pattern[j][r][i]]
-                if len(zr) < lengths[r]:
-                    zr = _padded(zr, lengths[r])
-                a.append([slope * v + u for v, u in zip(zr, shift, strict=True)])
+                k = pattern[j][r][i]
+                image = images[r]
+                if image is not None:
+                    a.append(image[k])
+                    continue
+                a.append(_affine_image(zr, affine[r][k], lengths[r]))
     return pre, scales[:-1], outputs, scales[-1]
+
+
+def _affine_image(z: IntPoly, piece: tuple[int, IntPoly], length: int) -> IntPoly:
+    """S z + T c q^(j+1) for the piece's (S, padded T c q^(j+1)), of the given length."""
+    slope, shift = piece
+    if len(z) < length:
+        z = _padded(z, length)
+    return [slope * v + u for v, u in zip(z, shift, strict=True)]
 
 
 def path_exit(
@@ -230,10 +248,16 @@ def path_exit(
                 continue
             length = max(len(neuron[0]), len(q_j))  # the same for every sample (see above)
             checks = [_gap_terms(low, high, q_j, scales[j], length) for low, high in ends]
+            decided: set[tuple[int, int]] = set()  # (id of a numerator, piece): proved
             for i, numerator in enumerate(neuron):
+                k = pattern[j][r][i]
+                same = (id(numerator), k)  # a row without weights shares one numerator
+                if same in decided:
+                    continue
+                decided.add(same)
                 if len(numerator) < length:
                     numerator = _padded(numerator, length)
-                for factor, shift in checks[pattern[j][r][i]]:
+                for factor, shift in checks[k]:
                     # many entries share a polynomial: decide it once
                     gap = tuple([factor * v + u for v, u in zip(numerator, shift, strict=True)])
                     known = proved.get(gap)
