@@ -175,15 +175,57 @@ def _first_float_drop(
     identity = (np.eye(width), np.zeros(width))
     with np.errstate(all="ignore"):
         hidden = forward_float([params[0], identity], bps, slopes, intercepts, x)
-    for k in range(MAX_HALVINGS):
+
+    def drops(k: int) -> bool | None:
         for r, e in enumerate(direction):
             params[1][0][r, spare] = float(e) * 2.0**-k
         with np.errstate(all="ignore"):
             f = forward_float(params[1:], bps, slopes, intercepts, hidden)
             risk = _float_risk(problem.loss, f, y)
-        if risk is None:
+        return None if risk is None else risk < floor
+
+    return _first_true(drops, MAX_HALVINGS)
+
+
+def _first_true(drops: Callable[[int], bool | None], limit: int) -> int:
+    """The first k < limit with drops(k) True; 0 if there is none or drops answers None.
+
+    Search only. The float risk is about R - a eps + b eps^2, so drops holds on one run of
+    consecutive k: probes at k = 0, 1, 2, 4, 8, ... find a k in the run, and bisection between
+    it and the probe before finds the run's first k, in O(log k) float passes instead of k + 1.
+    If the probes jump over the run, the plain scan decides (answers are kept, never recomputed).
+    """
+    answers: dict[int, bool | None] = {}
+
+    def ask(k: int) -> bool | None:
+        if k not in answers:
+            answers[k] = drops(k)
+        return answers[k]
+
+    probes = [0]
+    while probes[-1] * 2 < limit:
+        probes.append(max(1, probes[-1] * 2))
+    low = -1  # drops(low) is False (or low = -1)
+    for k in probes:
+        answer = ask(k)
+        if answer is None:
             return 0
-        if risk < floor:
+        if not answer:
+            low = k
+            continue
+        high = k
+        while high - low > 1:
+            middle = (low + high) // 2
+            if ask(middle):
+                high = middle
+            else:
+                low = middle
+        return high
+    for k in range(limit):
+        answer = ask(k)
+        if answer is None:
+            return 0
+        if answer:
             return k
     return 0
 

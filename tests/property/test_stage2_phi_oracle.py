@@ -59,3 +59,28 @@ def test_the_integer_choice_is_the_fraction_choice(data: st.DataObject, n: int, 
     projections = data.draw(st.lists(values, min_size=n, max_size=n))
     fit = SimpleNamespace(gradients=gradients)
     assert stage2._best_phi(fit, projections) == best_by_fractions(gradients, projections)  # type: ignore[arg-type]
+
+
+@settings(max_examples=400, deadline=None)
+@given(limit=st.integers(1, 200), data=st.data())
+def test_the_float_drop_search_finds_the_first_k_of_a_run(limit: int, data: st.DataObject) -> None:
+    """One run [a, b] of k where the float risk drops (or none): the first k of the run, as the
+    plain scan finds it, in O(log k) probes unless the probes jump over the run."""
+    empty = data.draw(st.booleans())
+    a = data.draw(st.integers(0, limit - 1))
+    b = data.draw(st.integers(a, limit - 1))
+    asked: list[int] = []
+
+    def drops(k: int) -> bool:
+        asked.append(k)
+        return not empty and a <= k <= b
+
+    assert stage2._first_true(drops, limit) == (0 if empty else a)
+    assert len(asked) == len(set(asked))  # no k is asked twice
+    jumped = empty or not any(a <= p <= b for p in [0, *(2**i for i in range(8))])
+    if not jumped:
+        assert len(asked) <= 2 * limit.bit_length() + 2
+
+
+def test_the_float_drop_search_without_a_float_form() -> None:
+    assert stage2._first_true(lambda k: None, 80) == 0
