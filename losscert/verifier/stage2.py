@@ -187,13 +187,18 @@ def _first_float_drop(
     return _first_true(drops, MAX_HALVINGS)
 
 
+PROBE_STEP = 8
+
+
 def _first_true(drops: Callable[[int], bool | None], limit: int) -> int:
     """The first k < limit with drops(k) True; 0 if there is none or drops answers None.
 
     Search only. The float risk is about R - a eps + b eps^2, so drops holds on one run of
-    consecutive k: probes at k = 0, 1, 2, 4, 8, ... find a k in the run, and bisection between
-    it and the probe before finds the run's first k, in O(log k) float passes instead of k + 1.
-    If the probes jump over the run, the plain scan decides (answers are kept, never recomputed).
+    consecutive k (from where b eps^2 stops mattering to where a eps falls below the float
+    margin: 15 to 20 halvings on the Theorem 1 rows): probes at k = 0, 1, 2, 4 and every
+    PROBE_STEP find a k in the run, and bisection between it and the probe before finds the
+    run's first k, in about k / PROBE_STEP + 3 float passes instead of k + 1. If the probes jump
+    over the run, the plain scan decides (answers are kept, never recomputed).
     """
     answers: dict[int, bool | None] = {}
 
@@ -202,9 +207,7 @@ def _first_true(drops: Callable[[int], bool | None], limit: int) -> int:
             answers[k] = drops(k)
         return answers[k]
 
-    probes = [0]
-    while probes[-1] * 2 < limit:
-        probes.append(max(1, probes[-1] * 2))
+    probes = [k for k in (0, 1, 2, 4) if k < limit] + list(range(PROBE_STEP, limit, PROBE_STEP))
     low = -1  # drops(low) is False (or low = -1)
     for k in probes:
         answer = ask(k)
