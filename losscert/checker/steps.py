@@ -466,7 +466,7 @@ def check_path(problem: Problem, step: dict[str, Any], done: Steps, sid: str) ->
     if not paths.nonnegative_on_unit_interval(denominator, strict=True):
         raise Invalid("the denominator q(t) is not proved positive on [0, 1]", step=sid)
     q0 = denominator[0]
-    start = [p[0] / q0 for p in polys]
+    start = [p[0] for p in polys] if q0 == 1 else [p[0] / q0 for p in polys]
     if start != problem.point:
         a = next(k for k, (u, v) in enumerate(zip(start, problem.point, strict=True)) if u != v)
         raise Invalid(
@@ -475,15 +475,12 @@ def check_path(problem: Problem, step: dict[str, Any], done: Steps, sid: str) ->
             expected=show(problem.point[a]),
             derived=show(start[a]),
         )
-    moving = [
-        a
-        for a, p in enumerate(polys)
-        if not paths.is_zero(p_add(p_scale(p, q0), p_scale(denominator, -p[0])))
-    ]
-    if not moving:
+    moving = (not paths.is_zero(p_add(p_scale(p, q0), p_scale(denominator, -p[0]))) for p in polys)
+    if not any(moving):
         raise Invalid("the path is constant: theta(t) = theta(0) for every t", step=sid)
     degree = max(len(p) for p in [denominator, *polys]) - 1
-    end = [paths.evaluate(p, Fraction(1)) / paths.evaluate(denominator, Fraction(1)) for p in polys]
+    q1 = sum(denominator, Fraction(0))  # a polynomial at t = 1 is the sum of its coefficients
+    end = [sum(p, Fraction(0)) / q1 for p in polys]
     return {"denominator": denominator, "numerators": polys, "degree": degree, "end": end}
 
 
