@@ -200,9 +200,10 @@ def _float_fits(params, pieces, centre, r, lowers, uppers, slopes, intercepts) -
     radius = np.zeros_like(centre)
     with np.errstate(all="ignore"):
         for (w, b), k in zip(params[:-1], pieces, strict=True):
-            z_c = w @ centre + b[:, None]
+            # einsum, not a threaded BLAS product (see losscert.model.forward.forward_float)
+            z_c = np.einsum("kj,ji->ki", w, centre) + b[:, None]
             spread = r * (np.abs(centre) + radius).sum(axis=0) + r
-            z_r = np.abs(w) @ radius + spread[None, :]
+            z_r = np.einsum("kj,ji->ki", np.abs(w), radius) + spread[None, :]
             room = FLOAT_MARGIN * (1 + np.abs(z_c))
             if not (np.all(z_c - z_r - room > lowers[k]) and np.all(z_c + z_r + room < uppers[k])):
                 return False
