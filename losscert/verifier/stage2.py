@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
 from math import lcm
+from operator import mul
 
 import numpy as np
-from flint import fmpq_mat
 
 from losscert.model.forward import float_view, forward_float
 from losscert.model.loss import Loss
 from losscert.model.problem import Problem
-from losscert.model.rationals import to_fmpq, to_fraction
 from losscert.verifier.regression import AffineFit
 
 MAX_HALVINGS = 80
@@ -38,16 +37,21 @@ class Witness:
     breakpoint: int
 
 
-def _projection_direction(inputs: fmpq_mat) -> tuple[list[Fraction], list[Fraction]] | None:
-    """A v with v . x pairwise distinct over the distinct inputs (the columns of ``inputs``),
-    and the projections v . x_i; None if none is found."""
-    distinct = len({tuple(col) for col in inputs.transpose().tolist()})
-    d = inputs.nrows()
+def _projection_direction(
+    rows: list[list[Fraction]],
+) -> tuple[list[Fraction], list[Fraction]] | None:
+    """A v with v . x pairwise distinct over the distinct inputs ``rows``, and the projections
+    v . x_i; None if none is found. In integers: the inputs over their common denominator D,
+    so v . x_i = (v . X_i) / D with one integer dot product per sample."""
+    den = lcm(*(v.denominator for x in rows for v in x))
+    scaled = [[v.numerator * (den // v.denominator) for v in x] for x in rows]
+    distinct = len(set(map(tuple, scaled)))
+    d = len(rows[0])
     for base in range(2, 2 + 50):
-        v = [Fraction(base) ** k for k in range(d)]  # (1, b, b^2, ...): a moment curve
-        projections = (fmpq_mat(1, d, [to_fmpq(c) for c in v]) * inputs).entries()
+        v = [base**k for k in range(d)]  # (1, b, b^2, ...): a moment curve
+        projections = [sum(map(mul, v, x)) for x in scaled]
         if len(set(projections)) == distinct:
-            return v, [to_fraction(p) for p in projections]
+            return [Fraction(c) for c in v], [Fraction(p, den) for p in projections]
     return None
 
 
@@ -109,7 +113,7 @@ def find_witness(
     act = net.activation
     if act.is_linear:
         return None
-    found = _projection_direction(problem.data.inputs)
+    found = _projection_direction(problem.data.input_rows())
     if found is None:
         return None
     v, projections = found

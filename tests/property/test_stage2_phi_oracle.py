@@ -84,3 +84,34 @@ def test_the_float_drop_search_finds_the_first_k_of_a_run(limit: int, data: st.D
 
 def test_the_float_drop_search_without_a_float_form() -> None:
     assert stage2._first_true(lambda k: None, 80) == 0
+
+
+def projection_by_fmpq(rows: list[list[F]]) -> tuple[list[F], list[F]] | None:
+    """The former form: fmpq columns, an fmpq_mat product per base."""
+    from flint import fmpq, fmpq_mat
+
+    inputs = fmpq_mat(
+        len(rows[0]),
+        len(rows),
+        [fmpq(row[c].numerator, row[c].denominator) for c in range(len(rows[0])) for row in rows],
+    )
+    distinct = len({tuple(col) for col in inputs.transpose().tolist()})
+    d = inputs.nrows()
+    for base in range(2, 2 + 50):
+        v = [F(base) ** k for k in range(d)]
+        projections = (
+            fmpq_mat(1, d, [fmpq(c.numerator, c.denominator) for c in v]) * inputs
+        ).entries()
+        if len(set(projections)) == distinct:
+            return v, [F(int(p.p), int(p.q)) for p in projections]
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.integers(1, 3).flatmap(
+        lambda d: st.lists(st.lists(values, min_size=d, max_size=d), min_size=1, max_size=10)
+    )
+)
+def test_the_projection_direction_is_the_fmpq_one(rows: list[list[F]]) -> None:
+    assert stage2._projection_direction(rows) == projection_by_fmpq(rows)
