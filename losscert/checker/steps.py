@@ -122,6 +122,8 @@ def _require_int_grid(value: Any, where: str, shape: list[list[int]]) -> None:
         for r, (entries, count) in enumerate(zip(layer, neurons, strict=True)):
             if not isinstance(entries, list) or len(entries) != count:
                 raise Invalid(f"{where}[{j}][{r}]: expected {count} samples")
+            if all(type(k) is int for k in entries):  # the usual case, in one pass
+                continue
             for i, k in enumerate(entries):
                 if not isinstance(k, int) or isinstance(k, bool):
                     raise Invalid(f"{where}[{j}][{r}][{i}]: expected a piece index, got {brief(k)}")
