@@ -116,7 +116,24 @@ def vector(value: Any, where: str, length: int | None = None) -> list[Fraction]:
             expected=length,
             derived=len(value),
         )
-    return [rational(v, f"{where}[{k}]") for k, v in enumerate(value)]
+    try:  # the usual case: every entry well formed, no place string built
+        return [_well_formed(v) for v in value]
+    except _NotWellFormed:  # the same checks again, entry by entry, for the message
+        return [rational(v, f"{where}[{k}]") for k, v in enumerate(value)]
+
+
+class _NotWellFormed(Exception):
+    pass
+
+
+def _well_formed(value: Any) -> Fraction:
+    """What :func:`rational` returns for a well-formed string; _NotWellFormed otherwise."""
+    if type(value) is not str or len(value) > MAX_RATIONAL_CHARS or not _RATIONAL.fullmatch(value):
+        raise _NotWellFormed
+    num, _, den = value.partition("/")
+    if den and int(den) == 0:
+        raise _NotWellFormed
+    return Fraction(int(num), int(den)) if den else Fraction(int(num))
 
 
 def matrix(value: Any, where: str, rows: int, cols: int) -> list[list[Fraction]]:
