@@ -106,3 +106,46 @@ def test_the_fit_predictions_are_the_fraction_dot_products(
 ) -> None:
     expected = [[sum((r[c] * x[c] for c in range(3)), F(0)) for r in rows] for x in inputs]
     assert regression._affine_values(rows, inputs) == expected
+
+
+@pytest.mark.parametrize(("n", "width", "seed"), [(30, 4, 0), (25, 5, 3)])
+def test_the_audit_numbers_agree_with_the_fraction_oracle(n: int, width: int, seed: int) -> None:
+    """The audit's numbers now come from the checker's integer evaluator in one session; the
+    former Fraction evaluation (tests/support/fraction_checker.py) gives the same risk, pattern,
+    margin and witness risk, and accepts the same box."""
+    from losscert.checker.numbers import rational
+    from losscert.model import make_loss, relu
+    from losscert.theorems.instances import generated_data
+    from losscert.theorems.theorem1 import audit_theorem1
+    from tests.support import fraction_checker as oracle
+
+    widths = (3, width, width, 1)
+    audit = audit_theorem1(generated_data(n, 3, 1, seed), widths, relu(), make_loss("squared"))
+    certificate = audit.verdicts["spurious_local_min"].certificate
+    assert certificate is not None
+    problem = CheckedPoint.of(certificate["problem"]).problem
+    steps = {s["id"]: s for s in certificate["evidence"]}
+
+    def oracle_risk(theta: list[F]) -> F:
+        _, outputs = oracle.forward(problem, theta)
+        total = sum(
+            ((f[0] - y[0]) ** 2 for f, y in zip(outputs, problem.labels, strict=True)), F(0)
+        )
+        return total / n
+
+    pre, _ = oracle.forward(problem, problem.point)
+    pattern, margin = oracle.pattern_and_margin(problem, pre)
+    assert rational(steps["risk"]["value"], "risk") == oracle_risk(problem.point)
+    assert steps["cell"]["pattern"] == pattern
+    assert rational(steps["cell"]["margin"], "margin") == margin
+    lower = [rational(v, "point") for v in steps["lower"]["point"]]
+    assert rational(steps["lower"]["risk"], "risk") == oracle_risk(lower)
+    rho = rational(steps["box"]["radius"], "radius")
+    act = problem.activation
+
+    def region(j: int, r: int, i: int):  # type: ignore[no-untyped-def]
+        k = pattern[j][r][i]
+        assert k is not None
+        return (*act.bounds(k), oracle.affine_image(act, k))
+
+    assert oracle.box_fits(problem, rho, region)
