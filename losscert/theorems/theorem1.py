@@ -26,7 +26,7 @@ from losscert.theorems.assumptions import AssumptionReport, check_assumptions
 from losscert.theorems.collapse import choose_collapse, collapse_network
 from losscert.theorems.valley import valley_path
 from losscert.verifier.certificate import certified, new_certificate, problem_section, rationals
-from losscert.verifier.checked_point import CheckedPoint
+from losscert.verifier.checked_point import CheckedPoint, CheckerRefusal
 from losscert.verifier.regression import AffineFit, fit_affine, regression_step
 from losscert.verifier.stage2 import Witness, find_witness
 from losscert.verifier.verdict import Status, Verdict
@@ -133,7 +133,12 @@ def _construct_and_certify(
     section = problem_section(problem)  # written into three certificates: made once
     # the checker's reading of the section and its integer evaluator for the risk, the cell, the
     # box and the witness: kept in one session, which the three checks then reuse
-    point = CheckedPoint.of(section)
+    try:
+        point = CheckedPoint.of(section)
+    except CheckerRefusal as exc:  # fail closed: what the checker cannot read, it cannot prove
+        detail = f"the checker refuses the problem section: {exc}"
+        claims = ("local_min", "spurious_local_min", "valley")
+        return {c: Verdict(Status.UNKNOWN, c, None, "checker_rejected", detail) for c in claims}, {}
     cell = point.cell()
     radius = _box_radius(problem, point, cell)
     stage1_risk = point.risk()

@@ -23,11 +23,14 @@ from typing import Any
 from losscert.checker import Session
 from losscert.checker import boxes as checker_boxes
 from losscert.checker import problem as checker_problem
-from losscert.checker.result import Invalid
+from losscert.checker.result import Invalid, Unreadable
 from losscert.encodings.cells import Cell, Tie
 from losscert.model.rationals import rational_string
 
 MAX_HALVINGS = 200
+
+CheckerRefusal = (Invalid, Unreadable)
+"""What :meth:`CheckedPoint.of` raises when the checker refuses the section."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,9 @@ class CheckedPoint:
 
     @classmethod
     def of(cls, section: dict[str, Any]) -> CheckedPoint:
-        """Reads ``section`` (from :func:`problem_section`); Invalid if the checker refuses it."""
+        """Reads ``section`` (from :func:`problem_section`), as the checker does for a
+        certificate; raises one of CheckerRefusal (the checker's Invalid or Unreadable, with
+        its message) if the checker refuses it."""
         session = Session()
         return cls(session, section, session.problem(section, Path(".")))
 

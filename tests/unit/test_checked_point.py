@@ -149,3 +149,29 @@ def test_the_audit_numbers_agree_with_the_fraction_oracle(n: int, width: int, se
         return (*act.bounds(k), oracle.affine_image(act, k))
 
     assert oracle.box_fits(problem, rho, region)
+
+
+def test_a_section_the_checker_refuses_gives_unknown_verdicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fail closed: if the checker cannot read the audit's problem section, every claim is
+    UNKNOWN (checker_rejected) with the checker's message, never an exception."""
+    from losscert.checker import session as session_module
+    from losscert.checker.result import Invalid
+    from losscert.model import make_loss, relu
+    from losscert.theorems.instances import generated_data
+    from losscert.theorems.theorem1 import audit_theorem1
+    from losscert.verifier.verdict import Status
+
+    def refuse(obj, base_dir):  # type: ignore[no-untyped-def]
+        raise Invalid("problem.point: refused for the test")
+
+    monkeypatch.setattr(session_module, "read_problem", refuse)
+    audit = audit_theorem1(generated_data(20, 3, 1, 0), (3, 4, 4, 1), relu(), make_loss("squared"))
+    assert {c: v.status for c, v in audit.verdicts.items()} == {
+        "local_min": Status.UNKNOWN,
+        "spurious_local_min": Status.UNKNOWN,
+        "valley": Status.UNKNOWN,
+    }
+    assert all(v.reason == "checker_rejected" for v in audit.verdicts.values())
+    assert "refused for the test" in audit.verdicts["local_min"].detail
