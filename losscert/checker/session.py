@@ -8,7 +8,9 @@ it every pure result already computed on it (the forward pass at a point, the pa
 at a point, an accepted box), each itself keyed by the exact values it depends on. Nothing a
 step states is taken from the cache: every step is verified against these results as it would be
 against freshly computed ones, so a certificate checked in a session gets the verdict it gets
-alone.
+alone. (One difference in time only: a data file named by path and sha256 is read once per
+session; a later certificate naming the same path and digest is checked against the data that
+was read and matched that digest, even if the file has changed on disk since.)
 """
 
 from __future__ import annotations
