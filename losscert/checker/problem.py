@@ -274,4 +274,4 @@ def cell_at(
     key = ("cell", *_point_key(problem, theta))
     if key not in problem.memo:
         problem.memo[key] = margin_of(problem, forward(problem, theta))
-    return problem.memo[key]  # type: ignore[no-any-return]
+    return problem.memo[key]

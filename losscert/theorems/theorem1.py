@@ -25,7 +25,12 @@ from losscert.model.rationals import rational_string
 from losscert.theorems.assumptions import AssumptionReport, check_assumptions
 from losscert.theorems.collapse import choose_collapse, collapse_network
 from losscert.theorems.valley import valley_path
-from losscert.verifier.certificate import certified, new_certificate, problem_section, rationals
+from losscert.verifier.certificate import (
+    certified_in,
+    new_certificate,
+    problem_section,
+    rationals,
+)
 from losscert.verifier.checked_point import CheckedPoint, CheckerRefusal
 from losscert.verifier.regression import AffineFit, fit_affine, regression_step
 from losscert.verifier.stage2 import Witness, find_witness
@@ -232,9 +237,7 @@ def _verdict(
         {"construction": "Theorem 1 (He, Wang & Tao 2020)"},
         section=None if point is None else point.section,
     )
-    return certified(
-        claim, Status.PROVED, certificate, session=None if point is None else point.session
-    )
+    return certified_in(None if point is None else point.session, claim, Status.PROVED, certificate)
 
 
 def _linear_contrast(

@@ -88,17 +88,21 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def certified(
+def certified(claim: str, status: Status, certificate: dict[str, Any], **stats: Any) -> Verdict:
+    """A PROVED / REFUTED verdict, but only after the checker accepted ``certificate``."""
+    return certified_in(None, claim, status, certificate, **stats)
+
+
+def certified_in(
+    session: checker.Session | None,
     claim: str,
     status: Status,
     certificate: dict[str, Any],
-    *,
-    session: checker.Session | None = None,
     **stats: Any,
 ) -> Verdict:
-    """A PROVED / REFUTED verdict, but only after the checker accepted ``certificate``.
-    ``session``: a checker session shared by the certificates of one problem (the verdict is
-    the one the certificate gets alone; the problem is read and evaluated once)."""
+    """:func:`certified`, checked in ``session``: a checker session shared by the certificates
+    of one problem (the verdict is the one the certificate gets alone; the problem is read and
+    evaluated once)."""
     result = checker.check_document(certificate, session=session)
     if not result.valid:
         return Verdict(Status.UNKNOWN, claim, None, "checker_rejected", result.message, dict(stats))

@@ -6,7 +6,7 @@ the point, its cell, that a box fits in the cell, the risk at a lower point. :cl
 reads the problem section once into a :class:`losscert.checker.Session` and asks the checker's
 integer evaluator (losscert/checker/scaled.py, boxes.py) for each of them; the session keeps the
 results, keyed by exact content, and the certificates checked later in the same session
-(:func:`losscert.verifier.certificate.certified` with ``session=``) find them there instead of
+(:func:`losscert.verifier.certificate.certified_in`) find them there instead of
 computing them again. Nothing is taken on trust: the checker still reads every certificate and
 compares every number it states with these results, exactly as it would with fresh ones.
 
