@@ -226,7 +226,11 @@ def check_box_in_cell(
         lower, upper = act.bounds(k)
         return lower, upper, (k,), f"piece {k}"
 
-    propagate_box(problem, rho, region, sid, pattern=cell_pattern)
+    # an accepted box is a pure result of (problem, rho, pattern): kept for the session
+    key = ("box_in_cell", rho, *(tuple(neuron) for layer in cell_pattern for neuron in layer))
+    if key not in problem.memo:
+        propagate_box(problem, rho, region, sid, pattern=cell_pattern)
+        problem.memo[key] = True
     return rho
 
 

@@ -13,9 +13,12 @@ from .result import Invalid
 
 MAX_SAMPLES = 100_000
 """n, the number of samples."""
-MAX_FORWARD_WORK = 5_000_000
+MAX_FORWARD_WORK = 20_000_000
 """n * P: one exact forward pass (risk, cell, box, SMT query text) costs about that many
-rational operations."""
+rational operations. 5,000,000 in the first draft of 1.1, before the integer forward pass
+(scaled.py) made a pass at n P = 7.2 million (10-32-32-1, n = 5000) take about a second; the
+slowest step it bounds, a box whose every sample falls back to endpoint products, takes about
+1.6 microseconds per unit of n P (2.2 s at 1.44 million), so about 30 s at the limit."""
 MAX_JET_PARAMETERS = 300
 """P for hessian_pd (an exact P x P LDL^T factorisation)."""
 MAX_JET_WORK = 2_000_000
@@ -23,9 +26,10 @@ MAX_JET_WORK = 2_000_000
 sparse P x P (second order) coefficients through every sample."""
 MAX_PATH_DEGREE = 16
 """The degree of a path's polynomials (denominator and numerators)."""
-MAX_PATH_WORK = 2_000_000
+MAX_PATH_WORK = 20_000_000
 """n * (hidden neurons) * (L D + 1)^2 for path_in_cell: one Bernstein conversion of degree up to
-L D (depth L, path degree D) per hidden pre-activation and sample."""
+L D (depth L, path degree D) per hidden pre-activation and sample. 2,000,000 in the first draft
+of 1.1; the Theorem 1 valley at 10-32-32-1, n = 5000 (15.7 million) is checked in seconds."""
 MAX_ARRANGEMENT_WORK = 20_000_000
 """(regions + pruned entries) * n * (pieces) for neuron_regions_sparse: its completeness walk
 builds each child prefix (up to n entries, K + 1 pieces per node) and each pruned child's

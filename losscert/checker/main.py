@@ -8,8 +8,9 @@ from typing import Any
 from . import limits
 from .claims import CLAIM_SINCE, conclude, read_claim
 from .numbers import brief, exact_keys, load_json, reject_floats
-from .problem import Problem, read_problem
+from .problem import Problem
 from .result import CheckResult, Invalid, Unreadable
+from .session import Session
 from .steps import STEP_KINDS, Steps, Verified
 
 FORMAT = "losscert-certificate"
@@ -20,8 +21,9 @@ MINOR = 1
 MAX_BYTES = 64 * 1024 * 1024
 
 
-def check_certificate(path: str | Path) -> CheckResult:
-    """Check one certificate file; never raises for a bad file (it reports it)."""
+def check_certificate(path: str | Path, session: Session | None = None) -> CheckResult:
+    """Check one certificate file; never raises for a bad file (it reports it). ``session``:
+    shared by the files of one call, so that a problem they have in common is read once."""
     file = Path(path)
     try:
         if file.stat().st_size > MAX_BYTES:
@@ -29,25 +31,37 @@ def check_certificate(path: str | Path) -> CheckResult:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return CheckResult("unreadable", None, f"{file}: cannot read: {exc}")
-    return check_text(text, base_dir=file.parent)
+    return check_text(text, base_dir=file.parent, session=session)
 
 
-def check_text(text: str, base_dir: Path = Path(".")) -> CheckResult:
+def check_certificates(paths: list[str | Path]) -> list[CheckResult]:
+    """Check several files in one session (see :mod:`.session`): the verdict of each is the one
+    it gets alone."""
+    session = Session()
+    return [check_certificate(path, session) for path in paths]
+
+
+def check_text(
+    text: str, base_dir: Path = Path("."), session: Session | None = None
+) -> CheckResult:
     try:
         document = load_json(text)
     except Unreadable as exc:
         return CheckResult("unreadable", None, str(exc))
-    return check_document(document, base_dir)
+    return check_document(document, base_dir, session)
 
 
-def check_document(document: Any, base_dir: Path = Path(".")) -> CheckResult:
-    """Sections 1-4 in order: layout, problem, evidence steps, claim."""
+def check_document(
+    document: Any, base_dir: Path = Path("."), session: Session | None = None
+) -> CheckResult:
+    """Sections 1-4 in order: layout, problem, evidence steps, claim. ``session``: see
+    :func:`check_certificate`."""
     claim = None
     done: Steps = {}
     try:
         minor = _layout(document)  # section 1
         claim, fields = read_claim(document["claim"], minor)
-        problem = read_problem(document["problem"], base_dir)  # section 2
+        problem = (session or Session()).problem(document["problem"], base_dir)  # section 2
         limits.check_problem_size(problem)  # section 7, before any evaluation
         done = _evidence(problem, document["evidence"], minor)  # section 3
         conclude(claim, done, fields)  # section 4
@@ -110,7 +124,8 @@ def _layout(document: Any) -> int:
     version = document.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version != VERSION:
         raise Unreadable(f"version: this checker reads version {VERSION}, got {brief(version)}")
-    reject_floats(document)
+    # the problem's floats are refused when it is read (Session.problem), once per content
+    reject_floats({k: v for k, v in document.items() if k != "problem"})
     exact_keys(
         document,
         "certificate",

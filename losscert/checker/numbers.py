@@ -23,6 +23,8 @@ class _FloatSeen:
 
 def brief(value: Any) -> str:
     """A short, always-printable rendering of any JSON value for messages (no deep or huge repr)."""
+    if isinstance(value, _FloatSeen):  # the number as written, not an object's address
+        return value.text[:60]
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4000:
         return f"<an integer of {value.bit_length()} bits>"
     try:
@@ -66,6 +68,10 @@ def load_json(text: str) -> Any:
         raise Unreadable(f"not readable JSON: {exc}") from exc
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+"""JSON values that are not floats and hold nothing (a float marker is a _FloatSeen)."""
+
+
 def reject_floats(value: Any, where: str = "$") -> None:
     """Invalid if a float, NaN or Infinity appears anywhere in the document."""
     stack = [(value, where)]
@@ -79,7 +85,7 @@ def reject_floats(value: Any, where: str = "$") -> None:
         if isinstance(item, dict):
             stack.extend((v, f"{place}.{k}") for k, v in item.items())
         elif isinstance(item, list):
-            if all(type(v) is str for v in item):  # a vector of "p/q" strings: nothing to report
+            if all(type(v) in _SCALARS for v in item):  # "p/q" strings, pattern entries: no float
                 continue
             stack.extend((v, f"{place}[{k}]") for k, v in enumerate(item))
 
@@ -110,7 +116,24 @@ def vector(value: Any, where: str, length: int | None = None) -> list[Fraction]:
             expected=length,
             derived=len(value),
         )
-    return [rational(v, f"{where}[{k}]") for k, v in enumerate(value)]
+    try:  # the usual case: every entry well formed, no place string built
+        return [_well_formed(v) for v in value]
+    except _NotWellFormed:  # the same checks again, entry by entry, for the message
+        return [rational(v, f"{where}[{k}]") for k, v in enumerate(value)]
+
+
+class _NotWellFormed(Exception):
+    pass
+
+
+def _well_formed(value: Any) -> Fraction:
+    """What :func:`rational` returns for a well-formed string; _NotWellFormed otherwise."""
+    if type(value) is not str or len(value) > MAX_RATIONAL_CHARS or not _RATIONAL.fullmatch(value):
+        raise _NotWellFormed
+    num, _, den = value.partition("/")
+    if den and int(den) == 0:
+        raise _NotWellFormed
+    return Fraction(int(num), int(den)) if den else Fraction(int(num))
 
 
 def matrix(value: Any, where: str, rows: int, cols: int) -> list[list[Fraction]]:

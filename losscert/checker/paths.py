@@ -123,6 +123,10 @@ def nonnegative_on_unit_interval(p: Poly | IntPoly, *, strict: bool = False) -> 
     return True
 
 
+def _padded(p: IntPoly, length: int) -> IntPoly:
+    return p + [0] * (length - len(p))
+
+
 def homogenised_forward(
     problem: Problem,
     denominator: IntPoly,
@@ -131,7 +135,12 @@ def homogenised_forward(
 ) -> tuple[list[list[list[IntPoly]]], list[int], list[list[IntPoly]], int]:
     """Integer pre-activation numerators pre[j][r][i] over c_j q^(j+1) (c_j = scales[j]), and
     integer output numerators out[i][k] over c_L q^L, with every activation replaced by the affine
-    map of its piece in ``pattern``. The path's polynomials must have integer coefficients."""
+    map of its piece in ``pattern``. The path's polynomials must have integer coefficients.
+
+    The length of a polynomial (its coefficient list, trailing zeros kept) depends only on the
+    layer and the neuron, never on the sample: it is len(p) + len(q) - 1 for a product and the
+    longer length for a sum, whatever the values. So each neuron's length is found once, and
+    sums and affine maps run on lists padded to it (the same lists as term-by-term addition)."""
     act = ScaledActivation.of(problem.activation)
     layers = problem.layers(numerators)
     data = common([v for x in problem.inputs for v in x])
@@ -139,7 +148,6 @@ def homogenised_forward(
     pre: list[list[list[IntPoly]]] = [[[] for _ in range(w)] for w in problem.widths[1:-1]]
     scales = [data.den * act.den**j for j in range(len(layers))]  # c_j of layer j's inputs
     q_powers = [power(denominator, k) for k in range(len(layers) + 1)]
-    outputs = []
     # per row, only the non-zero weight numerators (the collapse is sparse)
     sparse = [[[(c, wc) for c, wc in enumerate(wr) if any(wc)] for wr in w] for w, _ in layers]
     # z = sum (p_w / q) (A / (c q^j)) + p_b / q = (sum p_w A + p_b c q^j) / (c q^(j+1)): the
@@ -148,18 +156,46 @@ def homogenised_forward(
     biases = [
         [_mul(br, _scale(q_powers[j], scales[j])) for br in b] for j, (_, b) in enumerate(layers)
     ]
-    intercepts = [
-        [_scale(q_powers[j + 1], scales[j] * t) for t in act.intercepts] for j in range(len(layers))
-    ]
+    plan = []  # per layer: per row (length, padded bias, sparse terms), per piece (slope, T)
+    lengths = [1] * d_x  # of the layer's inputs
+    for j in range(len(layers)):
+        rows = []
+        for row, bias in zip(sparse[j], biases[j], strict=True):
+            length = max([len(bias), *(len(wc) + lengths[c] - 1 for c, wc in row)])
+            rows.append((length, _padded(bias, length), row))
+        intercept = _scale(q_powers[j + 1], scales[j])
+        lengths = [max(length, len(intercept)) for length, _, _ in rows]
+        affine = [
+            [
+                (s, _padded(_scale(intercept, t), length))
+                for s, t in zip(act.slopes, act.intercepts, strict=True)
+            ]
+            for length in lengths
+        ]
+        # a row without weights has z = its bias on every sample: its image per piece, once
+        images = [
+            None if row else [_affine_image(bias, pieces, length) for pieces in shifts]
+            for (_, bias, row), shifts, length in zip(rows, affine, lengths, strict=True)
+        ]
+        plan.append((rows, affine, lengths, images))
+    outputs = []
+    last = len(layers) - 1
     for i in range(len(problem.inputs)):
         a: list[IntPoly] = [[v] for v in data.nums[i * d_x : (i + 1) * d_x]]  # over c_0 q^0
-        for j in range(len(layers)):
+        for j, (rows, affine, lengths, images) in enumerate(plan):
             z = []
-            for row, acc in zip(sparse[j], biases[j], strict=True):
+            for _, bias, row in rows:
+                if not row:  # shared by every sample (never changed)
+                    z.append(bias)
+                    continue
+                acc = list(bias)
                 for c, wc in row:
-                    acc = _add(acc, _mul(wc, a[c]))
+                    for s, coefficient in enumerate(a[c]):
+                        if coefficient:
+                            for t, w in enumerate(wc, s):
+                                acc[t] += coefficient * w
                 z.append(acc)
-            if j == len(layers) - 1:
+            if j == last:
                 outputs.append(z)
                 break
             # h = (S z + T c q^(j+1)) / (e c q^(j+1)) on the piece: the next c is e c
@@ -167,8 +203,20 @@ def homogenised_forward(
             for r, zr in enumerate(z):
                 pre[j][r].append(zr)
                 k = pattern[j][r][i]
-                a.append(_add(_scale(zr, act.slopes[k]), intercepts[j][k]))
+                image = images[r]
+                if image is not None:
+                    a.append(image[k])
+                    continue
+                a.append(_affine_image(zr, affine[r][k], lengths[r]))
     return pre, scales[:-1], outputs, scales[-1]
+
+
+def _affine_image(z: IntPoly, piece: tuple[int, IntPoly], length: int) -> IntPoly:
+    """S z + T c q^(j+1) for the piece's (S, padded T c q^(j+1)), of the given length."""
+    slope, shift = piece
+    if len(z) < length:
+        z = _padded(z, length)
+    return [slope * v + u for v, u in zip(z, shift, strict=True)]
 
 
 def path_exit(
@@ -196,19 +244,46 @@ def path_exit(
     for j, layer in enumerate(pre):
         q_j = power(q, j + 1)
         for r, neuron in enumerate(layer):
+            if not neuron:
+                continue
+            length = max(len(neuron[0]), len(q_j))  # the same for every sample (see above)
+            checks = [_gap_terms(low, high, q_j, scales[j], length) for low, high in ends]
+            decided: set[tuple[int, int]] = set()  # (id of a numerator, piece): proved
             for i, numerator in enumerate(neuron):
-                low, high = ends[pattern[j][r][i]]
-                gaps = []
-                if low is not None:  # N / (c q^j) >= g  <=>  N g.den - g.num c q^j >= 0
-                    gaps.append(_add(_scale(numerator, low[1]), _scale(q_j, -low[0] * scales[j])))
-                if high is not None:  # g c q^j - N >= 0 with g = upper - margin
-                    gaps.append(_add(_scale(q_j, high[0] * scales[j]), _scale(numerator, -high[1])))
-                for gap in map(tuple, gaps):  # many entries share a polynomial: decide it once
-                    if gap not in proved:
-                        proved[gap] = nonnegative_on_unit_interval(list(gap))
-                    if not proved[gap]:
+                k = pattern[j][r][i]
+                same = (id(numerator), k)  # a row without weights shares one numerator
+                if same in decided:
+                    continue
+                decided.add(same)
+                if len(numerator) < length:
+                    numerator = _padded(numerator, length)
+                for factor, shift in checks[k]:
+                    # many entries share a polynomial: decide it once
+                    gap = tuple([factor * v + u for v, u in zip(numerator, shift, strict=True)])
+                    known = proved.get(gap)
+                    if known is None:
+                        known = proved[gap] = nonnegative_on_unit_interval(list(gap))
+                    if not known:
                         return (j, r, i), outputs, []
     return None, outputs, _scale(power(q, problem.depth), out_scale)
+
+
+def _gap_terms(
+    low: tuple[int, int] | None,
+    high: tuple[int, int] | None,
+    q_j: IntPoly,
+    scale: int,
+    length: int,
+) -> list[tuple[int, IntPoly]]:
+    """For a piece with ends g: the gaps as (factor of N, padded polynomial), gap = factor N +
+    polynomial: N g.den - g.num c q^j >= 0 at the lower end g = lower + margin, then
+    g.num c q^j - g.den N >= 0 at the upper end g = upper - margin."""
+    out = []
+    if low is not None:
+        out.append((low[1], _padded(_scale(q_j, -low[0] * scale), length)))
+    if high is not None:
+        out.append((-high[1], _padded(_scale(q_j, high[0] * scale), length)))
+    return out
 
 
 def output_residue(numerator: IntPoly, denominator: IntPoly, value: Fraction) -> IntPoly:

@@ -47,9 +47,12 @@ class Problem:
     inputs: list[list[Fraction]]
     labels: list[list[Fraction]]
     point: list[Fraction]
-    traces: dict[tuple[Fraction, ...], Trace] = field(
+    traces: dict[tuple[Fraction, ...], Trace] = field(  # key: theta, () for the point
         default_factory=dict, compare=False, repr=False
     )
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+    """Other pure results on this problem, each keyed by the exact values it depends on (the
+    pattern at a point, an accepted box): a Session shares them between certificates."""
 
     @property
     def depth(self) -> int:
@@ -212,10 +215,16 @@ def _data_file(obj: dict[str, Any], base_dir: Path) -> Any:
 
 def forward(problem: Problem, theta: list[Fraction]) -> Trace:
     """The exact forward pass at theta (computed once per point and problem)."""
-    key = tuple(theta)
+    key = _point_key(problem, theta)
     if key not in problem.traces:
         problem.traces[key] = scaled_forward(problem, theta)
     return problem.traces[key]
+
+
+def _point_key(problem: Problem, theta: list[Fraction]) -> tuple[Fraction, ...]:
+    """theta as a cache key; () for the problem's own point (never changed once read), which
+    spares hashing its P Fractions at every look-up (a Fraction's hash is a modular inverse)."""
+    return () if theta is problem.point else tuple(theta)
 
 
 def sample_loss(problem: Problem, y: list[Fraction], f: list[Fraction]) -> Fraction:
@@ -255,3 +264,14 @@ def pattern_and_margin(
 ) -> tuple[list[list[list[int | None]]], Fraction | None]:
     """Piece per (layer, neuron, sample) (None on a breakpoint) and the exact margin."""
     return margin_of(problem, trace)
+
+
+def cell_at(
+    problem: Problem, theta: list[Fraction]
+) -> tuple[list[list[list[int | None]]], Fraction | None]:
+    """:func:`pattern_and_margin` at theta, computed once per point and problem (callers must
+    not change the lists returned)."""
+    key = ("cell", *_point_key(problem, theta))
+    if key not in problem.memo:
+        problem.memo[key] = margin_of(problem, forward(problem, theta))
+    return problem.memo[key]

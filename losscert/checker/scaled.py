@@ -126,19 +126,24 @@ def scaled_forward(problem: Problem, theta: list[Fraction]) -> Trace:
             return Trace(trace.pre_nums, trace.pre_dens, trace.act_nums, trace.act_dens, nums, den)
         trace.pre_nums.append(nums)
         trace.pre_dens.append(den)
-        columns = [_activate(act, column, den) for column in nums]
+        activate = _activation_of(act, den)  # the pieces' thresholds once per layer
+        columns = [activate(column) for column in nums]
         columns, den = _reduced(columns, act.den * den)
         trace.act_nums.append(columns)
         trace.act_dens.append(den)
     raise AssertionError("a network has at least one layer")  # pragma: no cover
 
 
-def _activate(act: ScaledActivation, column: list[int], den: int) -> list[int]:
-    """Numerators of h(z) over e * den for z = column / den (left piece on a breakpoint, which
-    continuity makes equal to the right one)."""
+def _activation_of(act: ScaledActivation, den: int) -> Callable[[list[int]], list[int]]:
+    """column -> numerators of h(z) over e * den for z = column / den (left piece on a
+    breakpoint, which continuity makes equal to the right one)."""
     piece = act.locator(den)
     slopes, shifts = act.slopes, [t * den for t in act.intercepts]
-    return [slopes[k] * z + shifts[k] for z, k in zip(column, map(piece, column), strict=True)]  # type: ignore[index]
+
+    def activate(column: list[int]) -> list[int]:
+        return [slopes[k] * z + shifts[k] for z, k in zip(column, map(piece, column), strict=True)]  # type: ignore[index]
+
+    return activate
 
 
 def _reduced(columns: list[list[int]], den: int) -> tuple[list[list[int]], int]:

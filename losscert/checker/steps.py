@@ -31,7 +31,7 @@ from .lifted import check_lifted_gradient_zero
 from .infimum import check_limit_family, check_unattainable_outputs
 from .minimum_box import check_minimum_in_box
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
-from .problem import Problem, forward, pattern_and_margin, risk
+from .problem import Problem, cell_at, forward, risk
 from .result import Invalid
 from .scaled import affine_squared_optimal
 from .smt_adjacent import check_smt_adjacent
@@ -78,7 +78,7 @@ def check_risk(problem: Problem, step: dict[str, Any], done: Steps, sid: str) ->
 
 
 def check_cell(problem: Problem, step: dict[str, Any], done: Steps, sid: str) -> dict[str, Any]:
-    pattern, margin = pattern_and_margin(problem, forward(problem, problem.point))
+    pattern, margin = cell_at(problem, problem.point)
     if any(k is None for layer in pattern for neuron in layer for k in neuron):
         raise Invalid(
             "the point is on a cell boundary (a pre-activation equals a breakpoint)", step=sid
@@ -124,6 +124,8 @@ def _require_int_grid(value: Any, where: str, shape: list[list[int]]) -> None:
         for r, (entries, count) in enumerate(zip(layer, neurons, strict=True)):
             if not isinstance(entries, list) or len(entries) != count:
                 raise Invalid(f"{where}[{j}][{r}]: expected {count} samples")
+            if all(type(k) is int for k in entries):  # the usual case, in one pass
+                continue
             for i, k in enumerate(entries):
                 if not isinstance(k, int) or isinstance(k, bool):
                     raise Invalid(f"{where}[{j}][{r}][{i}]: expected a piece index, got {brief(k)}")
@@ -332,7 +334,7 @@ def check_lower_point(
 ) -> dict[str, Any]:
     base = _cited(step, done, "risk", sid)
     point, actual = lower_risk(problem, step, base, sid)
-    pattern, _ = pattern_and_margin(problem, forward(problem, point))
+    pattern, _ = cell_at(problem, point)
     return {"risk": actual, "below": base.facts["value"], "pattern": pattern}
 
 
@@ -468,7 +470,7 @@ def check_path(problem: Problem, step: dict[str, Any], done: Steps, sid: str) ->
     if not paths.nonnegative_on_unit_interval(denominator, strict=True):
         raise Invalid("the denominator q(t) is not proved positive on [0, 1]", step=sid)
     q0 = denominator[0]
-    start = [p[0] / q0 for p in polys]
+    start = [p[0] for p in polys] if q0 == 1 else [p[0] / q0 for p in polys]
     if start != problem.point:
         a = next(k for k, (u, v) in enumerate(zip(start, problem.point, strict=True)) if u != v)
         raise Invalid(
@@ -477,15 +479,12 @@ def check_path(problem: Problem, step: dict[str, Any], done: Steps, sid: str) ->
             expected=show(problem.point[a]),
             derived=show(start[a]),
         )
-    moving = [
-        a
-        for a, p in enumerate(polys)
-        if not paths.is_zero(p_add(p_scale(p, q0), p_scale(denominator, -p[0])))
-    ]
-    if not moving:
+    moving = (not paths.is_zero(p_add(p_scale(p, q0), p_scale(denominator, -p[0]))) for p in polys)
+    if not any(moving):
         raise Invalid("the path is constant: theta(t) = theta(0) for every t", step=sid)
     degree = max(len(p) for p in [denominator, *polys]) - 1
-    end = [paths.evaluate(p, Fraction(1)) / paths.evaluate(denominator, Fraction(1)) for p in polys]
+    q1 = sum(denominator, Fraction(0))  # a polynomial at t = 1 is the sum of its coefficients
+    end = [sum(p, Fraction(0)) / q1 for p in polys]
     return {"denominator": denominator, "numerators": polys, "degree": degree, "end": end}
 
 

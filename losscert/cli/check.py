@@ -39,12 +39,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from losscert.checker import check_certificate
+    from losscert.checker import Session, check_certificate
 
     results = []
     status = EXIT_OK
+    session = Session()  # files of one problem share its reading and forward passes
     for path in args.certificates:
-        result = check_certificate(path)
+        result = check_certificate(path, session)
         entry: dict[str, object] = {"file": path, **result.as_dict()}
         if args.solvers and result.valid:
             from losscert.backends.smt import open_gaps, rerun_gap_queries, statuses

@@ -151,7 +151,7 @@ def box_radius(problem: Problem, cell: Cell | None = None) -> Fraction | None:
     if cell.on_boundary:
         return None
     rho = cell.margin / 2 if cell.margin is not None else Fraction(1)
-    first = _first_float_fit(problem, cell, rho)
+    first = first_float_fit(problem, cell, rho)
     rho /= 2**first
     for _ in range(first, MAX_HALVINGS):
         if box_fits(problem, cell, rho):
@@ -163,7 +163,7 @@ def box_radius(problem: Problem, cell: Cell | None = None) -> Fraction | None:
 FLOAT_MARGIN = 1e-9
 
 
-def _first_float_fit(problem: Problem, cell: Cell, rho: Fraction) -> int:
+def first_float_fit(problem: Problem, cell: Cell, rho: Fraction) -> int:
     """The first k for which the box of radius rho / 2^k fits in float arithmetic, with room to
     spare; 0 when none does. Search only: it spares the exact :func:`box_fits` the halvings that
     floats show too large, and whatever it returns is decided by :func:`box_fits` alone."""
@@ -176,11 +176,23 @@ def _first_float_fit(problem: Problem, cell: Cell, rho: Fraction) -> int:
     intercepts = np.array([float(v) for v in act.intercepts])
     pieces = [np.array(p, dtype=int) for p in cell.pieces]
     r = float(rho)
-    for k in range(MAX_HALVINGS):
-        if _float_fits(params, pieces, x.T, r, lowers, uppers, slopes, intercepts):
-            return k
-        r /= 2
-    return 0
+
+    def fits(k: int) -> bool:
+        return _float_fits(params, pieces, x.T, r / 2.0**k, lowers, uppers, slopes, intercepts)
+
+    # the intervals grow with the radius, so fitting is monotone in k: doubling steps, then
+    # bisection, find the first fitting k in O(log k) propagations instead of k + 1
+    if fits(0):
+        return 0
+    low, high = 0, 1  # fits(low) is False
+    while not fits(high):
+        if high >= MAX_HALVINGS - 1:
+            return 0
+        low, high = high, min(2 * high, MAX_HALVINGS - 1)
+    while high - low > 1:  # fits(high) is True
+        middle = (low + high) // 2
+        low, high = (low, middle) if fits(middle) else (middle, high)
+    return high
 
 
 def _float_fits(params, pieces, centre, r, lowers, uppers, slopes, intercepts) -> bool:  # type: ignore[no-untyped-def]
@@ -188,9 +200,10 @@ def _float_fits(params, pieces, centre, r, lowers, uppers, slopes, intercepts) -
     radius = np.zeros_like(centre)
     with np.errstate(all="ignore"):
         for (w, b), k in zip(params[:-1], pieces, strict=True):
-            z_c = w @ centre + b[:, None]
+            # einsum, not a threaded BLAS product (see losscert.model.forward.forward_float)
+            z_c = np.einsum("kj,ji->ki", w, centre) + b[:, None]
             spread = r * (np.abs(centre) + radius).sum(axis=0) + r
-            z_r = np.abs(w) @ radius + spread[None, :]
+            z_r = np.einsum("kj,ji->ki", np.abs(w), radius) + spread[None, :]
             room = FLOAT_MARGIN * (1 + np.abs(z_c))
             if not (np.all(z_c - z_r - room > lowers[k]) and np.all(z_c + z_r + room < uppers[k])):
                 return False

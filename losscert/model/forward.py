@@ -72,7 +72,10 @@ def forward_float(
     """
     a = inputs
     for j, (w, b) in enumerate(params):
-        z = a @ w.T + b
+        # einsum runs numpy's own single-threaded loops: a threaded BLAS spends more CPU than
+        # it saves on products this small (5000 x 32 x 32: 8 ms against 1.6 ms of CPU on a
+        # loaded 2-core machine), and a search loop makes dozens of them
+        z = np.einsum("ij,kj->ik", a, w) + b
         if j == len(params) - 1:
             return z
         piece = np.searchsorted(breakpoints, z, side="left")

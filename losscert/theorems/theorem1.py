@@ -14,8 +14,8 @@ from fractions import Fraction
 from typing import Any
 
 from losscert.checker.limits import size_over_limits
-from losscert.encodings.box import box_radius
-from losscert.encodings.cells import Cell, locate_cell
+from losscert.encodings.box import first_float_fit
+from losscert.encodings.cells import Cell
 from losscert.errors import InputError, UnsupportedError
 from losscert.model.activation import Activation
 from losscert.model.dataset import Dataset
@@ -25,7 +25,13 @@ from losscert.model.rationals import rational_string
 from losscert.theorems.assumptions import AssumptionReport, check_assumptions
 from losscert.theorems.collapse import choose_collapse, collapse_network
 from losscert.theorems.valley import valley_path
-from losscert.verifier.certificate import certified, new_certificate, problem_section, rationals
+from losscert.verifier.certificate import (
+    certified_in,
+    new_certificate,
+    problem_section,
+    rationals,
+)
+from losscert.verifier.checked_point import CheckedPoint, CheckerRefusal
 from losscert.verifier.regression import AffineFit, fit_affine, regression_step
 from losscert.verifier.stage2 import Witness, find_witness
 from losscert.verifier.verdict import Status, Verdict
@@ -129,18 +135,27 @@ def _construct_and_certify(
     choice = choose_collapse(activation, fit)
     network = collapse_network(widths, activation, fit, choice)
     problem = Problem(network, loss, data)
-    cell = locate_cell(problem)
-    radius = box_radius(problem, cell)
-    summary: dict[str, Any] = {"stage1_risk": problem.risk(), "radius": radius}
+    section = problem_section(problem)  # written into three certificates: made once
+    # the checker's reading of the section and its integer evaluator for the risk, the cell, the
+    # box and the witness: kept in one session, which the three checks then reuse
+    try:
+        point = CheckedPoint.of(section)
+    except CheckerRefusal as exc:  # fail closed: what the checker cannot read, it cannot prove
+        detail = f"the checker refuses the problem section: {exc}"
+        claims = ("local_min", "spurious_local_min", "valley")
+        return {c: Verdict(Status.UNKNOWN, c, None, "checker_rejected", detail) for c in claims}, {}
+    cell = point.cell()
+    radius = _box_radius(problem, point, cell)
+    stage1_risk = point.risk()
+    summary: dict[str, Any] = {"stage1_risk": stage1_risk, "radius": radius}
     if radius is None:
         raise AssertionError("the Stage 1 point has no box inside its cell")  # construction bug
-    local = _local_min_steps(problem, cell, radius, fit)
-    section = problem_section(problem)  # written into three certificates: made once
-    verdicts = {"local_min": _verdict("local_min", problem, local, section)}
+    local = _local_min_steps(stage1_risk, cell, radius, fit)
+    verdicts = {"local_min": _verdict("local_min", problem, local, point)}
     theorem_applies = report.all_hold
     witness: Witness | None = None
     if len(widths) >= 3 and widths[1] > widths[-1]:
-        witness = find_witness(problem, fit, choice.alpha, spare=widths[-1])
+        witness = find_witness(problem, fit, choice.alpha, spare=widths[-1], exact_risk=point.risk)
     if witness is None:
         notes.append("no exactly lower point found next to the Stage 1 point")
     else:
@@ -156,7 +171,7 @@ def _construct_and_certify(
                 "risk": rational_string(witness.risk),
             },
         ]
-        verdicts[claim] = _verdict(claim, problem, steps, section)
+        verdicts[claim] = _verdict(claim, problem, steps, point)
         if not theorem_applies:
             notes.append(
                 "a spurious local minimum was found although an assumption fails: "
@@ -180,15 +195,24 @@ def _construct_and_certify(
         },
         {"id": "constant", "kind": "outputs_constant_on_path", "uses": ["inside"]},
     ]
-    verdicts["valley"] = _verdict("valley", problem, valley_steps, section)
+    verdicts["valley"] = _verdict("valley", problem, valley_steps, point)
     return verdicts, summary
 
 
+def _box_radius(problem: Problem, point: CheckedPoint, cell: Cell) -> Fraction | None:
+    """The largest margin / 2^k (k >= 1) whose box the checker accepts (a float screen picks
+    the first k to try); None on a boundary point."""
+    if cell.on_boundary:
+        return None
+    rho = cell.margin / 2 if cell.margin is not None else Fraction(1)
+    return point.box_radius(cell, rho, first_float_fit(problem, cell, rho))
+
+
 def _local_min_steps(
-    problem: Problem, cell: Cell, radius: Fraction, fit: AffineFit
+    risk: Fraction, cell: Cell, radius: Fraction, fit: AffineFit
 ) -> list[dict[str, Any]]:
     return [
-        {"id": "risk", "kind": "risk", "value": rational_string(problem.risk())},
+        {"id": "risk", "kind": "risk", "value": rational_string(risk)},
         {
             "id": "cell",
             "kind": "cell",
@@ -204,16 +228,16 @@ def _verdict(
     claim: str,
     problem: Problem,
     steps: list[dict[str, Any]],
-    section: dict[str, Any] | None = None,
+    point: CheckedPoint | None = None,
 ) -> Verdict:
     certificate = new_certificate(
         problem,
         claim,
         steps,
         {"construction": "Theorem 1 (He, Wang & Tao 2020)"},
-        section=section,
+        section=None if point is None else point.section,
     )
-    return certified(claim, Status.PROVED, certificate)
+    return certified_in(None if point is None else point.session, claim, Status.PROVED, certificate)
 
 
 def _linear_contrast(

@@ -90,7 +90,20 @@ def _copy(value: Any) -> Any:
 
 def certified(claim: str, status: Status, certificate: dict[str, Any], **stats: Any) -> Verdict:
     """A PROVED / REFUTED verdict, but only after the checker accepted ``certificate``."""
-    result = checker.check_document(certificate)
+    return certified_in(None, claim, status, certificate, **stats)
+
+
+def certified_in(
+    session: checker.Session | None,
+    claim: str,
+    status: Status,
+    certificate: dict[str, Any],
+    **stats: Any,
+) -> Verdict:
+    """:func:`certified`, checked in ``session``: a checker session shared by the certificates
+    of one problem (the verdict is the one the certificate gets alone; the problem is read and
+    evaluated once)."""
+    result = checker.check_document(certificate, session=session)
     if not result.valid:
         return Verdict(Status.UNKNOWN, claim, None, "checker_rejected", result.message, dict(stats))
     return Verdict(status, claim, certificate, None, result.message, dict(stats), checked=CHECKED)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from math import lcm
+from operator import mul
 from typing import Any
 
 from flint import fmpq_mat
@@ -88,9 +90,7 @@ def fit_affine(data: Dataset, loss: Loss) -> AffineFit:
             raise UnsupportedError(f"no exact affine regression for the {loss.kind} loss yet")
     weight = [row[:-1] for row in rows]
     bias = [row[-1] for row in rows]
-    predictions = [
-        [sum((r[c] * x[c] for c in range(len(x))), Fraction(0)) for r in rows] for x in inputs
-    ]
+    predictions = _affine_values(rows, inputs)
     subgradients = (
         [list(g) for g in zip(*subgradient_columns, strict=True)] if subgradient_columns else None
     )
@@ -110,6 +110,20 @@ def fit_affine(data: Dataset, loss: Loss) -> AffineFit:
         / data.n
     )
     return AffineFit(weight, bias, predictions, gradients, risk, subgradients)
+
+
+def _affine_values(
+    rows: list[list[Fraction]], inputs: list[list[Fraction]]
+) -> list[list[Fraction]]:
+    """[[r . x for r in rows] for x in inputs], exactly: integer dot products over the common
+    denominators of each row and of all inputs, one Fraction (one gcd) per value."""
+    x_den = lcm(*(v.denominator for x in inputs for v in x))
+    xs = [[v.numerator * (x_den // v.denominator) for v in x] for x in inputs]
+    scaled = []
+    for r in rows:
+        r_den = lcm(*(v.denominator for v in r))
+        scaled.append(([v.numerator * (r_den // v.denominator) for v in r], r_den * x_den))
+    return [[Fraction(sum(map(mul, nums, x)), den) for nums, den in scaled] for x in xs]
 
 
 def _gradient(loss: Loss, y: Fraction, u: Fraction) -> Fraction:

@@ -11,17 +11,18 @@ is returned (the search itself proves nothing).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
+from math import lcm
+from operator import mul
 
 import numpy as np
-from flint import fmpq_mat
 
 from losscert.model.forward import float_view, forward_float
 from losscert.model.loss import Loss
 from losscert.model.problem import Problem
-from losscert.model.rationals import to_fmpq, to_fraction
 from losscert.verifier.regression import AffineFit
 
 MAX_HALVINGS = 80
@@ -36,67 +37,90 @@ class Witness:
     breakpoint: int
 
 
-def _projection_direction(inputs: fmpq_mat) -> tuple[list[Fraction], list[Fraction]] | None:
-    """A v with v . x pairwise distinct over the distinct inputs (the columns of ``inputs``),
-    and the projections v . x_i; None if none is found."""
-    distinct = len({tuple(col) for col in inputs.transpose().tolist()})
-    d = inputs.nrows()
+def _projection_direction(
+    rows: list[list[Fraction]],
+) -> tuple[list[Fraction], list[Fraction]] | None:
+    """A v with v . x pairwise distinct over the distinct inputs ``rows``, and the projections
+    v . x_i; None if none is found. In integers: the inputs over their common denominator D,
+    so v . x_i = (v . X_i) / D with one integer dot product per sample."""
+    den = lcm(*(v.denominator for x in rows for v in x))
+    scaled = [[v.numerator * (den // v.denominator) for v in x] for x in rows]
+    distinct = len(set(map(tuple, scaled)))
+    d = len(rows[0])
     for base in range(2, 2 + 50):
-        v = [Fraction(base) ** k for k in range(d)]  # (1, b, b^2, ...): a moment curve
-        projections = (fmpq_mat(1, d, [to_fmpq(c) for c in v]) * inputs).entries()
+        v = [base**k for k in range(d)]  # (1, b, b^2, ...): a moment curve
+        projections = [sum(map(mul, v, x)) for x in scaled]
         if len(set(projections)) == distinct:
-            return v, [to_fraction(p) for p in projections]
+            return [Fraction(c) for c in v], [Fraction(p, den) for p in projections]
     return None
 
 
-def _phi_candidates(
+def _best_phi(
     fit: AffineFit, projections: list[Fraction]
-) -> list[tuple[Fraction, list[Fraction]]]:
-    """(tau, phi(tau)) at the thirds of every gap between consecutive distinct projections.
-
-    For tau in a gap (low, high), phi(tau) = S1 - tau S0 with S0, S1 the sums of g_i and g_i p_i
-    over the samples with p_i >= high: suffix sums make this O(n d_Y) in all.
-    """
+) -> tuple[Fraction, list[Fraction]] | None:
+    """(tau, phi(tau)) at the thirds of every gap between consecutive distinct projections, the
+    first with the largest non-zero |phi(tau)|_1 (gaps from the top). For tau in a gap
+    (low, high), phi(tau) = S1 - tau S0 with S0, S1 the sums of g_i and g_i p_i over the samples
+    with p_i >= high: suffix sums make this O(n d_Y) in all.
+    None when every phi is 0. Compared in integers: with G and P the common denominators of
+    the gradients and of the projections, 3 G P phi(tau) = 3 (G P S1) - (3 P tau) (G S0) is an
+    integer vector, and the positive factor 3 G P changes no comparison. Only the chosen
+    candidate is made a Fraction."""
     d_y = len(fit.gradients[0])
-    by_level: dict[Fraction, list[Fraction]] = {}
+    g_den = lcm(*(g.denominator for row in fit.gradients for g in row))
+    p_den = lcm(*(p.denominator for p in projections))
+    by_level: dict[int, list[int]] = {}  # P p -> G sum g, G P sum g p
     for g, p in zip(fit.gradients, projections, strict=True):
-        acc = by_level.setdefault(p, [Fraction(0)] * (2 * d_y))
+        level = p.numerator * (p_den // p.denominator)
+        acc = by_level.setdefault(level, [0] * (2 * d_y))
         for k in range(d_y):
-            acc[k] += g[k]
-            acc[d_y + k] += g[k] * p
+            gk = g[k].numerator * (g_den // g[k].denominator)
+            acc[k] += gk
+            acc[d_y + k] += gk * level
     levels = sorted(by_level)
-    s0 = [Fraction(0)] * d_y
-    s1 = [Fraction(0)] * d_y
-    out = []
+    s0, s1 = [0] * d_y, [0] * d_y
+    best: tuple[int, int, list[int]] | None = None  # (3 G P |phi|_1, 3 P tau, 3 G P phi)
     for low, high in reversed(list(pairwise(levels))):
         acc = by_level[high]
         s0 = [a + b for a, b in zip(s0, acc[:d_y], strict=True)]
         s1 = [a + b for a, b in zip(s1, acc[d_y:], strict=True)]
-        for tau in (low + (high - low) / 3, low + 2 * (high - low) / 3):
-            out.append((tau, [b - tau * a for a, b in zip(s0, s1, strict=True)]))
-    return out
+        for tau in (2 * low + high, low + 2 * high):  # 3 P tau at the thirds of the gap
+            phi = [3 * b - tau * a for a, b in zip(s0, s1, strict=True)]
+            size = sum(map(abs, phi))
+            if size and (best is None or size > best[0]):
+                best = (size, tau, phi)
+    if best is None:
+        return None
+    _, tau, phi = best
+    return Fraction(tau, 3 * p_den), [Fraction(v, 3 * g_den * p_den) for v in phi]
 
 
 def find_witness(
-    problem: Problem, fit: AffineFit, collapse_alpha: Fraction, spare: int
+    problem: Problem,
+    fit: AffineFit,
+    collapse_alpha: Fraction,
+    spare: int,
+    *,
+    exact_risk: Callable[[list[Fraction]], Fraction] | None = None,
 ) -> Witness | None:
-    """Stage 2 from the Stage 1 point ``problem.network``; None when no lower point is found."""
+    """Stage 2 from the Stage 1 point ``problem.network``; None when no lower point is found.
+
+    ``exact_risk``: the exact risk at a parameter vector (the order of
+    ``Network.parameter_vector``); by default a fresh exact forward pass of ``problem``'s data.
+    The audit passes the checker's (losscert.verifier.checked_point), which keeps the pass for
+    the certificate that states the witness."""
     net = problem.network
     act = net.activation
     if act.is_linear:
         return None
-    found = _projection_direction(problem.data.inputs)
+    found = _projection_direction(problem.data.input_rows())
     if found is None:
         return None
     v, projections = found
-    best: tuple[Fraction, Fraction, list[Fraction]] | None = None
-    for tau, phi in _phi_candidates(fit, projections):
-        size = sum((abs(p) for p in phi), Fraction(0))
-        if size and (best is None or size > best[0]):
-            best = (size, tau, phi)
+    best = _best_phi(fit, projections)
     if best is None:
         return None
-    _, tau, phi = best
+    tau, phi = best
     b = _breakpoint(act)
     p_b = act.breakpoints[b]
     ds = act.slopes[b + 1] - act.slopes[b]
@@ -117,7 +141,10 @@ def find_witness(
         theta[names.index(f"b1_{spare}")] = p_b - lam * tau
         for r, e in enumerate(direction):
             theta[names.index(f"W2_{r}_{spare}")] = eps * e
-        risk = problem.with_network(net.with_parameters(theta)).risk()
+        if exact_risk is None:
+            risk = problem.with_network(net.with_parameters(theta)).risk()
+        else:
+            risk = exact_risk(theta)
         if risk < fit.risk:
             return Witness(theta, risk, eps, tau, b)
         eps /= 2
@@ -152,15 +179,60 @@ def _first_float_drop(
     identity = (np.eye(width), np.zeros(width))
     with np.errstate(all="ignore"):
         hidden = forward_float([params[0], identity], bps, slopes, intercepts, x)
-    for k in range(MAX_HALVINGS):
+
+    def drops(k: int) -> bool | None:
         for r, e in enumerate(direction):
             params[1][0][r, spare] = float(e) * 2.0**-k
         with np.errstate(all="ignore"):
             f = forward_float(params[1:], bps, slopes, intercepts, hidden)
             risk = _float_risk(problem.loss, f, y)
-        if risk is None:
+        return None if risk is None else risk < floor
+
+    return _first_true(drops, MAX_HALVINGS)
+
+
+PROBE_STEP = 8
+
+
+def _first_true(drops: Callable[[int], bool | None], limit: int) -> int:
+    """The first k < limit with drops(k) True; 0 if there is none or drops answers None.
+
+    Search only. The float risk is about R - a eps + b eps^2, so drops holds on one run of
+    consecutive k (from where b eps^2 stops mattering to where a eps falls below the float
+    margin: 15 to 20 halvings on the Theorem 1 rows): probes at k = 0, 1, 2, 4 and every
+    PROBE_STEP find a k in the run, and bisection between it and the probe before finds the
+    run's first k, in about k / PROBE_STEP + 3 float passes instead of k + 1. If the probes jump
+    over the run, the plain scan decides (answers are kept, never recomputed).
+    """
+    answers: dict[int, bool | None] = {}
+
+    def ask(k: int) -> bool | None:
+        if k not in answers:
+            answers[k] = drops(k)
+        return answers[k]
+
+    probes = [k for k in (0, 1, 2, 4) if k < limit] + list(range(PROBE_STEP, limit, PROBE_STEP))
+    low = -1  # drops(low) is False (or low = -1)
+    for k in probes:
+        answer = ask(k)
+        if answer is None:
             return 0
-        if risk < floor:
+        if not answer:
+            low = k
+            continue
+        high = k
+        while high - low > 1:
+            middle = (low + high) // 2
+            if ask(middle):
+                high = middle
+            else:
+                low = middle
+        return high
+    for k in range(limit):
+        answer = ask(k)
+        if answer is None:
+            return 0
+        if answer:
             return k
     return 0
 

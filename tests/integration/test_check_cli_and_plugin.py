@@ -99,3 +99,30 @@ def test_plugin_checks_files_named_with_the_option(tmp_path: Path) -> None:
     done = _pytest(tmp_path / "run", ".", "--certificates", str(named))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
+
+
+def test_check_of_several_certificates_of_one_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Theorem 1 audit's three certificates and a tampered copy of one, in one call (one
+    session): the valid ones are valid, and the tampered one gets the message it gets alone."""
+    from losscert.model import make_loss, relu
+    from losscert.theorems.instances import generated_data
+    from losscert.theorems.theorem1 import audit_theorem1
+
+    audit = audit_theorem1(generated_data(30, 3, 1, 0), (3, 4, 4, 1), relu(), make_loss("squared"))
+    files = []
+    for claim, verdict in sorted(audit.verdicts.items()):
+        assert verdict.certificate is not None, claim
+        files.append(tmp_path / f"{claim}.cert.json")
+        files[-1].write_text(json.dumps(verdict.certificate), encoding="utf-8")
+    doc = json.loads(files[0].read_text(encoding="utf-8"))
+    next(s for s in doc["evidence"] if s["kind"] == "box_in_cell")["radius"] = "1000"
+    bad = tmp_path / "bad.cert.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["check", "--json", str(bad)]) == 1
+    alone = json.loads(capsys.readouterr().out)[0]["message"]
+    assert main(["check", "--json", *map(str, files), str(bad)]) == 1
+    results = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in results] == ["valid"] * len(files) + ["invalid"]
+    assert results[-1]["message"] == alone and "box reaches outside" in alone

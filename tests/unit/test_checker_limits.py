@@ -89,3 +89,12 @@ def test_a_path_beyond_the_degree_limit() -> None:
 def test_the_examples_are_within_every_limit(name: str) -> None:
     document = json.loads((EXAMPLES / "certificates" / name).read_text())
     assert check_document(document, EXAMPLES / "certificates").valid
+
+
+def test_the_theorem1_speed_rows_are_within_the_limits() -> None:
+    """Issue 12's rows (benchmarks/README.md): relu 10-32-32-1 at n = 5000 and 10-128-128-1 at
+    n = 250, with the valley's degree-2 path through three layers."""
+    assert limits.size_over_limits((10, 32, 32, 1), 5000) is None
+    assert limits.size_over_limits((10, 128, 128, 1), 250) is None
+    assert limits.MAX_PATH_WORK >= 5000 * 64 * (3 * 2 + 1) ** 2
+    assert limits.MAX_PATH_WORK >= 250 * 256 * (3 * 2 + 1) ** 2
