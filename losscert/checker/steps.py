@@ -31,6 +31,7 @@ from .minimum_box import check_minimum_in_box
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
 from .result import Invalid
+from .risk_bounds import check_lower_point_below, check_risk_bounds
 from .scaled import affine_squared_optimal
 from .smt_adjacent import check_smt_adjacent
 from .smt_one_solver import check_smt_one_solver
@@ -706,6 +707,14 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset(),
         check_minimum_in_box,
         frozenset({"cell", "box_in_cell"}),
+        since=1,
+    ),
+    "risk_bounds": StepKind(frozenset({"lower", "upper"}), frozenset(), check_risk_bounds, since=1),
+    "lower_point_below": StepKind(
+        frozenset({"point", "upper", "uses"}),
+        frozenset(),
+        check_lower_point_below,
+        frozenset({"risk_bounds"}),
         since=1,
     ),
 }

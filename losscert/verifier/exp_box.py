@@ -1,0 +1,225 @@
+"""The local minimum near a trained point for the logistic and softmax losses (issue 13).
+
+With exp and log in the loss, neither the risk nor any critical point is rational: the route is
+always the box claim ``local_min_in_box`` (docs/certificate.md 3.20 with section 2.1). Floats only
+search: Newton steps on the free coordinates (gradient and Hessian read off the checker's own
+interval jets at the point, at radius 0, so they are accurate to about 2^-128), then mu and rho;
+the checker decides. A lower point for ``spurious_local_min_in_box`` comes from float restarts
+(:func:`lower_point_search`) and is checked with ``risk_bounds`` / ``lower_point_below``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from losscert.checker import minimum_box
+from losscert.checker.risk_bounds import enclosure
+from losscert.encodings.box import box_radius
+from losscert.encodings.cells import Cell, locate_cell
+from losscert.model.problem import Problem
+from losscert.model.rationals import rational_string
+from losscert.verifier.certificate import certified, new_certificate, rationals
+from losscert.verifier.descent import checker_view
+from losscert.verifier.minimum_box import (
+    MIN_RADIUS,
+    MU_FRACTIONS,
+    RADIUS_FACTOR,
+    box_steps,
+    claim_fields,
+)
+from losscert.verifier.verdict import Status, Verdict
+
+CLAIM = "local_min_in_box"
+NEWTON_STEPS = 12
+MAX_FREE = minimum_box.MAX_FREE_PARAMETERS
+ITERATE_BITS = 64
+TARGET_GRADIENT = 1e-14
+"""Newton stops once max |g_a| is below this (float noise in the solve stays below it)."""
+CLAIM_BITS = 64
+"""The claim's bounds are the step's, rounded outward to multiples of 2^-CLAIM_BITS."""
+
+
+def _pattern(cell: Cell) -> list[list[list[int]]]:
+    return [[[int(k or 0) for k in neuron] for neuron in layer] for layer in cell.pieces]
+
+
+def _float_jet(problem: Problem, cell: Cell, free: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient and Hessian of R on the free coordinates at the point (midpoints of the checker's
+    interval jet at radius 0, as floats)."""
+    jet = minimum_box.box_jet(checker_view(problem), _pattern(cell), free, Fraction(0))
+    position = {a: k for k, a in enumerate(free)}
+    g = np.zeros(len(free))
+    h = np.zeros((len(free), len(free)))
+    for a, v in jet.grad.items():
+        if a in position:
+            g[position[a]] = float((v.lo + v.hi) / 2)
+    for (a, b), v in jet.hess.items():
+        if a in position and b in position:
+            h[position[a], position[b]] = h[position[b], position[a]] = float((v.lo + v.hi) / 2)
+    return g, h
+
+
+def free_coordinates(problem: Problem, cell: Cell) -> list[int]:
+    return minimum_box.free_parameters(checker_view(problem), _pattern(cell), MIN_RADIUS)
+
+
+def newton_centre(problem: Problem, cell: Cell) -> tuple[Problem, list[str]]:
+    """Newton on the free coordinates (iterates rounded to 2^-64, kept in the cell); returns the
+    last iterate and a log of the gradient sizes."""
+    free = free_coordinates(problem, cell)
+    log: list[str] = []
+    current = problem
+    for _ in range(NEWTON_STEPS):
+        g, h = _float_jet(current, cell, free)
+        size = float(np.max(np.abs(g))) if len(g) else 0.0
+        log.append(f"{size:.3g}")
+        if size < TARGET_GRADIENT or not np.all(np.isfinite(h)):
+            break
+        try:
+            step = np.linalg.solve(h, -g)
+        except np.linalg.LinAlgError:
+            break
+        if not np.all(np.isfinite(step)):
+            break
+        values = current.network.parameter_vector()
+        for a, delta in zip(free, step, strict=True):
+            values[a] = _dyadic(values[a] + Fraction(float(delta)))
+        candidate = problem.with_network(problem.network.with_parameters(values))
+        moved = locate_cell(candidate)
+        if moved.on_boundary or moved.pieces != cell.pieces:
+            log.append("left the cell")
+            break
+        current = candidate
+    return current, log
+
+
+def certify_exp_box(problem: Problem, cell: Cell | None = None) -> Verdict:
+    """PROVED local_min_in_box about a box around ``problem``'s point, or UNKNOWN (no Newton)."""
+    cell = cell or locate_cell(problem)
+    room = None if cell.on_boundary else box_radius(problem, cell)
+    if room is None:
+        return _unknown("the centre is on a cell boundary")
+    free = free_coordinates(problem, cell)
+    if not free or len(free) > MAX_FREE:
+        return _unknown(f"{len(free)} free parameters (the box step takes 1 to {MAX_FREE})")
+    g, h = _float_jet(problem, cell, free)
+    smallest = float(np.linalg.eigvalsh(h)[0]) if np.all(np.isfinite(h)) else -1.0
+    if not smallest > 0:
+        return _unknown(
+            f"the Hessian in the free coordinates is not positive definite (smallest eigenvalue "
+            f"{smallest:.3g}): the minimum may be at infinity or degenerate"
+        )
+    norm = float(np.linalg.norm(g))
+    last = "no radius fits inside the cell"
+    for share in MU_FRACTIONS:
+        mu = _short(Fraction(smallest) * share)
+        rho = max(_round_up(RADIUS_FACTOR * Fraction(norm) / mu + Fraction(1, 2**100)), MIN_RADIUS)
+        if rho > room:
+            last = f"the trapping radius {float(rho):.3g} exceeds the room in the cell {float(room):.3g}"
+            continue
+        verdict = _box_verdict(problem, cell, rho, mu, room)
+        if verdict.status is Status.PROVED:
+            return verdict
+        last = verdict.detail
+    return _unknown(last)
+
+
+def _box_verdict(
+    problem: Problem, cell: Cell, rho: Fraction, mu: Fraction, room: Fraction
+) -> Verdict:
+    view = checker_view(problem)
+    pattern = _pattern(cell)
+    free = minimum_box.free_parameters(view, pattern, rho)
+    try:
+        facts = minimum_box.smooth_trap(view, pattern, free, rho, mu, "cell", "trap")
+    except Exception as exc:  # the checker's Invalid: this mu / rho does not trap
+        return _unknown(str(exc))
+    lower, upper = _down(facts["lower"]), _up(facts["upper"])
+    certificate = new_certificate(problem, CLAIM, box_steps(cell, rho, mu, room), {"method": "box"})
+    certificate["claim"] = claim_fields(CLAIM, rho, lower, upper)
+    return certified(
+        CLAIM, Status.PROVED, certificate, method="box", radius=rho, lower=lower, upper=upper
+    )
+
+
+def certify_exp_spurious(
+    problem: Problem, local: Verdict, witness: list[Fraction] | None
+) -> Verdict:
+    """Given a PROVED box, ``witness`` (a parameter vector) if its risk is below the box's lower
+    bound: risk_bounds of the centre and lower_point_below of the witness."""
+    claim = "spurious_local_min_in_box"
+    if local.status is not Status.PROVED or local.certificate is None:
+        return Verdict(Status.UNKNOWN, claim, reason="unsupported", detail="no proved box")
+    if witness is None:
+        return _no_witness(claim)
+    view = checker_view(problem)
+    w_lo, w_hi = enclosure(view, witness, "witness")
+    lower = local.stats["lower"]
+    if not w_hi < lower:
+        return _no_witness(claim, w_lo)
+    c_lo, c_hi = enclosure(view, view.point, "risk")
+    evidence = [
+        *local.certificate["evidence"],
+        {
+            "id": "risk",
+            "kind": "risk_bounds",
+            "lower": rational_string(c_lo),
+            "upper": rational_string(c_hi),
+        },
+        {
+            "id": "lower",
+            "kind": "lower_point_below",
+            "uses": ["risk"],
+            "point": rationals(witness),
+            "upper": rational_string(w_hi),
+        },
+    ]
+    certificate = new_certificate(problem, claim, evidence, {"method": "box", "witness": "search"})
+    certificate["claim"] = {**local.certificate["claim"], "kind": claim}
+    return certified(claim, Status.PROVED, certificate, witness_risk=w_hi, **local.stats)
+
+
+def _no_witness(claim: str, risk: Fraction | None = None) -> Verdict:
+    detail = "no point of risk below the box's lower bound found by the search"
+    if risk is not None:
+        detail += f" (best found: {float(risk):.6g})"
+    return Verdict(Status.UNKNOWN, claim, reason="budget", detail=detail)
+
+
+def _unknown(detail: str) -> Verdict:
+    return Verdict(Status.UNKNOWN, CLAIM, reason="unsupported", detail=detail)
+
+
+def _dyadic(value: Fraction) -> Fraction:
+    scale = 1 << ITERATE_BITS
+    return Fraction(round(value * scale), scale)
+
+
+def _short(value: Fraction) -> Fraction:
+    """A short positive rational <= value (8 significant bits)."""
+    exponent = value.numerator.bit_length() - value.denominator.bit_length() - 8
+    scale = Fraction(2) ** exponent
+    return (value // scale) * scale
+
+
+def _round_up(value: Fraction) -> Fraction:
+    exponent = value.numerator.bit_length() - value.denominator.bit_length() - 8
+    scale = Fraction(2) ** exponent
+    return -(-value // scale) * scale
+
+
+def _down(value: Fraction) -> Fraction:
+    scale = 1 << CLAIM_BITS
+    return Fraction((value.numerator * scale) // value.denominator, scale)
+
+
+def _up(value: Fraction) -> Fraction:
+    scale = 1 << CLAIM_BITS
+    return Fraction(-((-value.numerator * scale) // value.denominator), scale)
+
+
+def stats_of(verdict: Verdict) -> dict[str, Any]:
+    return dict(verdict.stats)
