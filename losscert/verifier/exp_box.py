@@ -221,5 +221,54 @@ def _up(value: Fraction) -> Fraction:
     return Fraction(-((-value.numerator * scale) // value.denominator), scale)
 
 
-def stats_of(verdict: Verdict) -> dict[str, Any]:
-    return dict(verdict.stats)
+def gradient_bound(problem: Problem, cell: Cell) -> Fraction | None:
+    """A rigorous upper bound of max_a |dR/dtheta_a| at the point (the ends of the checker's
+    interval gradient), or None on a cell boundary."""
+    if cell.on_boundary or problem.network.num_parameters > MAX_FREE:
+        return None
+    every = list(range(problem.network.num_parameters))
+    jet = minimum_box.box_jet(checker_view(problem), _pattern(cell), every, Fraction(0))
+    return max((max(-g.lo, g.hi) for g in jet.grad.values()), default=Fraction(0))
+
+
+def certify_exp_nearby(
+    problem: Problem, options: Any = None, *, spurious: bool = True, seed: int = 0
+) -> Any:
+    """The NearbyResult of a logistic / softmax point: Newton, then the box claim, then (if
+    asked) a lower point from float restarts below the box's lower bound."""
+    from losscert.verifier.exp_search import lower_point_search
+    from losscert.verifier.nearby import (
+        MovedPoint,
+        NearbyResult,
+        _stats,
+        _with_stats,
+        distance,
+        prediction_change,
+    )
+
+    say = getattr(options, "say", lambda _message: None)
+    original = problem.risk_bounds()
+    cell = locate_cell(problem)
+    if cell.on_boundary:
+        unknown = _unknown("the point is on a cell boundary (a pre-activation at a kink)")
+        return NearbyResult(original, None, unknown, tried=["box: the point is on a boundary"])
+    size = gradient_bound(problem, cell)
+    say("nearby: Newton on the free coordinates (logistic / softmax: a box claim)")
+    centre, log = newton_centre(problem, cell)
+    tried = [f"newton: max |g| {' -> '.join(log)}"]
+    verdict = certify_exp_box(centre, cell)
+    tried.append(f"box: {verdict.status.value}")
+    if verdict.status is not Status.PROVED:
+        tried[-1] += f" ({verdict.detail})"
+        return NearbyResult(original, size, verdict, tried=tried)
+    moved = MovedPoint("box", centre)
+    moved_by = distance(problem, centre)
+    stats = _stats(original, moved, moved_by)
+    stats["prediction_change"] = prediction_change(problem, centre)
+    local = _with_stats(verdict, stats)
+    lower = None
+    if spurious:
+        say("nearby: float restarts for a point below the box's lower bound")
+        witness = lower_point_search(centre, float(verdict.stats["lower"]), seed=seed)
+        lower = _with_stats(certify_exp_spurious(centre, verdict, witness), stats)
+    return NearbyResult(original, size, local, moved, moved_by, lower, tried)
