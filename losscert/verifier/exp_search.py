@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -29,8 +30,14 @@ def _arrays(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
 def _forward_backward(
     params: list[np.ndarray], problem: Problem, x: np.ndarray, y: np.ndarray
 ) -> tuple[float, list[np.ndarray]]:
-    """The float risk and its gradient (per layer: W, b) by backpropagation."""
-    act = problem.network.activation
+    return loss_gradients(params, problem.network.activation, problem.loss.kind, x, y)
+
+
+def loss_gradients(
+    params: list[np.ndarray], act: Any, loss: str, x: np.ndarray, y: np.ndarray
+) -> tuple[float, list[np.ndarray]]:
+    """The float risk (logistic or softmax cross-entropy) and its gradient (per layer: W, b) by
+    backpropagation through the activation's pieces."""
     breaks = np.array([float(b) for b in act.breakpoints])
     slopes = np.array([float(s) for s in act.slopes])
     intercepts = np.array([float(c) for c in act.intercepts])
@@ -43,7 +50,7 @@ def _forward_backward(
         inputs.append(slopes[k] * z + intercepts[k])
     z = inputs[-1] @ params[-2].T + params[-1]
     n = len(x)
-    if problem.loss.kind == "logistic":
+    if loss == "logistic":
         m = -y * z
         risk = float(np.sum(np.logaddexp(0, m))) / n
         dz = -y / (1 + np.exp(-m)) / n
