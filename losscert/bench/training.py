@@ -96,12 +96,15 @@ def _gradients(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> list[n
 
 
 def classes_1d(n: int = 20, seed: int = 0) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
-    """n inputs on a grid of [-2, 2] with noisy labels -1 / 1 (P(1) = sigmoid(2 x)), both labels
-    at each end (so no neuron can isolate one class at an end)."""
+    """n - 2 inputs on a grid of [-2, 2] with noisy labels -1 / 1 (P(1) = sigmoid(2 x)), and the
+    two end inputs repeated with the other label: every half-line holds both classes, so no ReLU
+    neuron can push one class alone to infinity (the minimum is attained)."""
     rng = np.random.default_rng(100 + seed)
-    xs = [Fraction(-2) + Fraction(4 * i, n - 1) for i in range(n)]
+    m = n - 2
+    xs = [Fraction(-2) + Fraction(4 * i, m - 1) for i in range(m)]
     ys = [1 if rng.random() < 1 / (1 + np.exp(-2 * float(x))) else -1 for x in xs]
-    ys[0], ys[-1] = 1, -1
+    xs += [xs[0], xs[-1]]
+    ys += [-ys[0], -ys[m - 1]]
     return [[x] for x in xs], [[Fraction(y)] for y in ys]
 
 

@@ -34,6 +34,7 @@ SUPPORTED_STEPS = frozenset(
         "box_in_cell",
         "box_near_boundary",
         "minimum_in_box",
+        "minimum_in_box_on_face",
         "risk_bounds",
         "lower_point_below",
     }

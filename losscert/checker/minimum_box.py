@@ -56,15 +56,26 @@ def logit_shift_anchors(problem: Problem) -> list[int]:
 
 
 def box_jet(
-    problem: Problem, pattern: list[list[list[int]]], free: list[int], rho: Fraction
+    problem: Problem,
+    pattern: list[list[list[int]]],
+    free: list[int],
+    rho: Fraction,
+    radii: dict[int, Fraction] | None = None,
+    dependent: dict[int, tuple[Fraction, dict[int, Fraction]]] | None = None,
 ) -> IntervalJet:
-    """Enclosures of R, its gradient and Hessian over the slice box (free coordinates +- rho)."""
+    """Enclosures of R, its gradient and Hessian over the slice box (free coordinates +- rho, or
+    +- radii[a] where given). A ``dependent`` parameter a is const + sum_c coef_c theta_c (the
+    face of 3.2X-face), computed from the other parameters' jets."""
     params = [IntervalJet(Interval.point(v)) for v in problem.point]
     for index in free:
         v = problem.point[index]
-        params[index] = IntervalJet(
-            Interval(v - rho, v + rho), {index: Interval.point(Fraction(1))}
-        )
+        r = rho if radii is None else radii.get(index, rho)
+        params[index] = IntervalJet(Interval(v - r, v + r), {index: Interval.point(Fraction(1))})
+    for index, (constant, coefficients) in (dependent or {}).items():
+        jet = IntervalJet(Interval.point(constant))
+        for c, coefficient in coefficients.items():
+            jet = jet + params[c].scale(coefficient)
+        params[index] = jet
     layers = problem.layers(params)
     act = problem.activation
     total = IntervalJet(ZERO)
@@ -254,12 +265,15 @@ def local_min_in_box(steps: Any, fields: dict[str, Any]) -> str | None:
     lower = rational(fields.get("lower"), "claim.lower")
     upper = rational(fields.get("upper"), "claim.upper")
     for s in steps.values():
-        if s.kind != "minimum_in_box":
+        if s.kind not in ("minimum_in_box", "minimum_in_box_on_face"):
             continue
         facts = s.facts
         if facts["radius"] <= radius and lower <= facts["lower"] and facts["upper"] <= upper:
             return None
-    return "a minimum_in_box step with radius <= the claimed radius and risk bounds inside the claimed ones"
+    return (
+        "a minimum_in_box (or minimum_in_box_on_face) step with radius <= the claimed radius and "
+        "risk bounds inside the claimed ones"
+    )
 
 
 def spurious_local_min_in_box(steps: Any, fields: dict[str, Any]) -> str | None:

@@ -27,6 +27,7 @@ from .calculus import (
 from .cell_points import check_lower_point_in_cell
 from .constant_fit import check_constant_regression_optimal
 from .convex import check_convex_lower_bound
+from .face_box import check_minimum_on_face
 from .minimum_box import check_minimum_in_box
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, forward, pattern_and_margin, risk
@@ -707,6 +708,13 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset(),
         check_minimum_in_box,
         frozenset({"cell", "box_in_cell"}),
+        since=1,
+    ),
+    "minimum_in_box_on_face": StepKind(
+        frozenset({"uses", "radius", "mu"}),
+        frozenset(),
+        check_minimum_on_face,
+        frozenset({"box_near_boundary"}),
         since=1,
     ),
     "risk_bounds": StepKind(frozenset({"lower", "upper"}), frozenset(), check_risk_bounds, since=1),

@@ -249,19 +249,35 @@ def certify_exp_nearby(
     say = getattr(options, "say", lambda _message: None)
     original = problem.risk_bounds()
     cell = locate_cell(problem)
-    if cell.on_boundary:
-        unknown = _unknown("the point is on a cell boundary (a pre-activation at a kink)")
-        return NearbyResult(original, None, unknown, tried=["box: the point is on a boundary"])
     size = gradient_bound(problem, cell)
-    say("nearby: Newton on the free coordinates (logistic / softmax: a box claim)")
-    centre, log = newton_centre(problem, cell)
-    tried = [f"newton: max |g| {' -> '.join(log)}"]
-    verdict = certify_exp_box(centre, cell)
-    tried.append(f"box: {verdict.status.value}")
+    tried: list[str] = []
+    verdict = _unknown("the point is on a cell boundary")
+    centre = problem
+    if not cell.on_boundary:
+        say("nearby: Newton on the free coordinates (logistic / softmax: a box claim)")
+        centre, log = newton_centre(problem, cell)
+        tried.append(f"newton: max |g| {' -> '.join(log)}")
+        verdict = certify_exp_box(centre)
+        tried.append(f"box: {verdict.status.value}")
+        if verdict.status is not Status.PROVED:
+            tried[-1] += f" ({verdict.detail})"
+    ties = tie_candidates(problem) if problem.network.depth == 2 else []
+    if verdict.status is not Status.PROVED and ties:
+        say(f"nearby: a minimum on the face of {len(ties)} tie(s) (a sample on a kink)")
+        found = face_centre(problem, ties)
+        shown = ", ".join(f"neuron {r} sample {i}" for r, i, _ in ties)
+        if found is None:
+            tried.append(f"face ({shown}): the snapped point has other ties")
+        else:
+            centre, log = found
+            tried.append(f"face ({shown}): newton max |g| {' -> '.join(log)}")
+            verdict = certify_face_box(centre, ties)
+            tried.append(f"face box: {verdict.status.value}")
+            if verdict.status is not Status.PROVED:
+                tried[-1] += f" ({verdict.detail})"
     if verdict.status is not Status.PROVED:
-        tried[-1] += f" ({verdict.detail})"
         return NearbyResult(original, size, verdict, tried=tried)
-    moved = MovedPoint("box", centre)
+    moved = MovedPoint(str(verdict.stats.get("method", "box")), centre)
     moved_by = distance(problem, centre)
     stats = _stats(original, moved, moved_by)
     stats["prediction_change"] = prediction_change(problem, centre)
@@ -272,3 +288,199 @@ def certify_exp_nearby(
         witness = lower_point_search(centre, float(verdict.stats["lower"]), seed=seed)
         lower = _with_stats(certify_exp_spurious(centre, verdict, witness), stats)
     return NearbyResult(original, size, local, moved, moved_by, lower, tried)
+
+
+# --- a minimum on a cell boundary (docs/certificate.md 3.2X-face) ----------------------------
+
+TIE_TOLERANCE = 1e-3
+"""A sample whose float pre-activation is this close to a breakpoint (relative to the neuron's
+scale) is taken as a tie candidate when the in-cell box fails."""
+
+
+def _pre_activations(problem: Problem) -> list[list[Fraction]]:
+    """z[r][i] of the one hidden layer, exact."""
+    net = problem.network
+    rows = problem.data.input_rows()
+    return [
+        [sum((w * x for w, x in zip(weights, row, strict=True)), b) for row in rows]
+        for weights, b in zip(net.weights(1), net.biases(1), strict=True)
+    ]
+
+
+def tie_candidates(problem: Problem) -> list[tuple[int, int, Fraction]]:
+    """(neuron r, sample i, breakpoint p): per neuron, the sample nearest a breakpoint, if it is
+    within TIE_TOLERANCE of it relative to |w_r| |x_i| + 1."""
+    act = problem.network.activation
+    rows = problem.data.input_rows()
+    out = []
+    for r, (values, weights) in enumerate(
+        zip(_pre_activations(problem), problem.network.weights(1), strict=True)
+    ):
+        best = None
+        for i, z in enumerate(values):
+            for p in act.breakpoints:
+                scale = 1 + float(sum(abs(w * x) for w, x in zip(weights, rows[i], strict=True)))
+                gap = abs(float(z - p)) / scale
+                if gap < TIE_TOLERANCE and (best is None or gap < best[0]):
+                    best = (gap, i, p)
+        if best is not None:
+            out.append((r, best[1], best[2]))
+    return out
+
+
+def _elimination(problem: Problem, ties: list[tuple[int, int, Fraction]]) -> Any:
+    """(checker view, pattern with the ties on their lower piece, free coordinates, the checker's
+    eliminated coordinates per tie) or None when a tied neuron has none."""
+    from losscert.checker.face_box import eliminated
+
+    view = checker_view(problem)
+    cell = locate_cell(problem)
+    act = problem.network.activation
+    pattern = [[[int(k or 0) for k in neuron] for neuron in layer] for layer in cell.pieces]
+    for r, i, p in ties:
+        pattern[0][r][i] = act.breakpoints.index(p)
+    free = minimum_box.free_parameters(view, pattern, MIN_RADIUS)
+    solved = eliminated(view, [(0, r, i, act.breakpoints.index(p)) for r, i, p in ties], free)
+    return None if solved is None else (view, pattern, free, solved)
+
+
+def _snap(problem: Problem, solved: dict) -> Problem:
+    """Each eliminated coordinate set to its solved value (exact): the point moves onto the face."""
+    values = problem.network.parameter_vector()
+    for e, _, constant, rest in solved.values():
+        values[e] = constant + sum((c * values[a] for a, c in rest.items()), Fraction(0))
+    return problem.with_network(problem.network.with_parameters(values))
+
+
+def _face_setup(centre: Problem, ties: list[tuple[int, int, Fraction]]) -> Any:
+    """(checker view, face pattern, face coordinates, dependent coordinates) or None when the
+    point's ties are not exactly the chosen ones."""
+    cell = locate_cell(centre)
+    tied = {(t.layer - 1, t.neuron, t.sample) for t in cell.ties}  # Tie.layer counts from 1
+    if tied != {(0, r, i) for r, i, _ in ties}:
+        return None
+    found = _elimination(centre, ties)
+    if found is None:
+        return None
+    view, pattern, free, solved = found
+    eliminated = {e for e, _, _, _ in solved.values()}
+    face = [a for a in free if a not in eliminated]
+    dependent = {e: (constant, rest) for e, _, constant, rest in solved.values()}
+    return view, pattern, face, dependent
+
+
+def _face_float_jet(
+    view: Any, pattern: Any, face: list[int], dependent: dict
+) -> tuple[np.ndarray, np.ndarray]:
+    jet = minimum_box.box_jet(view, pattern, face, Fraction(0), dependent=dependent)
+    position = {a: k for k, a in enumerate(face)}
+    g = np.zeros(len(face))
+    h = np.zeros((len(face), len(face)))
+    for a, v in jet.grad.items():
+        if a in position:
+            g[position[a]] = float((v.lo + v.hi) / 2)
+    for (a, b), v in jet.hess.items():
+        if a in position and b in position:
+            h[position[a], position[b]] = h[position[b], position[a]] = float((v.lo + v.hi) / 2)
+    return g, h
+
+
+def face_centre(
+    problem: Problem, ties: list[tuple[int, int, Fraction]]
+) -> tuple[Problem, list[str]] | None:
+    """Snap onto the face of the ties, then Newton in the face coordinates."""
+    found = _elimination(problem, ties)
+    if found is None:
+        return None
+    solved = found[3]
+    current = _snap(problem, solved)
+    log: list[str] = []
+    for _ in range(NEWTON_STEPS):
+        setup = _face_setup(current, ties)
+        if setup is None:
+            log.append("left the face's cells")
+            return (current, log) if log[:-1] else None
+        view, pattern, face, dependent = setup
+        g, h = _face_float_jet(view, pattern, face, dependent)
+        size = float(np.max(np.abs(g))) if len(g) else 0.0
+        log.append(f"{size:.3g}")
+        if size < TARGET_GRADIENT or not np.all(np.isfinite(h)):
+            break
+        if not np.linalg.eigvalsh(h)[0] > 0:  # no Newton step towards a saddle
+            log.append("face Hessian not positive definite")
+            break
+        try:
+            step = np.linalg.solve(h, -g)
+        except np.linalg.LinAlgError:
+            break
+        values = current.network.parameter_vector()
+        for a, delta in zip(face, step, strict=True):
+            values[a] = _dyadic(values[a] + Fraction(float(delta)))
+        candidate = _snap(current.with_network(current.network.with_parameters(values)), solved)
+        if _face_setup(candidate, ties) is None:
+            log.append("left the face's cells")
+            break
+        current = candidate
+    return current, log
+
+
+def certify_face_box(centre: Problem, ties: list[tuple[int, int, Fraction]]) -> Verdict:
+    """PROVED local_min_in_box with a minimum_in_box_on_face step, or UNKNOWN."""
+    from losscert.checker.boxes import check_box_near_boundary
+    from losscert.checker.face_box import check_minimum_on_face
+    from losscert.checker.steps import Verified
+    from losscert.encodings.box import boundary_box_radius
+
+    setup = _face_setup(centre, ties)
+    if setup is None:
+        return _unknown("the centre is not on exactly the chosen ties")
+    view, pattern, face, dependent = setup
+    cell = locate_cell(centre)
+    room = boundary_box_radius(centre, cell)
+    if room is None:
+        return _unknown("no box around the boundary point keeps the other samples' pieces")
+    g, h = _face_float_jet(view, pattern, face, dependent)
+    smallest = float(np.linalg.eigvalsh(h)[0]) if len(face) and np.all(np.isfinite(h)) else -1.0
+    if not smallest > 0:
+        return _unknown(f"the face Hessian is not positive definite (smallest {smallest:.3g})")
+    norm = float(np.linalg.norm(g))
+    widest = max(
+        1 + sum((abs(c) for c in rest.values()), Fraction(0)) for _, rest in dependent.values()
+    )
+    last = "no radius fits"
+    for share in MU_FRACTIONS:
+        mu = _short(Fraction(smallest) * share)
+        rho = max(_round_up(RADIUS_FACTOR * Fraction(norm) / mu + Fraction(1, 2**100)), MIN_RADIUS)
+        if rho * widest > room:
+            last = (
+                f"the trapping radius {float(rho * widest):.3g} exceeds the room {float(room):.3g}"
+            )
+            continue
+        box_step = {"id": "box", "kind": "box_near_boundary", "radius": rational_string(room)}
+        trap = {
+            "id": "trap",
+            "kind": "minimum_in_box_on_face",
+            "uses": ["box"],
+            "radius": rational_string(rho),
+            "mu": rational_string(mu),
+        }
+        try:
+            box_facts = check_box_near_boundary(view, box_step, "box")
+            done = {"box": Verified("box", "box_near_boundary", (), box_facts)}
+            facts = check_minimum_on_face(view, trap, done, "trap")
+        except Exception as exc:  # the checker's Invalid: these parameters do not prove it
+            last = str(exc)
+            continue
+        lower, upper = _down(facts["lower"]), _up(facts["upper"])
+        certificate = new_certificate(centre, CLAIM, [box_step, trap], {"method": "box on a face"})
+        certificate["claim"] = claim_fields(CLAIM, facts["radius"], lower, upper)
+        return certified(
+            CLAIM,
+            Status.PROVED,
+            certificate,
+            method="box on a face",
+            radius=facts["radius"],
+            lower=lower,
+            upper=upper,
+        )
+    return _unknown(last)
