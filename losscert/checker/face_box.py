@@ -38,7 +38,7 @@ from .numbers import rational, show
 from .problem import Problem
 from .result import Invalid
 
-MAX_TIES = 8
+MAX_TIES = 6
 
 
 def _check_ties(problem: Problem, ties: list[tuple[int, int, int, int]], sid: str) -> None:
