@@ -388,7 +388,11 @@ def _general_boundary_minimum() -> BenchInstance:
 
 # --- trained points ---------------------------------------------------------------------------
 
-CLASSIFIERS = (("classes1d", (1, 4, 1)), ("classes2d", (2, 4, 3)))
+CLASSIFIERS = tuple(
+    (table, (d_x, width, d_y))
+    for table, d_x, d_y in (("classes1d", 1, 1), ("classes2d", 2, 3))
+    for width in (1, 2, 4)
+)
 """Classifier tables (logistic: classes1d; softmax cross-entropy: classes2d) and widths."""
 TRAINED: dict[str, list[tuple[str, tuple[int, ...], int]]] = {
     "tiny": [("anscombe2", (1, 4, 1), 0)],
@@ -399,8 +403,8 @@ TRAINED: dict[str, list[tuple[str, tuple[int, ...], int]]] = {
         ("kinked", (1, 4, 1), 3),
         ("kinked", (1, 4, 1), 0),  # converges onto a cell boundary: UNKNOWN today
         ("kinked", (1, 2, 1, 1), 2),
-        ("classes1d", (1, 4, 1), 0),  # logistic (issue 13)
-        ("classes2d", (2, 4, 3), 0),  # softmax cross-entropy (issue 13)
+        ("classes1d", (1, 2, 1), 0),  # logistic (issue 13)
+        ("classes2d", (2, 1, 3), 0),  # softmax cross-entropy (issue 13)
     ],
     "full": [
         *(
