@@ -211,3 +211,42 @@ def test_risk_bounds_of_a_rational_loss_contain_the_exact_risk() -> None:
         "above the checker's enclosure"
         in check_document(new_certificate(problem, "local_min", [step])).message
     )
+
+
+def _numbers(value: Any, path: tuple = ()) -> list[tuple]:
+    """Every rational string in a document, with its path."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _numbers(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for k, v in enumerate(value) for p in _numbers(v, (*path, k))]
+    if isinstance(value, str) and path and path[-1] not in ("kind", "id", "tool", "method"):
+        try:
+            F(value)
+        except (ValueError, ZeroDivisionError):
+            return []
+        return [path]
+    return []
+
+
+def test_every_numeric_field_nudged_by_one_ulp_never_crashes() -> None:
+    """Each rational of the spurious certificate moved by +-2^-136 in turn: the checker answers
+    (valid or invalid, never an exception), and every move that claims more is rejected."""
+    original = _spurious_certificate()
+    kinds = [step["kind"] for step in original["evidence"]]
+    bounds, below = kinds.index("risk_bounds"), kinds.index("lower_point_below")
+    claims_more = {  # written at the checker's own enclosure: one ulp more is not shown
+        ("evidence", bounds, "lower"): 1,
+        ("evidence", bounds, "upper"): -1,
+        ("evidence", below, "upper"): -1,
+    }
+    for path in _numbers(original):
+        for sign in (1, -1):
+            certificate = copy.deepcopy(original)
+            target = certificate
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = str(F(target[path[-1]]) + sign * ULP)
+            result = check_document(certificate)
+            assert result.status in ("valid", "invalid")
+            if claims_more.get(path) == sign:
+                assert not result.valid, path
