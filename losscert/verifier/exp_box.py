@@ -110,7 +110,7 @@ def certify_exp_box(problem: Problem, cell: Cell | None = None) -> Verdict:
     if not smallest > 0:
         return _unknown(
             f"the Hessian in the free coordinates is not positive definite (smallest eigenvalue "
-            f"{smallest:.3g}): the minimum may be at infinity or degenerate"
+            f"{smallest:.3g}): the minimum may be at infinity or degenerate{_twins(cell)}"
         )
     norm = float(np.linalg.norm(g))
     last = "no radius fits inside the cell"
@@ -187,6 +187,25 @@ def _no_witness(claim: str, risk: Fraction | None = None) -> Verdict:
     if risk is not None:
         detail += f" (best found: {float(risk):.6g})"
     return Verdict(Status.UNKNOWN, claim, reason="budget", detail=detail)
+
+
+def _twins(cell: Cell) -> str:
+    """A note naming hidden neurons of one layer with the same pattern on every sample (ties
+    counted as either piece): they can trade weight, so a minimum there is not isolated."""
+    notes = []
+    for j, layer in enumerate(cell.pieces):
+        seen: dict[tuple, int] = {}
+        for r, neuron in enumerate(layer):
+            key = tuple(neuron)
+            if key in seen and any(k for k in key):
+                notes.append(f"layer {j + 1} neurons {seen[key]} and {r}")
+            seen.setdefault(key, r)
+    if not notes:
+        return ""
+    return (
+        "; " + ", ".join(notes) + " have the same pattern on the data (they can trade weight: "
+        "a minimum there is not isolated, and no box claim holds)"
+    )
 
 
 def _unknown(detail: str) -> Verdict:
@@ -371,7 +390,7 @@ def _face_setup(centre: Problem, ties: list[tuple[int, int, Fraction]]) -> Any:
 
 def _face_float_jet(
     view: Any, pattern: Any, face: list[int], dependent: dict
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[float, np.ndarray, np.ndarray]:
     jet = minimum_box.box_jet(view, pattern, face, Fraction(0), dependent=dependent)
     position = {a: k for k, a in enumerate(face)}
     g = np.zeros(len(face))
@@ -382,7 +401,7 @@ def _face_float_jet(
     for (a, b), v in jet.hess.items():
         if a in position and b in position:
             h[position[a], position[b]] = h[position[b], position[a]] = float((v.lo + v.hi) / 2)
-    return g, h
+    return float((jet.value.lo + jet.value.hi) / 2), g, h
 
 
 def face_centre(
@@ -401,7 +420,7 @@ def face_centre(
             log.append("left the face's cells")
             return (current, log) if log[:-1] else None
         view, pattern, face, dependent = setup
-        g, h = _face_float_jet(view, pattern, face, dependent)
+        value, g, h = _face_float_jet(view, pattern, face, dependent)
         size = float(np.max(np.abs(g))) if len(g) else 0.0
         log.append(f"{size:.3g}")
         if size < TARGET_GRADIENT or not np.all(np.isfinite(h)):
@@ -413,15 +432,30 @@ def face_centre(
             step = np.linalg.solve(h, -g)
         except np.linalg.LinAlgError:
             break
-        values = current.network.parameter_vector()
-        for a, delta in zip(face, step, strict=True):
-            values[a] = _dyadic(values[a] + Fraction(float(delta)))
-        candidate = _snap(current.with_network(current.network.with_parameters(values)), solved)
-        if _face_setup(candidate, ties) is None:
-            log.append("left the face's cells")
+        candidate = _damped(current, face, step, solved, ties, value)
+        if candidate is None:
+            log.append("no step lowers the risk on the face")
             break
         current = candidate
     return current, log
+
+
+def _damped(
+    current: Problem, face: list[int], step: np.ndarray, solved: dict, ties: list, value: float
+) -> Problem | None:
+    """The Newton step, halved up to 6 times until it stays on the face's cells and does not
+    raise the (float) risk; None if none does."""
+    for halving in range(7):
+        values = current.network.parameter_vector()
+        for a, delta in zip(face, step / 2**halving, strict=True):
+            values[a] = _dyadic(values[a] + Fraction(float(delta)))
+        candidate = _snap(current.with_network(current.network.with_parameters(values)), solved)
+        setup = _face_setup(candidate, ties)
+        if setup is None:
+            continue
+        if _face_float_jet(*setup)[0] <= value + 1e-15 * max(1.0, abs(value)):
+            return candidate
+    return None
 
 
 def certify_face_box(centre: Problem, ties: list[tuple[int, int, Fraction]]) -> Verdict:
@@ -439,10 +473,12 @@ def certify_face_box(centre: Problem, ties: list[tuple[int, int, Fraction]]) -> 
     room = boundary_box_radius(centre, cell)
     if room is None:
         return _unknown("no box around the boundary point keeps the other samples' pieces")
-    g, h = _face_float_jet(view, pattern, face, dependent)
+    _, g, h = _face_float_jet(view, pattern, face, dependent)
     smallest = float(np.linalg.eigvalsh(h)[0]) if len(face) and np.all(np.isfinite(h)) else -1.0
     if not smallest > 0:
-        return _unknown(f"the face Hessian is not positive definite (smallest {smallest:.3g})")
+        return _unknown(
+            f"the face Hessian is not positive definite (smallest {smallest:.3g}){_twins(cell)}"
+        )
     norm = float(np.linalg.norm(g))
     widest = max(
         1 + sum((abs(c) for c in rest.values()), Fraction(0)) for _, rest in dependent.values()

@@ -104,3 +104,13 @@ def test_a_deeper_network_is_refused() -> None:
     certificate["problem"]["widths"] = [1, 1, 1, 1]
     certificate["problem"]["point"] += ["1", "0"]
     assert not check_document(certificate).valid
+
+
+def test_twin_neurons_are_named_in_the_unknown_detail() -> None:
+    from losscert.encodings.cells import Cell
+    from losscert.verifier.exp_box import _twins
+
+    cell = Cell(((((1, 0, 1)), (0, 0, 0), (1, 0, 1)),), None, None, ())
+    assert "layer 1 neurons 0 and 2 have the same pattern" in _twins(cell)
+    dead = Cell((((0, 0, 0), (0, 0, 0)),), None, None, ())
+    assert _twins(dead) == ""  # two dead neurons are fixed by the reduction, not twins
