@@ -114,3 +114,44 @@ def test_twin_neurons_are_named_in_the_unknown_detail() -> None:
     assert "layer 1 neurons 0 and 2 have the same pattern" in _twins(cell)
     dead = Cell((((0, 0, 0), (0, 0, 0)),), None, None, ())
     assert _twins(dead) == ""  # two dead neurons are fixed by the reduction, not twins
+
+
+def test_sampling_oracle_no_point_of_the_box_is_below_the_certified_lower_bound() -> None:
+    """R >= R(theta_m) >= lower on the whole box B' of the proof (fixed coordinates at theta*,
+    face coordinates within rho, the solved one within rho_e): at 60 digits, at random points."""
+    import random
+
+    import mpmath
+
+    from losscert.verifier.exp_box import _face_setup
+
+    centre, verdict = _proved()
+    lower = verdict.stats["lower"]
+    trap = verdict.certificate["evidence"][-1]
+    rho, full = F(trap["radius"]), F(verdict.certificate["claim"]["radius"])
+    setup = _face_setup(centre, tie_candidates(centre))
+    assert setup is not None
+    face, solved = setup[2], setup[3]  # the slice: every other coordinate stays at theta*
+    radii = {a: rho for a in face} | {e: full for e in solved}
+    point = centre.network.parameter_vector()
+    rows = [row[0] for row in centre.data.input_rows()]
+    labels = [row[0] for row in centre.data.label_rows()]
+    rng = random.Random(0)
+    with mpmath.workdps(60):
+
+        def risk(theta: list[F]) -> mpmath.mpf:
+            w, b, c, d = (mpmath.mpf(v.numerator) / v.denominator for v in theta)
+            total = mpmath.mpf(0)
+            for x, y in zip(rows, labels, strict=True):
+                f = c * max(w * x + b, 0) + d
+                total += mpmath.log1p(mpmath.exp(-int(y) * f))
+            return total / len(rows)
+
+        bound = mpmath.mpf(lower.numerator) / lower.denominator
+        for _ in range(200):
+            moved = [
+                v + radii.get(a, F(0)) * F(rng.randint(-1000, 1000), 1000)
+                for a, v in enumerate(point)
+            ]
+            assert risk(moved) >= bound
+        assert risk(point) >= bound
