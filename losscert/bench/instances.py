@@ -19,8 +19,9 @@ Families (each in every tier; the full tier, 530 instances, repeats them on more
 - ``one_hidden_global``: labels made by a teacher network; at the teacher (risk 0) global_min is
   planted PROVED, at the zero network (risk > 0) REFUTED.
 - ``trained``: points found by seeded Adam in float32 (losscert.bench.training) for ReLU
-  regression nets of one and two hidden layers on Anscombe's quartet and on a kinked table; the
-  nearby minimum of ``certify`` (losscert.verifier.nearby). Nothing is planted (training decides
+  regression nets of one and two hidden layers on Anscombe's quartet and on a kinked table, and
+  (issue 13) width-4 ReLU classifiers with the logistic loss (noisy 1D labels) and softmax
+  cross-entropy (three overlapping classes in the plane); the nearby minimum of ``certify`` (losscert.verifier.nearby). Nothing is planted (training decides
   where the point lands): the family reports the share answered, and every certificate is
   re-checked; a REFUTED nearby claim would be a bug (the route never refutes).
 - ``general_engine``: certify_local_min on points whose nature is known by hand: strict minima
@@ -387,6 +388,12 @@ def _general_boundary_minimum() -> BenchInstance:
 
 # --- trained points ---------------------------------------------------------------------------
 
+CLASSIFIERS = tuple(
+    (table, (d_x, width, d_y))
+    for table, d_x, d_y in (("classes1d", 1, 1), ("classes2d", 2, 3))
+    for width in (1, 2, 4)
+)
+"""Classifier tables (logistic: classes1d; softmax cross-entropy: classes2d) and widths."""
 TRAINED: dict[str, list[tuple[str, tuple[int, ...], int]]] = {
     "tiny": [("anscombe2", (1, 4, 1), 0)],
     "quick": [
@@ -397,26 +404,46 @@ TRAINED: dict[str, list[tuple[str, tuple[int, ...], int]]] = {
         ("kinked", (1, 4, 1), 0),  # a closed-cell minimum that descends: two hops
         ("kinked", (1, 2, 1, 1), 2),
         ("kinked", (1, 3, 3, 1), 1),  # two hidden layers
+        ("classes1d", (1, 2, 1), 0),  # logistic (issue 13)
+        ("classes2d", (2, 1, 3), 0),  # softmax cross-entropy (issue 13)
     ],
     "full": [
-        (table, widths, s)
-        for table in ("anscombe1", "anscombe2", "anscombe3", "anscombe4", "kinked")
-        for widths in ((1, 4, 1), (1, 4, 4, 1), (1, 2, 1, 1), (1, 3, 3, 1))
-        for s in range(3)
+        *(
+            (table, widths, s)
+            for table in ("anscombe1", "anscombe2", "anscombe3", "anscombe4", "kinked")
+            for widths in ((1, 4, 1), (1, 4, 4, 1), (1, 2, 1, 1), (1, 3, 3, 1))
+            for s in range(3)
+        ),
+        *((table, widths, s) for table, widths in CLASSIFIERS for s in range(3)),
     ],
 }
 """(table, widths, training seed) per tier."""
 
 
 def _trained_family(tier: str, seed: int) -> list[BenchInstance]:
-    from losscert.bench.training import anscombe, kinked, train_relu
+    from losscert.bench.training import (
+        anscombe,
+        classes_1d,
+        classes_2d,
+        kinked,
+        train_classifier,
+        train_relu,
+    )
 
     out = []
     for table, widths, start in TRAINED[tier]:
-        inputs, labels = kinked() if table == "kinked" else anscombe(table)
-        net = train_relu(widths, inputs, labels, seed=seed + start, steps=4000)
-        problem = Problem(net, make_loss("squared"), Dataset.from_rows(inputs, labels))
-        name = f"{table}-{'-'.join(map(str, widths))}-seed{seed + start}"
         planted = {"nearby_local_min": "unplanted", "local_min": "refuted"}
+        if table.startswith("classes"):  # a classifier: no rational point is critical
+            data = classes_1d if table == "classes1d" else classes_2d
+            inputs, labels = data(seed=seed + start)
+            loss = "logistic" if table == "classes1d" else "softmax_cross_entropy"
+            net = train_classifier(widths, inputs, labels, loss, seed=seed + start)
+            planted = {"nearby_local_min": "unplanted", "local_min": "unplanted"}
+        else:
+            inputs, labels = kinked() if table == "kinked" else anscombe(table)
+            net = train_relu(widths, inputs, labels, seed=seed + start, steps=4000)
+            loss = "squared"
+        problem = Problem(net, make_loss(loss), Dataset.from_rows(inputs, labels))
+        name = f"{table}-{'-'.join(map(str, widths))}-seed{seed + start}"
         out.append(_one_hidden_instance("trained", name, problem, planted))
     return out

@@ -93,3 +93,72 @@ def _gradients(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> list[n
         if j > 0:
             delta = (delta @ params[j]) * (pre[j // 2 - 1] > 0)
     return grads
+
+
+def classes_1d(n: int = 20, seed: int = 0) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
+    """n - 2 inputs on a grid of [-2, 2] with noisy labels -1 / 1 (P(1) = sigmoid(2 x)), and the
+    two end inputs repeated with the other label: every half-line holds both classes, so no ReLU
+    neuron can push one class alone to infinity (the minimum is attained)."""
+    rng = np.random.default_rng(100 + seed)
+    m = n - 2
+    xs = [Fraction(-2) + Fraction(4 * i, m - 1) for i in range(m)]
+    ys = [1 if rng.random() < 1 / (1 + np.exp(-2 * float(x))) else -1 for x in xs]
+    xs += [xs[0], xs[-1]]
+    ys += [-ys[0], -ys[m - 1]]
+    return [[x] for x in xs], [[Fraction(y)] for y in ys]
+
+
+def classes_2d(n: int = 21, seed: int = 0) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
+    """Three overlapping Gaussian classes in the plane (centres on a circle, spread 1), one-hot
+    labels; inputs rounded to multiples of 1/64."""
+    rng = np.random.default_rng(200 + seed)
+    centres = [(0.0, 1.0), (-0.87, -0.5), (0.87, -0.5)]
+    inputs, labels = [], []
+    for i in range(n):
+        c = i % 3
+        point = np.array(centres[c]) + rng.standard_normal(2)
+        inputs.append([Fraction(round(float(v) * 64), 64) for v in point])
+        labels.append([Fraction(int(k == c)) for k in range(3)])
+    return inputs, labels
+
+
+def train_classifier(
+    widths: tuple[int, ...],
+    inputs: list[list[Fraction]],
+    labels: list[list[Fraction]],
+    loss: str,
+    *,
+    seed: int,
+    steps: int = 2000,
+) -> Network:
+    """Adam in float32 (full batch; learning rate 0.01, then 0.001, then 0.0001, ``steps`` each)
+    on the ``logistic`` (labels -1 / 1) or ``softmax_cross_entropy`` (one-hot) loss, from the
+    same seeded initialisation as :func:`train_relu`; the exact trained network."""
+    from losscert.verifier.exp_search import loss_gradients
+
+    rng = np.random.default_rng(seed)
+    x = np.array([[float(v) for v in row] for row in inputs], dtype=np.float32)
+    y = np.array([[float(v) for v in row] for row in labels], dtype=np.float32)
+    params: list[np.ndarray] = []
+    for fan_in, fan_out in itertools.pairwise(widths):
+        bound = 1 / np.sqrt(fan_in)
+        params.append(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
+        params.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+    first = [np.zeros_like(p) for p in params]
+    second = [np.zeros_like(p) for p in params]
+    t = 0
+    for rate in (0.01, 0.001, 0.0001):
+        for _ in range(steps):
+            t += 1
+            grads = loss_gradients(params, relu(), loss, x, y)[1]
+            for k, g in enumerate(grads):
+                g = g.astype(np.float32)
+                first[k] = np.float32(0.9) * first[k] + np.float32(0.1) * g
+                second[k] = np.float32(0.999) * second[k] + np.float32(0.001) * g * g
+                m = first[k] / np.float32(1 - 0.9**t)
+                v = second[k] / np.float32(1 - 0.999**t)
+                update = np.float32(rate) * m / (np.sqrt(v) + np.float32(1e-8))
+                params[k] = np.asarray(params[k] - update, dtype=np.float32)
+    weights = [[[Fraction(float(v)) for v in row] for row in w] for w in params[0::2]]
+    biases = [[Fraction(float(v)) for v in b] for b in params[1::2]]
+    return Network.from_rationals(weights, biases, relu())

@@ -148,7 +148,9 @@ def lower_point(steps: Steps) -> str | None:
     """A point of strictly lower risk than theta*: theta* is not a global minimum."""
     if any(_citing(steps, "lower_point", base) for base in _of_kind(steps, "risk")):
         return None
-    return "a risk step of the point cited by a lower_point step"
+    if _of_kind(steps, "lower_point_below"):  # since 1.1: below a risk_bounds step's lower end
+        return None
+    return "a risk step of the point cited by a lower_point step (or a lower_point_below step)"
 
 
 def spurious_local_min(steps: Steps) -> str | None:

@@ -11,13 +11,15 @@ the value, from truncated series whose remainders are bounded explicitly:
   [0, 1/3); atanh(u) = sum_j u^(2j+1) / (2j+1), whose tail after N terms is at most
   u^(2N+3) / ((2N+3) (1 - u^2)); log 2 = 2 atanh(1/3) the same way.
 
-Not yet used by a step kind (issue 13, part 3: logistic and softmax certificates build on it).
+The series run in integers scaled by 2^(bits + 8), every term rounded in the direction of the
+side it bounds (see each function). Used by the logistic and softmax losses (exp_losses.py).
 """
 
 from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 
 from .numbers import show
 
@@ -60,32 +62,60 @@ def exp_bounds(x: Fraction, precision: int = PRECISION) -> tuple[Fraction, Fract
 
 
 def _exp_series(y: Fraction, bits: int, side: int) -> Fraction:
-    """A lower (side -1) or upper (side 1) bound of exp(y), |y| <= 1/2 + 2^-bits: the partial
-    sum plus or minus the bound 2 |y^{j+1} / (j+1)!| of its tail, once that is below 2^-bits."""
-    total, term, j = Fraction(1), Fraction(1), 0
+    """A lower (side -1) or upper (side 1) bound of exp(y), 0 <= y <= 1/2 + 2^-bits.
+
+    In integers scaled by 2^W (W = bits + 8): t_0 = 2^W, t_j = t_{j-1} y / j rounded down (side
+    -1) or up (side 1). As y >= 0, induction gives t_j <= 2^W y^j / j! (down) or >= (up). The lower
+    bound is the sum of the rounded-down terms (the dropped tail is positive); the upper bound adds
+    2 t_N y / (N + 1) rounded up, which bounds the tail (a geometric series of ratio <= 1/2)."""
+    if y < 0:
+        raise ValueError(f"_exp_series: {y} is negative")  # exp_bounds never asks: fail closed
+    width = bits + 8
+    num, den = y.numerator, y.denominator
+    term, total, j = 1 << width, 1 << width, 0
     while True:
         j += 1
-        term = term * y / j
+        term = (term * num) // (den * j) if side < 0 else -((-term * num) // (den * j))
         total += term
-        remainder = 2 * abs(term * y) / (j + 1)
-        if remainder < Fraction(1, 1 << bits):
-            return total + side * remainder
+        tail = -((-2 * term * num) // (den * (j + 1)))  # 2 t_j y / (j + 1), rounded up
+        if tail < (1 << (width - bits)):
+            return Fraction(total + (tail if side > 0 else 0), 1 << width)
+
+
+@lru_cache(maxsize=64)
+def _log_two_halves(bits: int) -> tuple[Fraction, Fraction]:
+    """atanh(1/3) = log(2) / 2, enclosed once per precision (it is the same in every log)."""
+    return _atanh_series(Fraction(1, 3), bits)
 
 
 def _atanh_series(u: Fraction, bits: int) -> tuple[Fraction, Fraction]:
-    """lo <= atanh(u) <= hi for 0 <= u <= 1/3."""
+    """lo <= atanh(u) <= hi for 0 <= u <= 1/3.
+
+    In integers scaled by 2^W (W = bits + 8), for each side the powers p_j ~ 2^W u^(2j+1) and the
+    terms p_j / (2j + 1) are rounded down (lo) or up (hi); as u >= 0, they stay below (above) the
+    true values. lo sums the rounded-down terms (the tail is positive); hi adds the tail bound
+    u^(2N+3) / ((2N+3)(1 - u^2)) from the rounded-up next power."""
+    if not 0 <= u <= Fraction(1, 3):
+        raise ValueError(f"_atanh_series: {u} is outside [0, 1/3]")  # fail closed
     if u == 0:
         return Fraction(0), Fraction(0)
-    total, power, j = Fraction(0), u, 0
-    square = u * u
+    width = bits + 8
+    num, den = u.numerator, u.denominator
+    sq_num, sq_den = num * num, den * den
+    lo_power, hi_power = (num << width) // den, -((-num << width) // den)
+    lo = hi = 0
+    j = 0
     while True:
-        total += power / (2 * j + 1)
-        power *= square
+        lo += lo_power // (2 * j + 1)
+        hi += -(-hi_power // (2 * j + 1))
+        lo_power = (lo_power * sq_num) // sq_den
+        hi_power = -((-hi_power * sq_num) // sq_den)
         j += 1
-        tail = power / ((2 * j + 1) * (1 - square))
-        if tail < Fraction(1, 1 << bits):
-            break
-    return _round_down(total, bits), _round_up(total + tail, bits)
+        tail = -((-hi_power * sq_den) // ((2 * j + 1) * (sq_den - sq_num)))
+        if tail < (1 << (width - bits)):
+            return _round_down(Fraction(lo, 1 << width), bits), _round_up(
+                Fraction(hi + tail, 1 << width), bits
+            )
 
 
 def log_bounds(y: Fraction, precision: int = PRECISION) -> tuple[Fraction, Fraction]:
@@ -104,7 +134,7 @@ def log_bounds(y: Fraction, precision: int = PRECISION) -> tuple[Fraction, Fract
     u = (m - 1) / (m + 1)  # atanh is increasing: enclose at short dyadics around u
     a_lo = _atanh_series(_round_down(u, bits + 2), bits)[0]
     a_hi = _atanh_series(min(_round_up(u, bits + 2), Fraction(1, 3)), bits)[1]
-    l_lo, l_hi = _atanh_series(Fraction(1, 3), bits)
+    l_lo, l_hi = _log_two_halves(bits)
     two_lo, two_hi = (e * 2 * l_lo, e * 2 * l_hi) if e >= 0 else (e * 2 * l_hi, e * 2 * l_lo)
     return _round_down(two_lo + 2 * a_lo, bits), _round_up(two_hi + 2 * a_hi, bits)
 

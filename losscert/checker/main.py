@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import limits
+from . import exp_losses, limits
 from .claims import CLAIM_SINCE, conclude, read_claim
 from .numbers import brief, exact_keys, load_json, reject_floats
 from .problem import Problem
@@ -61,7 +61,7 @@ def check_document(
     try:
         minor = _layout(document)  # section 1
         claim, fields = read_claim(document["claim"], minor)
-        problem = (session or Session()).problem(document["problem"], base_dir)  # section 2
+        problem = (session or Session()).problem(document["problem"], base_dir, minor)  # sec. 2
         limits.check_problem_size(problem)  # section 7, before any evaluation
         done = _evidence(problem, document["evidence"], minor)  # section 3
         conclude(claim, done, fields)  # section 4
@@ -102,10 +102,10 @@ def _gap_queries(done: Steps) -> tuple[tuple[str, str, str], ...]:
     return tuple(out)
 
 
-def minor_needed(claim: str, evidence: list[dict[str, Any]]) -> int:
-    """The least minor version a file needs for this claim kind and these step kinds."""
+def minor_needed(claim: str, evidence: list[dict[str, Any]], loss: str | None = None) -> int:
+    """The least minor version a file needs for this claim kind, these step kinds and loss."""
     kinds = [STEP_KINDS[s["kind"]].since for s in evidence if s.get("kind") in STEP_KINDS]
-    return max([CLAIM_SINCE.get(claim, 0), *kinds])
+    return max([CLAIM_SINCE.get(claim, 0), exp_losses.LOSS_SINCE.get(loss or "", 0), *kinds])
 
 
 def _report(exc: Invalid) -> str:
@@ -180,6 +180,7 @@ def _evidence(problem: Problem, steps: Any, minor: int = 0) -> Steps:
                     f"{where} ({brief(sid)}): cites the {done[cited].kind} step {brief(cited)}; "
                     f"a {kind} step may cite {allowed}"
                 )
+        exp_losses.require_support(problem.loss, str(kind), sid)  # section 2.1
         facts = spec.verify(problem, step, done, sid)
         done[sid] = Verified(sid, str(kind), tuple(uses), facts)
     return done

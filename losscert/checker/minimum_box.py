@@ -24,7 +24,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from . import box_reduction, limits
+from . import box_reduction, exp_losses, limits
 from .calculus import ldl_pivots, risk_jet
 from .intervals import ZERO, Interval, IntervalJet
 from .numbers import rational, show
@@ -37,20 +37,45 @@ MAX_PARAMETERS = 2000
 
 
 def free_parameters(problem: Problem, pattern: list[list[list[int]]], rho: Fraction) -> list[int]:
-    """The parameters left free at radius rho (the rules of :mod:`.box_reduction`)."""
-    return box_reduction.free_parameters(problem, pattern, rho)
+    """The parameters left free at radius rho (the rules of :mod:`.box_reduction`; for the
+    softmax loss also the last output row, fixed by the logit shift symmetry)."""
+    free = box_reduction.free_parameters(problem, pattern, rho)
+    if problem.loss != "softmax_cross_entropy":
+        return free
+    fixed = set(logit_shift_anchors(problem))
+    return [a for a in free if a not in fixed]
+
+
+def logit_shift_anchors(problem: Problem) -> list[int]:
+    """W_L[d_Y - 1][:] and b_L[d_Y - 1]: softmax cross-entropy is unchanged when the same affine
+    function of the last hidden layer is added to every logit, (W_L[k], b_L[k]) += (v, c) for all
+    k, so subtracting the last row's move from every row puts any point on the slice."""
+    index = list(range(problem.num_parameters))
+    w, b = problem.layers(index)[-1]
+    return [*w[-1], b[-1]]
 
 
 def box_jet(
-    problem: Problem, pattern: list[list[list[int]]], free: list[int], rho: Fraction
+    problem: Problem,
+    pattern: list[list[list[int]]],
+    free: list[int],
+    rho: Fraction,
+    radii: dict[int, Fraction] | None = None,
+    dependent: dict[int, tuple[Fraction, dict[int, Fraction]]] | None = None,
 ) -> IntervalJet:
-    """Enclosures of R, its gradient and Hessian over the slice box (free coordinates +- rho)."""
+    """Enclosures of R, its gradient and Hessian over the slice box (free coordinates +- rho, or
+    +- radii[a] where given). A ``dependent`` parameter a is const + sum_c coef_c theta_c (the
+    face of 3.2X-face), computed from the other parameters' jets."""
     params = [IntervalJet(Interval.point(v)) for v in problem.point]
     for index in free:
         v = problem.point[index]
-        params[index] = IntervalJet(
-            Interval(v - rho, v + rho), {index: Interval.point(Fraction(1))}
-        )
+        r = rho if radii is None else radii.get(index, rho)
+        params[index] = IntervalJet(Interval(v - r, v + r), {index: Interval.point(Fraction(1))})
+    for index, (constant, coefficients) in (dependent or {}).items():
+        jet = IntervalJet(Interval.point(constant))
+        for c, coefficient in coefficients.items():
+            jet = jet + params[c].scale(coefficient)
+        params[index] = jet
     layers = problem.layers(params)
     act = problem.activation
     total = IntervalJet(ZERO)
@@ -75,6 +100,8 @@ def box_jet(
 
 def _loss(problem: Problem, y: list[Fraction], f: list[IntervalJet], sample: int) -> IntervalJet:
     """The loss of one sample, on the loss piece every residual keeps over the whole box."""
+    if problem.loss in exp_losses.EXP_LOSSES:  # smooth: enclosures of exp/log and derivatives
+        return exp_losses.loss_jet(problem.loss, y, f)
     total = IntervalJet(ZERO)
     for k, (yk, fk) in enumerate(zip(y, f, strict=True)):
         r = fk.shift(-yk)
@@ -141,6 +168,9 @@ def check_minimum_in_box(
         raise Invalid(
             f"{len(free)} free parameters: this step needs 1 to {MAX_FREE_PARAMETERS}", step=sid
         )
+    if problem.loss in exp_losses.EXP_LOSSES:
+        exp_losses.check_box_work(len(problem.inputs), problem.widths[-1], len(free), sid)
+        return smooth_trap(problem, pattern, free, rho, mu, cell.id, sid)
     try:
         exact = risk_jet(problem, 2)
         enclosure = box_jet(problem, pattern, free, rho)
@@ -148,6 +178,46 @@ def check_minimum_in_box(
         raise Invalid(f"R is not twice differentiable on the box: {exc}", step=sid) from None
     _check_curvature(exact.hess, enclosure.hess, free, mu, sid)
     squared = sum((exact.grad.get(a, Fraction(0)) ** 2 for a in free), Fraction(0))
+    _check_trap(mu, rho, squared, sid)
+    return {
+        "radius": rho,
+        "lower": exact.value - squared / (2 * mu),
+        "upper": exact.value,
+        "cell": cell.id,
+    }
+
+
+def smooth_trap(
+    problem: Problem,
+    pattern: list[list[list[int]]],
+    free: list[int],
+    rho: Fraction,
+    mu: Fraction,
+    cell: str,
+    sid: str,
+) -> dict[str, Any]:
+    """The trap for the logistic and softmax losses (section 2.1): nothing is exact at the centre,
+    so H is the midpoint C of the box's interval Hessian (|H(theta) - C| <= E = half its width
+    entrywise), |g|^2 is bounded by the squares of the ends of the centre's interval gradient, and
+    R(theta*) by the centre's interval value: lower = R_lo - G^2 / (2 mu), upper = R_hi."""
+    centre = box_jet(problem, pattern, free, Fraction(0))
+    enclosure = box_jet(problem, pattern, free, rho)
+    middle = {key: (v.lo + v.hi) / 2 for key, v in enclosure.hess.items()}
+    _check_curvature(middle, enclosure.hess, free, mu, sid)
+    squared = Fraction(0)
+    for a in free:
+        g = centre.grad.get(a, ZERO)
+        squared += max(g.lo * g.lo, g.hi * g.hi)
+    _check_trap(mu, rho, squared, sid)
+    return {
+        "radius": rho,
+        "lower": centre.value.lo - squared / (2 * mu),
+        "upper": centre.value.hi,
+        "cell": cell,
+    }
+
+
+def _check_trap(mu: Fraction, rho: Fraction, squared: Fraction, sid: str) -> None:
     if not mu * mu * rho * rho > 4 * squared:
         raise Invalid(
             "the box does not trap a minimum: mu^2 rho^2 must exceed 4 |g|^2",
@@ -155,12 +225,6 @@ def check_minimum_in_box(
             expected=f"> {show(4 * squared)}",
             derived=show(mu * mu * rho * rho),
         )
-    return {
-        "radius": rho,
-        "lower": exact.value - squared / (2 * mu),
-        "upper": exact.value,
-        "cell": cell.id,
-    }
 
 
 def _check_curvature(
@@ -201,12 +265,15 @@ def local_min_in_box(steps: Any, fields: dict[str, Any]) -> str | None:
     lower = rational(fields.get("lower"), "claim.lower")
     upper = rational(fields.get("upper"), "claim.upper")
     for s in steps.values():
-        if s.kind != "minimum_in_box":
+        if s.kind not in ("minimum_in_box", "minimum_in_box_on_face"):
             continue
         facts = s.facts
         if facts["radius"] <= radius and lower <= facts["lower"] and facts["upper"] <= upper:
             return None
-    return "a minimum_in_box step with radius <= the claimed radius and risk bounds inside the claimed ones"
+    return (
+        "a minimum_in_box (or minimum_in_box_on_face) step with radius <= the claimed radius and "
+        "risk bounds inside the claimed ones"
+    )
 
 
 def spurious_local_min_in_box(steps: Any, fields: dict[str, Any]) -> str | None:
@@ -217,4 +284,9 @@ def spurious_local_min_in_box(steps: Any, fields: dict[str, Any]) -> str | None:
     lower = rational(fields.get("lower"), "claim.lower")
     if any(s.kind == "lower_point" and s.facts["risk"] < lower for s in steps.values()):
         return None
-    return "a lower_point step whose risk is below the claimed lower bound"
+    if any(s.kind == "lower_point_below" and s.facts["upper"] < lower for s in steps.values()):
+        return None  # since 1.1: an upper bound of the witness's risk below the box's lower bound
+    return (
+        "a lower_point step whose risk (or a lower_point_below step whose upper bound) is below "
+        "the claimed lower bound"
+    )

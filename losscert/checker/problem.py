@@ -12,11 +12,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import exp_losses
 from .numbers import brief, exact_keys, integer, load_json, matrix, rational, reject_floats, vector
 from .result import Invalid, Unreadable
 from .scaled import Trace, margin_of, scaled_forward, scaled_squared_error
 
-LOSSES = ("squared", "squared_half", "absolute", "hinge", "huber")
+LOSSES = ("squared", "squared_half", "absolute", "hinge", "huber", *exp_losses.EXP_LOSSES)
 T = TypeVar("T")
 
 
@@ -78,12 +79,15 @@ class Problem:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def read_problem(obj: Any, base_dir: Path) -> Problem:
+def read_problem(obj: Any, base_dir: Path, minor: int = 0) -> Problem:
+    """Section 2; ``minor`` is the file's minor version (the exp/log losses need 1.1)."""
     obj = exact_keys(obj, "problem", {"widths", "activation", "loss", "data", "point"})
     widths = _widths(obj["widths"])
     activation = _activation(obj["activation"])
-    loss, delta = _loss(obj["loss"])
+    loss, delta = _loss(obj["loss"], minor)
     inputs, labels = _data(obj["data"], widths, base_dir)
+    if loss in exp_losses.EXP_LOSSES:
+        exp_losses.check_labels(loss, labels, widths[-1])
     if loss == "hinge":
         for i, y in enumerate(labels):
             for k, v in enumerate(y):
@@ -129,12 +133,18 @@ def _activation(value: Any) -> Activation:
     return Activation(bps, slopes, intercepts)
 
 
-def _loss(value: Any) -> tuple[str, Fraction | None]:
+def _loss(value: Any, minor: int = 0) -> tuple[str, Fraction | None]:
     obj = exact_keys(value, "problem.loss", {"kind"}, frozenset({"delta"}))
     kind = obj["kind"]
-    if kind not in LOSSES:
+    if not isinstance(kind, str) or kind not in LOSSES:
         raise Invalid(
-            f"problem.loss.kind: {kind!r} is not a loss of version 1 ({', '.join(LOSSES)})"
+            f"problem.loss.kind: {brief(kind)} is not a loss of version 1 ({', '.join(LOSSES)})"
+        )
+    since = exp_losses.LOSS_SINCE.get(kind, 0)
+    if since > minor:
+        raise Invalid(
+            f"problem.loss.kind: the {kind} loss exists from version 1.{since} on; "
+            f"the file declares 1.{minor}"
         )
     if kind == "huber":
         if "delta" not in obj:
@@ -245,6 +255,8 @@ def sample_loss(problem: Problem, y: list[Fraction], f: list[Fraction]) -> Fract
 
 
 def risk(problem: Problem, theta: list[Fraction]) -> Fraction:
+    if problem.loss in exp_losses.EXP_LOSSES:  # fail closed: no exact value exists
+        raise Invalid(f"the {problem.loss} risk is not rational: only risk_bounds encloses it")
     trace = forward(problem, theta)
     if problem.loss in ("squared", "squared_half"):  # one integer sum, no Fraction per sample
         total = scaled_squared_error(problem, trace)

@@ -32,17 +32,19 @@ class Session:
     """The problems read so far in one call, by exact content."""
 
     def __init__(self) -> None:
-        self._problems: OrderedDict[tuple[str, str], Problem] = OrderedDict()
+        self._problems: OrderedDict[tuple[int, str, str], Problem] = OrderedDict()
 
-    def problem(self, obj: Any, base_dir: Path) -> Problem:
+    def problem(self, obj: Any, base_dir: Path, minor: int = 0) -> Problem:
         """Section 2 for the ``problem`` object ``obj`` (floats rejected first), read once per
-        content. Raises what :func:`read_problem` raises."""
-        key = _content_key(obj, base_dir)
+        content and minor version (what a problem may hold depends on it: the exp/log losses
+        need 1.1). Raises what :func:`read_problem` raises."""
+        content = _content_key(obj, base_dir)
+        key = None if content is None else (minor, *content)
         if key is not None and key in self._problems:
             self._problems.move_to_end(key)
             return self._problems[key]
         reject_floats(obj, "$.problem")
-        problem = read_problem(obj, base_dir)
+        problem = read_problem(obj, base_dir, minor)
         if key is not None:
             self._problems[key] = problem
             while len(self._problems) > MAX_PROBLEMS:

@@ -29,10 +29,12 @@ from .constant_fit import check_constant_regression_optimal
 from .convex import check_convex_lower_bound
 from .lifted import check_lifted_gradient_zero
 from .infimum import check_limit_family, check_unattainable_outputs
+from .face_box import check_minimum_on_face
 from .minimum_box import check_minimum_in_box
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, cell_at, forward, risk
 from .result import Invalid
+from .risk_bounds import check_lower_point_below, check_risk_bounds
 from .scaled import affine_squared_optimal
 from .smt_adjacent import check_smt_adjacent
 from .smt_one_solver import check_smt_one_solver
@@ -720,6 +722,21 @@ STEP_KINDS: dict[str, StepKind] = {
     ),
     "unattainable_outputs": StepKind(
         frozenset({"outputs", "covers"}), frozenset(), check_unattainable_outputs, since=1
+    ),
+    "minimum_in_box_on_face": StepKind(
+        frozenset({"uses", "radius", "mu"}),
+        frozenset(),
+        check_minimum_on_face,
+        frozenset({"box_near_boundary"}),
+        since=1,
+    ),
+    "risk_bounds": StepKind(frozenset({"lower", "upper"}), frozenset(), check_risk_bounds, since=1),
+    "lower_point_below": StepKind(
+        frozenset({"point", "upper", "uses"}),
+        frozenset(),
+        check_lower_point_below,
+        frozenset({"risk_bounds"}),
+        since=1,
     ),
 }
 """Step kind -> its fields, verifier and the kinds it may cite: the table of section 3."""

@@ -32,6 +32,22 @@ class AssumptionReport:
         return [a for a in self.items if a.holds is not True]
 
 
+def _minimiser(
+    data: Dataset, loss: Loss, fit: AffineFit | None, fit_error: str | None
+) -> Assumption:
+    """Does the affine regression optimum exist? For logistic / softmax (no exact fitter, the
+    optimum is irrational) decided exactly by separability (theorems/separability.py)."""
+    name = "regression minimiser exists"
+    if fit is not None:
+        return Assumption(name, True, "exact minimiser found")
+    if loss.kind in ("logistic", "softmax_cross_entropy"):
+        from losscert.theorems.separability import affine_attainment
+
+        result = affine_attainment(data, loss)
+        return Assumption(name, result.attained, result.detail)
+    return Assumption(name, False, fit_error or "no minimiser")
+
+
 def check_assumptions(
     data: Dataset,
     widths: tuple[int, ...],
@@ -44,11 +60,7 @@ def check_assumptions(
     hidden = widths[1:-1]
     distinct = len({tuple(row) for row in data.input_rows()})
     items = [
-        Assumption(
-            "regression minimiser exists",
-            fit is not None,
-            "exact minimiser found" if fit is not None else (fit_error or "no minimiser"),
-        ),
+        _minimiser(data, loss, fit, fit_error),
         Assumption(
             "A1 no affine map fits the data",
             None if fit is None else fit.risk > 0,

@@ -83,6 +83,15 @@ def certify_local_min(problem: Problem, options: SmtOptions | None = None) -> Ve
     ``options`` bounds and reports the SMT rung (timeout per query, overall deadline, exports).
     """
     options = options or SmtOptions()
+    if not problem.loss.is_rational:  # issue 13: no rational point is critical (a box instead)
+        return Verdict(
+            Status.UNKNOWN,
+            CLAIM,
+            reason="unsupported",
+            detail=f"the {problem.loss.kind} risk has no rational critical point: the local "
+            "minimum near the point is certified as a box (local_min_in_box)",
+            stats={"method": "first order (exp/log loss)"},
+        )
     cell = locate_cell(problem)
     options.say("locating the cell: " + ("on a boundary" if cell.on_boundary else "inside a cell"))
     if cell.on_boundary:

@@ -21,7 +21,15 @@ from losscert.verifier.verdict import CHECKED, Status, Verdict
 
 FORMAT = "losscert-certificate"
 VERSION = 1
-CHECKABLE_LOSSES = ("squared", "squared_half", "absolute", "hinge", "huber")
+CHECKABLE_LOSSES = (
+    "squared",
+    "squared_half",
+    "absolute",
+    "hinge",
+    "huber",
+    "logistic",
+    "softmax_cross_entropy",
+)
 
 
 def rationals(values: Sequence[Fraction | int]) -> list[str]:
@@ -32,9 +40,7 @@ def problem_section(problem: Problem) -> dict[str, Any]:
     """The ``problem`` section: widths, activation pieces, loss, inline data and the point."""
     loss = problem.loss
     if loss.kind not in CHECKABLE_LOSSES:
-        raise UnsupportedError(
-            f"certificate version 1 has no rational checker for the {loss.kind} loss"
-        )
+        raise UnsupportedError(f"certificate version 1 has no checker for the {loss.kind} loss")
     act = problem.network.activation
     loss_spec: dict[str, Any] = {"kind": loss.kind}
     if loss.delta is not None:
@@ -67,7 +73,7 @@ def new_certificate(
     producer that writes several certificates of one problem (each gets its own copy)."""
     from losscert import __version__
 
-    minor = checker.minor_needed(claim, evidence)
+    minor = checker.minor_needed(claim, evidence, problem.loss.kind)
     return {
         "format": FORMAT,
         "version": VERSION,

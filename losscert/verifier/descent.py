@@ -22,7 +22,7 @@ CLAIM = "local_min"
 
 def checker_view(problem: Problem) -> CheckerProblem:
     """The problem as the checker reads it (built once by callers that try many directions)."""
-    return checker_problem(problem_section(problem), Path("."))
+    return checker_problem(problem_section(problem), Path("."), minor=1)
 
 
 def descent_verdict(

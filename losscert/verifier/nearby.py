@@ -50,6 +50,7 @@ from losscert.encodings.cells import Cell, locate_cell
 from losscert.encodings.derivatives import risk_gradient
 from losscert.encodings.exact_linear import solve_with_free
 from losscert.errors import UnsupportedError
+from losscert.model.loss import Interval
 from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.model.rationals import to_fraction
@@ -108,7 +109,7 @@ class NearbyResult:
     (UNKNOWN), ``moved`` is that point and ``local`` UNKNOWN: the point is written for the user.
     """
 
-    original_risk: Fraction
+    original_risk: Fraction | Interval
     gradient_size: Fraction | None
     local: Verdict
     moved: MovedPoint | None = None
@@ -119,8 +120,14 @@ class NearbyResult:
     not_minimum_distance: Fraction | None = None
 
     @property
-    def risk(self) -> Fraction | None:
-        return None if self.moved is None else self.moved.problem.risk()
+    def risk(self) -> Fraction | Interval | None:
+        """The moved point's risk: exact, or (logistic / softmax) a rigorous interval."""
+        return None if self.moved is None else risk_of(self.moved.problem)
+
+
+def risk_of(problem: Problem) -> Fraction | Interval:
+    """The exact risk, or for the logistic and softmax losses a rigorous rational interval."""
+    return problem.risk() if problem.loss.is_rational else problem.risk_bounds()
 
 
 def gradient_size(problem: Problem) -> Fraction | None:
@@ -155,6 +162,10 @@ def certify_nearby(
 
     started = time.perf_counter()
     opts: SmtOptions = SmtOptions() if options is None else options
+    if not problem.loss.is_rational:  # logistic / softmax: always a box (exp_box.py)
+        from losscert.verifier.exp_box import certify_exp_nearby
+
+        return certify_exp_nearby(problem, opts, spurious=spurious, seed=seed)
     original_risk = problem.risk()
     size = gradient_size(problem)
     tried: list[str] = []
@@ -385,12 +396,14 @@ def prediction_change(a: Problem, b: Problem) -> Fraction:
     )
 
 
-def _stats(original_risk: Fraction, moved: MovedPoint, moved_by: Fraction) -> dict[str, Any]:
+def _stats(
+    original_risk: Fraction | Interval, moved: MovedPoint, moved_by: Fraction
+) -> dict[str, Any]:
     return {
         "nearby_route": moved.route,
         "original_risk": original_risk,
         "distance": moved_by,
-        "moved_risk": moved.problem.risk(),
+        "moved_risk": risk_of(moved.problem),
         "moved_point": moved.problem.network.parameter_vector(),
     }
 

@@ -9,17 +9,29 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from losscert.model.loss import Interval
 from losscert.model.rationals import rational_string
 from losscert.verifier.nearby import NearbyResult
 from losscert.verifier.verdict import Status
 
 
-def _decimal(value: Fraction) -> str:
+def _decimal(value: Fraction | Interval) -> str:
+    if isinstance(value, Interval):  # logistic / softmax: a rigorous interval, shown as such
+        return f"{float(value.lo):.10g}"
     return f"{float(value):.10g}"
 
 
-def _both(value: Fraction) -> str:
+def _exact(value: Fraction | Interval) -> str | dict[str, str]:
+    if isinstance(value, Interval):
+        return {"lower": rational_string(value.lo), "upper": rational_string(value.hi)}
+    return rational_string(value)
+
+
+def _both(value: Fraction | Interval) -> str:
     """A decimal, with the exact value beside it when it is short (--json always has it)."""
+    if isinstance(value, Interval):
+        width = float(value.hi - value.lo)
+        return f"{_decimal(value)} (not rational: in an interval of width {width:.2g})"
     exact = rational_string(value)
     return f"{_decimal(value)} (= {exact})" if len(exact) <= 48 else f"{_decimal(value)}"
 
@@ -27,7 +39,7 @@ def _both(value: Fraction) -> str:
 def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
     """The JSON form of a result: exact rationals as strings, with decimals beside them."""
     out: dict[str, Any] = {
-        "original_risk": rational_string(result.original_risk),
+        "original_risk": _exact(result.original_risk),
         "original_risk_decimal": _decimal(result.original_risk),
         "gradient_size": None
         if result.gradient_size is None
@@ -45,7 +57,7 @@ def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
             "distance": rational_string(result.distance),
             "distance_decimal": _decimal(result.distance),
             "prediction_change": rational_string(result.local.stats["prediction_change"]),
-            "risk": rational_string(result.risk),
+            "risk": _exact(result.risk),
             "risk_decimal": _decimal(result.risk),
             "point": [rational_string(v) for v in result.moved.problem.network.parameter_vector()],
         }
@@ -77,8 +89,14 @@ def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
 
 def format_nearby(result: NearbyResult) -> list[str]:
     """The text lines ``certify`` prints about a point that is not exactly critical."""
-    lines = [f"  exact risk of the point: {_both(result.original_risk)}"]
-    if result.gradient_size is not None:
+    exact = "exact" if not isinstance(result.original_risk, Interval) else "the"
+    lines = [f"  {exact} risk of the point: {_both(result.original_risk)}"]
+    if isinstance(result.original_risk, Interval) and result.gradient_size is not None:
+        lines.append(
+            "  not an exact critical point (none is rational for this loss): "
+            f"max |dR/dtheta_a| <= {_decimal(result.gradient_size)}"
+        )
+    elif result.gradient_size is not None:
         lines.append(
             f"  not an exact critical point: max |dR/dtheta_a| = {_decimal(result.gradient_size)}"
         )
