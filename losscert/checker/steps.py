@@ -27,9 +27,9 @@ from .calculus import (
 from .cell_points import check_lower_point_in_cell
 from .constant_fit import check_constant_regression_optimal
 from .convex import check_convex_lower_bound
-from .lifted import check_lifted_gradient_zero
-from .infimum import check_limit_family, check_unattainable_outputs
 from .face_box import check_minimum_on_face
+from .infimum import check_limit_family, check_unattainable_outputs
+from .lifted import check_lifted_gradient_zero
 from .minimum_box import check_minimum_in_box
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, cell_at, forward, risk
