@@ -29,9 +29,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     original = session_module.read_problem
 
-    def counted(obj: Any, base_dir: Path) -> Any:
+    def counted(obj: Any, base_dir: Path, minor: int = 0) -> Any:
         calls.append(1)
-        return original(obj, base_dir)
+        return original(obj, base_dir, minor)
 
     monkeypatch.setattr(session_module, "read_problem", counted)
     return calls
@@ -103,3 +103,19 @@ def test_check_certificates_with_a_data_file(tmp_path: Path, reads: list[int]) -
     results = check_certificates([tmp_path / "a.cert.json", tmp_path / "sub" / "c.cert.json"])
     assert results[0].valid and results[1].status == "invalid"
     assert "data.json" in results[1].message
+
+
+def test_a_problem_read_for_a_newer_minor_is_not_reused_for_an_older_one() -> None:
+    """A logistic problem is valid in 1.1 only: once read for a 1.1 file, the same problem in a
+    1.0 file of the same session is still refused."""
+    from losscert.checker.result import Invalid
+    from losscert.model import Dataset, Network, Problem, make_loss, relu
+    from losscert.verifier.certificate import problem_section
+
+    net = Network.from_rationals([[[1]]], [[0]], relu())
+    data = Dataset.from_rows([[-1], [0], [1]], [[-1], [1], [-1]])
+    section = problem_section(Problem(net, make_loss("logistic"), data))
+    session = Session()
+    assert session.problem(section, Path("."), 1).loss == "logistic"
+    with pytest.raises(Invalid, match="logistic"):
+        session.problem(section, Path("."), 0)
