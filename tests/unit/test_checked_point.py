@@ -163,7 +163,7 @@ def test_a_section_the_checker_refuses_gives_unknown_verdicts(
     from losscert.theorems.theorem1 import audit_theorem1
     from losscert.verifier.verdict import Status
 
-    def refuse(obj, base_dir):  # type: ignore[no-untyped-def]
+    def refuse(obj, base_dir, minor=0):  # type: ignore[no-untyped-def]
         raise Invalid("problem.point: refused for the test")
 
     monkeypatch.setattr(session_module, "read_problem", refuse)
