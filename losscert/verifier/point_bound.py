@@ -52,9 +52,10 @@ def bound_at_point(problem: Problem, blocks: Sequence[Block]) -> BlockBound | No
     act = problem.network.activation
     targets: dict[tuple[int, ...], list[Fraction]] = {}
     multipliers = []
+    scaled = _scaled(xs, g)
     for block in blocks:
         if block.pattern not in targets:
-            targets[block.pattern] = output_map_applied(block.pattern, xs, act, g)
+            targets[block.pattern] = output_map_applied(block.pattern, xs, act, g, scaled)
         target = targets[block.pattern]
         rows = block_rows(block, xs, act) if any(target) else None
         lam = _multipliers(rows, target, act, block.pattern)
@@ -110,7 +111,10 @@ def sign_symmetric_bound(problem: Problem, blocks: Sequence[Block]) -> BlockBoun
     outputs = [to_fraction(fitted[i, 0]) for i in range(n)]
     scale = 2 if problem.loss.kind == "squared" else 1
     g = [scale * (o - y) for o, y in zip(outputs, labels, strict=True)]
-    if sum(g, Fraction(0)) != 0 or any(any(output_map_applied(p, xs, act, g)) for p in patterns):
+    scaled = _scaled(xs, g)
+    if sum(g, Fraction(0)) != 0 or any(
+        any(output_map_applied(p, xs, act, g, scaled)) for p in patterns
+    ):
         return None  # cannot happen (o is the projection); never a wrong bound either way
     multipliers = [_zeros(act, b.pattern) for b in blocks]
     risk = sum(
@@ -138,16 +142,29 @@ def _independent(entries: list[list[fmpq]], n: int) -> list[int]:
     return pivots
 
 
-def output_map_applied(
-    pattern: Sequence[int], xs: list[list[Fraction]], act: Activation, g: Sequence[Fraction]
-) -> list[Fraction]:
-    """M^T g for the pattern: (sum_i g_i s_{k_i} x~_i, sum_i g_i t_{k_i}), in integers over one
-    common denominator (one Fraction per entry at the end, not one per product)."""
-    width = len(xs[0])
+def _scaled(
+    xs: list[list[Fraction]], g: Sequence[Fraction]
+) -> tuple[int, list[int], int, list[list[int]]]:
+    """g and the samples as integers over their common denominators (g_den, g_int, x_den, x_int)."""
     g_den = math.lcm(*(v.denominator for v in g))
     x_den = math.lcm(*(v.denominator for x in xs for v in x))
     g_int = [v.numerator * (g_den // v.denominator) for v in g]
     x_int = [[v.numerator * (x_den // v.denominator) for v in x] for x in xs]
+    return g_den, g_int, x_den, x_int
+
+
+def output_map_applied(
+    pattern: Sequence[int],
+    xs: list[list[Fraction]],
+    act: Activation,
+    g: Sequence[Fraction],
+    scaled: tuple[int, list[int], int, list[list[int]]] | None = None,
+) -> list[Fraction]:
+    """M^T g for the pattern: (sum_i g_i s_{k_i} x~_i, sum_i g_i t_{k_i}), in integers over one
+    common denominator (one Fraction per entry at the end, not one per product); ``scaled`` is
+    ``_scaled(xs, g)`` when the caller has it."""
+    width = len(xs[0])
+    g_den, g_int, x_den, x_int = _scaled(xs, g) if scaled is None else scaled
     by_piece: dict[int, list[int]] = {}
     for i, k in enumerate(pattern):
         by_piece.setdefault(k, []).append(i)
@@ -193,8 +210,8 @@ def _multipliers(
 def _zeros(act: Activation, pattern: Sequence[int]) -> tuple[Fraction, ...]:
     """Zero multipliers, one per cone row of the pattern's block (the sign row, then each
     sample's lower and upper bound rows where its piece has them)."""
-    count = 1 + sum(
+    rows = [
         (lower is not None) + (upper is not None)
-        for lower, upper in (act.piece_bounds(k) for k in pattern)
-    )
-    return (Fraction(0),) * count
+        for lower, upper in map(act.piece_bounds, range(act.num_pieces))
+    ]
+    return (Fraction(0),) * (1 + sum(rows[k] for k in pattern))
