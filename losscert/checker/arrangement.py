@@ -8,10 +8,11 @@ constraints of "sample i in piece k" are, in this order, x~_i . w > p_{k-1} (if 
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import accumulate
 from math import lcm
 from typing import Any
 
@@ -316,6 +317,8 @@ class _SparseProof:
             ([(1, bps[k - 1])] if k > 0 else []) + ([(-1, -bps[k])] if k < last else [])
             for k in range(last + 1)
         ]
+        self.lengths = [len(sides) for sides in self.sides]
+        self.uniform = all(length == 1 for length in self.lengths)
         self.table = table
         self.scaled: dict[int, tuple[int, list[int]]] = {}
         self.seen: dict[tuple[int, tuple[tuple[int, int, int], ...]], str | None] = {}
@@ -323,19 +326,27 @@ class _SparseProof:
     def failure(self, prefix: tuple[int, ...], f: int, where: str) -> str | None:
         pairs = self.table[f]
         located = []
-        sides = self.sides
-        m, i, end = 0, 0, len(prefix)
-        for index, _ in pairs:  # indices increase: one forward walk over the prefix
-            while i < end and m + len(sides[prefix[i]]) <= index:
-                m += len(sides[prefix[i]])
-                i += 1
-            if i == end:
-                raise Invalid(f"{where}: index {index} is beyond the prefix's {m} constraints")
-            located.append((i, index - m))  # the sample, and which of its constraints
+        if self.uniform:  # one constraint per sample: constraint m is sample m's
+            for index, _ in pairs:
+                if index >= len(prefix):
+                    raise Invalid(
+                        f"{where}: index {index} is beyond the prefix's {len(prefix)} constraints"
+                    )
+                located.append((index, 0))
+        else:  # ends[i] = the number of constraints of samples 0..i
+            ends = list(accumulate(map(self.lengths.__getitem__, prefix)))
+            for index, _ in pairs:
+                i = bisect_right(ends, index)
+                if i == len(prefix):
+                    raise Invalid(
+                        f"{where}: index {index} is beyond the prefix's "
+                        f"{ends[-1] if ends else 0} constraints"
+                    )
+                located.append((i, index - (ends[i - 1] if i else 0)))
         key = (f, tuple((i, prefix[i], side) for i, side in located))
         if key in self.seen:
             return self.seen[key]
-        constraints = [(i, *sides[prefix[i]][side]) for i, side in located]
+        constraints = [(i, *self.sides[prefix[i]][side]) for i, side in located]
         result = _farkas_used(self.samples, constraints, [v for _, v in pairs], self._scaled(f))
         self.seen[key] = result
         return result
