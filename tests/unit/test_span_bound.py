@@ -166,3 +166,33 @@ def test_width_32_absolute_cell_minimum_without_a_program():
     verdict = certify_cell_global_min(problem)
     assert verdict.status is Status.PROVED
     assert verdict.stats["programs"] == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 3),
+    st.lists(st.integers(-3, 3), min_size=24, max_size=24),
+    st.lists(st.sampled_from([0, 1, 2]), min_size=8, max_size=8),
+    st.integers(4, 8),
+)
+def test_kink_subgradients_against_the_exact_simplex(rows_count, entries, kinds, n):
+    """Property: whatever kink_subgradients returns is in the boxes and orthogonal to every row
+    (checked exactly here), and it finds a solution whenever the exact phase-1 simplex of
+    losscert.backends.exact_lp says one exists (g = lo + u, u + s = hi - lo, u, s >= 0)."""
+    from losscert.backends.exact_lp import nonnegative_solution
+
+    rows = [[F(entries[r * 8 + i]) for i in range(n)] for r in range(rows_count)]
+    # kind 0: a kink box [-1, 1]; 1: fixed at 1; 2: fixed at -1
+    boxes = [((F(-1), F(1)), (F(1), F(1)), (F(-1), F(-1)))[k] for k in kinds[:n]]
+    g = kink_subgradients(rows, boxes)
+    lo = [b[0] for b in boxes]
+    hi = [b[1] - b[0] for b in boxes]
+    matrix = [[*row, *([F(0)] * n)] for row in rows] + [
+        [F(int(i == j)) for j in range(n)] + [F(int(i == j)) for j in range(n)] for i in range(n)
+    ]
+    rhs = [-sum((a * b for a, b in zip(row, lo, strict=True)), F(0)) for row in rows] + list(hi)
+    exists = nonnegative_solution(matrix, rhs) is not None
+    assert (g is not None) == exists
+    if g is not None:
+        assert all(low <= v <= high for v, (low, high) in zip(g, boxes, strict=True))
+        assert all(sum((a * b for a, b in zip(row, g, strict=True)), F(0)) == 0 for row in rows)
