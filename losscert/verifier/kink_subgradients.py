@@ -127,8 +127,8 @@ def _exact_on_support(
         )
         if solved is None:
             return None
-        for c, v in zip(free, solved, strict=True):
-            values[c] = v
+        for c, value in zip(free, solved, strict=True):
+            values[c] = value
     elif any(v != 0 for v in reduced_rhs):
         return None
     out = [v for v in values if v is not None]
