@@ -17,7 +17,9 @@ kinks   -- ``certify_cell_global_min`` under the absolute loss at a cell minimum
            budget); not in the default rows;
 cells   -- ``iter_neuron_patterns`` (what ``losscert cells`` lists), relu, d_X 3, n 50, the data
            of bench_cells.py; with ``--lp-baseline`` also the LP prefix-tree search it replaces
-           on such data (in the same run; about two minutes), and both lists compared.
+           on such data (in the same run; about two minutes), and both lists compared;
+cellsht -- the same for hard-tanh, d_X 2, n 30 and 50 (the vertex enumeration; the LP search
+           with ``--lp-baseline``, several minutes); not in the default rows.
 
 For each it prints CPU seconds of the work, CPU seconds of one exact forward pass + risk of the
 same problem (``Problem.risk()`` on a fresh Problem), and their ratio, plus the verdict, route
@@ -182,6 +184,35 @@ def row_cells(lp_baseline: bool) -> None:
         assert old == patterns
 
 
+def row_cells_hardtanh(n: int, lp_baseline: bool) -> None:
+    """``iter_neuron_patterns`` for hard-tanh, d_X 2 (bench_cells.py's data): the vertex
+    enumeration, and with ``--lp-baseline`` the LP prefix-tree search in the same run."""
+    from bench_cells import draw_inputs
+
+    from losscert.encodings.arrangement import NeuronRegion, _events, iter_neuron_patterns
+    from losscert.model.activation import hardtanh
+
+    bps = [Fraction(-1), Fraction(1)]
+    inputs = draw_inputs(n, 2, 12, 1000 * 2 + n)
+    problem = Problem(
+        Network.from_rationals([[[0, 0]], [[1]]], [[0], [0]], hardtanh(-1, 1)),
+        Loss("squared"),
+        Dataset.from_rows(inputs, [[Fraction(0)]] * n),
+    )
+    start = time.process_time()
+    patterns = [r.pattern for r in iter_neuron_patterns(inputs, bps)]
+    work = time.process_time() - start
+    report(f"cells hardtanh d2 n{n}", problem, work, f"{len(patterns)} patterns")
+    if lp_baseline:
+        start = time.process_time()
+        old = [
+            r.pattern for r in _events(inputs, bps, None, None, 64) if isinstance(r, NeuronRegion)
+        ]
+        work = time.process_time() - start
+        report(f"cells hardtanh d2 n{n}, LP search", problem, work, f"{len(old)} patterns")
+        assert old == patterns
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", nargs="+", default=["cell", "global", "exact", "cells"])
@@ -201,6 +232,9 @@ def main() -> None:
             row_exact(seed, args.budget)
     if "cells" in args.rows:
         row_cells(args.lp_baseline)
+    if "cellsht" in args.rows:
+        for n in (30, 50):
+            row_cells_hardtanh(n, args.lp_baseline)
 
 
 if __name__ == "__main__":
