@@ -10,9 +10,16 @@ global  -- ``certify_global_min`` at a planted teacher (risk 0), d_X 2, width 2,
 exact   -- ``certify_global_min`` on bench_global.py's noisy instances d_X 2, width 3, n 6
            (seeds 0-2): the relaxation's bound is 0 and needs more than 3 neurons, so the exact
            route runs over subsets of 3 blocks;
+kinks   -- ``certify_cell_global_min`` under the absolute loss at a cell minimum (the same
+           teacher, labels noisy on 5 of the 500 samples: o_i = y_i on the others, kinks of the
+           loss), and under absolute / Huber (delta 1/2) losses at the teacher with all labels
+           noisy (not a minimum: the both-signs relaxation over 2 x width blocks, then UNKNOWN
+           budget); not in the default rows;
 cells   -- ``iter_neuron_patterns`` (what ``losscert cells`` lists), relu, d_X 3, n 50, the data
            of bench_cells.py; with ``--lp-baseline`` also the LP prefix-tree search it replaces
-           on such data (in the same run; about two minutes), and both lists compared.
+           on such data (in the same run; about two minutes), and both lists compared;
+cellsht -- the same for hard-tanh, d_X 2, n 30 and 50 (the vertex enumeration; the LP search
+           with ``--lp-baseline``, several minutes); not in the default rows.
 
 For each it prints CPU seconds of the work, CPU seconds of one exact forward pass + risk of the
 same problem (``Problem.risk()`` on a fresh Problem), and their ratio, plus the verdict, route
@@ -52,7 +59,11 @@ from losscert.verifier.global_min import (
 )
 
 
-def cell_instance(d_x: int, width: int, n: int, seed: int = 0) -> Problem | None:
+def teacher(
+    d_x: int, width: int, n: int, loss: Loss, noisy: int | None = None, seed: int = 0
+) -> Problem:
+    """The cell row's teacher and data, labels = teacher + noise / 8 on the first ``noisy``
+    samples (all when None), at the teacher itself (not snapped)."""
     rng = np.random.default_rng(seed)
     xs = rng.integers(-64, 65, size=(n, d_x))
     w = rng.integers(-8, 9, size=(width, d_x))
@@ -60,6 +71,8 @@ def cell_instance(d_x: int, width: int, n: int, seed: int = 0) -> Problem | None
     c = rng.integers(1, 5, size=width) * rng.choice([-1, 1], size=width)
     clean = np.maximum(xs @ w.T + b, 0) @ c
     noise = rng.integers(-2, 3, size=n)
+    if noisy is not None:
+        noise[noisy:] = 0
     net = Network.from_rationals(
         [[[int(v) for v in r] for r in w], [[int(v) for v in c]]],
         [[Fraction(v) for v in b], [Fraction(0)]],
@@ -69,7 +82,11 @@ def cell_instance(d_x: int, width: int, n: int, seed: int = 0) -> Problem | None
         [[Fraction(int(v)) for v in r] for r in xs],
         [[Fraction(float(a)) + Fraction(int(e), 8)] for a, e in zip(clean, noise, strict=True)],
     )
-    problem = Problem(net, Loss("squared"), data)
+    return Problem(net, loss, data)
+
+
+def cell_instance(d_x: int, width: int, n: int, seed: int = 0) -> Problem | None:
+    problem = teacher(d_x, width, n, Loss("squared"), None, seed)
     snapped = snap_to_cell_minimum(problem)
     return None if snapped is None else problem.with_network(snapped)
 
@@ -96,6 +113,27 @@ def row_cell(width: int) -> None:
     work = time.process_time() - start
     status = f"{verdict.status.value} {verdict.reason or ''}".strip()
     report(f"cell_global_min d3 n500 w{width}", problem, work, status)
+
+
+def row_kinks(width: int) -> None:
+    """Losses with kinks or a linear part over 2 x width blocks: absolute at a cell minimum
+    (labels noisy on 5 samples only), absolute and Huber (delta 1/2) at a non-minimum (all
+    labels noisy: the both-signs relaxation is solved and certified, then 2^width sign vectors
+    exceed the budget)."""
+    for name, loss, noisy in (
+        ("absolute, minimum", Loss("absolute"), 5),
+        ("absolute, not a minimum", Loss("absolute"), None),
+        ("huber, not a minimum", Loss("huber", Fraction(1, 2)), None),
+    ):
+        problem = teacher(3, width, 500, loss, noisy)
+        start = time.process_time()
+        verdict = certify_cell_global_min(problem)
+        work = time.process_time() - start
+        bound = (verdict.stats or {}).get("cell_relaxation_bound")
+        status = f"{verdict.status.value} {verdict.reason or ''}".strip()
+        if bound is not None:
+            status += f" (relaxation bound {float(bound):.6g} certified)"
+        report(f"cell {name} w{width}", problem, work, status)
 
 
 def row_global(n: int) -> None:
@@ -146,6 +184,35 @@ def row_cells(lp_baseline: bool) -> None:
         assert old == patterns
 
 
+def row_cells_hardtanh(n: int, lp_baseline: bool) -> None:
+    """``iter_neuron_patterns`` for hard-tanh, d_X 2 (bench_cells.py's data): the vertex
+    enumeration, and with ``--lp-baseline`` the LP prefix-tree search in the same run."""
+    from bench_cells import draw_inputs
+
+    from losscert.encodings.arrangement import NeuronRegion, _events, iter_neuron_patterns
+    from losscert.model.activation import hardtanh
+
+    bps = [Fraction(-1), Fraction(1)]
+    inputs = draw_inputs(n, 2, 12, 1000 * 2 + n)
+    problem = Problem(
+        Network.from_rationals([[[0, 0]], [[1]]], [[0], [0]], hardtanh(-1, 1)),
+        Loss("squared"),
+        Dataset.from_rows(inputs, [[Fraction(0)]] * n),
+    )
+    start = time.process_time()
+    patterns = [r.pattern for r in iter_neuron_patterns(inputs, bps)]
+    work = time.process_time() - start
+    report(f"cells hardtanh d2 n{n}", problem, work, f"{len(patterns)} patterns")
+    if lp_baseline:
+        start = time.process_time()
+        old = [
+            r.pattern for r in _events(inputs, bps, None, None, 64) if isinstance(r, NeuronRegion)
+        ]
+        work = time.process_time() - start
+        report(f"cells hardtanh d2 n{n}, LP search", problem, work, f"{len(old)} patterns")
+        assert old == patterns
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", nargs="+", default=["cell", "global", "exact", "cells"])
@@ -155,6 +222,8 @@ def main() -> None:
     args = parser.parse_args()
     if "cell" in args.rows:
         row_cell(args.width)
+    if "kinks" in args.rows:
+        row_kinks(args.width)
     if "global" in args.rows:
         for n in (20, 40):
             row_global(n)
@@ -163,6 +232,9 @@ def main() -> None:
             row_exact(seed, args.budget)
     if "cells" in args.rows:
         row_cells(args.lp_baseline)
+    if "cellsht" in args.rows:
+        for n in (30, 50):
+            row_cells_hardtanh(n, args.lp_baseline)
 
 
 if __name__ == "__main__":

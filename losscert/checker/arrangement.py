@@ -8,10 +8,11 @@ constraints of "sample i in piece k" are, in this order, x~_i . w > p_{k-1} (if 
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import accumulate
 from math import lcm
 from typing import Any
 
@@ -196,15 +197,21 @@ def _complete(
 
 
 def _pattern_of(samples: Samples, w: list[Fraction], where: str, sid: str) -> tuple[int, ...]:
-    """The pattern of w~: the open piece of w~ . x~_i on every sample (Invalid on a breakpoint)."""
+    """The pattern of w~: the open piece of w~ . x~_i on every sample (Invalid on a breakpoint).
+    In integers: with w = W / q and breakpoints P_k / e, z = (rows[i] . W) / (scale q) is
+    compared as (rows[i] . W) e against P_k scale q."""
     q = lcm(*(v.denominator for v in w))
     big_w = [int(v * q) for v in w]
     bps = samples.breakpoints
+    e = lcm(*(p.denominator for p in bps)) if bps else 1
+    limits = [int(p * e) * samples.scale * q for p in bps]
+    last = len(limits)
     pattern = []
     for i, row in enumerate(samples.rows):
-        z = Fraction(sum(a * b for a, b in zip(row, big_w, strict=True)), samples.scale * q)
-        k = bisect_left(bps, z)
-        if k < len(bps) and bps[k] == z:
+        value = sum(a * b for a, b in zip(row, big_w, strict=True)) * e
+        k = bisect_left(limits, value)
+        if k < last and limits[k] == value:
+            z = Fraction(value, e * samples.scale * q)
             raise Invalid(
                 f"{where}: the witness is on breakpoint {show(z)} at sample {i}, not strictly "
                 "inside a region",
@@ -212,16 +219,6 @@ def _pattern_of(samples: Samples, w: list[Fraction], where: str, sid: str) -> tu
             )
         pattern.append(k)
     return tuple(pattern)
-
-
-def _sparse_farkas(pairs: list[tuple[int, Fraction]], where: str, length: int) -> list[Fraction]:
-    """mu with mu_m = v for the (m, v) pairs and 0 elsewhere; every m below ``length``."""
-    mu = [ZERO] * length
-    for m, v in pairs:
-        if m >= length:
-            raise Invalid(f"{where}: index {m} is beyond the prefix's {length} constraints")
-        mu[m] = v
-    return mu
 
 
 def _farkas_table(step: dict[str, Any], sid: str) -> list[list[tuple[int, Fraction]]]:
@@ -277,6 +274,7 @@ def check_neuron_regions_sparse(
         witnesses[pattern] = tuple(w)
     patterns = sorted(witnesses)
     table = _farkas_table(step, sid)
+    proof = _SparseProof(samples, table)
     count = 0
     for prefix in _missing_children(patterns, n, len(samples.breakpoints) + 1):
         where = f"{sid}.pruned[{count}]"
@@ -287,9 +285,7 @@ def check_neuron_regions_sparse(
                 step=sid,
             )
         f = integer(proofs[count], where, 0, len(table) - 1)
-        constraints = samples.constraints(prefix)
-        mu = _sparse_farkas(table[f], f"{where} (farkas[{f}])", len(constraints))
-        failure = _farkas_valid(samples, constraints, mu)
+        failure = proof.failure(prefix, f, f"{where} (farkas[{f}])")
         if failure is not None:
             raise Invalid(
                 f"{where}: not a Farkas proof that prefix {brief(list(prefix))} is empty: {failure}",
@@ -302,6 +298,93 @@ def check_neuron_regions_sparse(
             step=sid,
         )
     return {"patterns": tuple(patterns), "witnesses": witnesses}
+
+
+class _SparseProof:
+    """Section 3.19's Farkas checks on the nonzero entries only: a prefix's constraint m is
+    located by the running count of its samples' constraints (no list of all of them, no dense
+    mu), each table entry's multipliers are put over one denominator once, and a check is
+    remembered by the constraints it uses (neighbouring prefixes of the walk share them). The
+    verdict is that of :func:`_farkas_valid` on the dense vector: the table's values are > 0
+    and its entries non-empty (``_farkas_table``), so mu >= 0 and mu != 0 hold."""
+
+    def __init__(self, samples: Samples, table: list[list[tuple[int, Fraction]]]) -> None:
+        self.samples = samples
+        bps = samples.breakpoints
+        last = len(bps)
+        # per piece k: its constraints as (sign, bound), in the order of Samples.constraints
+        self.sides = [
+            ([(1, bps[k - 1])] if k > 0 else []) + ([(-1, -bps[k])] if k < last else [])
+            for k in range(last + 1)
+        ]
+        self.lengths = [len(sides) for sides in self.sides]
+        self.uniform = all(length == 1 for length in self.lengths)
+        self.table = table
+        self.scaled: dict[int, tuple[int, list[int]]] = {}
+        self.seen: dict[tuple[int, tuple[tuple[int, int, int], ...]], str | None] = {}
+
+    def failure(self, prefix: tuple[int, ...], f: int, where: str) -> str | None:
+        pairs = self.table[f]
+        located = []
+        if self.uniform:  # one constraint per sample: constraint m is sample m's
+            for index, _ in pairs:
+                if index >= len(prefix):
+                    raise Invalid(
+                        f"{where}: index {index} is beyond the prefix's {len(prefix)} constraints"
+                    )
+                located.append((index, 0))
+        else:  # ends[i] = the number of constraints of samples 0..i
+            ends = list(accumulate(map(self.lengths.__getitem__, prefix)))
+            for index, _ in pairs:
+                i = bisect_right(ends, index)
+                if i == len(prefix):
+                    raise Invalid(
+                        f"{where}: index {index} is beyond the prefix's "
+                        f"{ends[-1] if ends else 0} constraints"
+                    )
+                located.append((i, index - (ends[i - 1] if i else 0)))
+        key = (f, tuple((i, prefix[i], side) for i, side in located))
+        if key in self.seen:
+            return self.seen[key]
+        constraints = [(i, *self.sides[prefix[i]][side]) for i, side in located]
+        result = _farkas_used(self.samples, constraints, [v for _, v in pairs], self._scaled(f))
+        self.seen[key] = result
+        return result
+
+    def _scaled(self, f: int) -> tuple[int, list[int]]:
+        if f not in self.scaled:
+            values = [v for _, v in self.table[f]]
+            big_l = lcm(*(v.denominator for v in values))
+            self.scaled[f] = (big_l, [int(v * big_l) for v in values])
+        return self.scaled[f]
+
+
+def _farkas_used(
+    samples: Samples,
+    constraints: list[Constraint],
+    mu: list[Fraction],
+    scaled: tuple[int, list[int]],
+) -> str | None:
+    """:func:`_farkas_valid` on the constraints with positive multipliers only (``scaled``: mu
+    times the common denominator L of its entries, as integers; the bounds b_j over the common
+    denominator of the breakpoints, so sum mu_j b_j is one integer sum)."""
+    big_l, weights = scaled
+    total = [0] * len(samples.rows[0])
+    e = lcm(*(p.denominator for p in samples.breakpoints)) if samples.breakpoints else 1
+    bound = 0
+    for (i, sign, b), weight in zip(constraints, weights, strict=True):
+        w = sign * weight
+        for c, a in enumerate(samples.rows[i]):
+            total[c] += w * a
+        bound += weight * b.numerator * (e // b.denominator)
+    if any(total):
+        return (
+            f"sum mu_j a_j is not zero: {[show(Fraction(t, big_l * samples.scale)) for t in total]}"
+        )
+    if bound < 0:
+        exact = sum((v * b for (_, _, b), v in zip(constraints, mu, strict=True)), ZERO)
+        return f"sum mu_j b_j = {show(exact)} is negative"
+    return None
 
 
 def _missing_children(

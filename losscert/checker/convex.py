@@ -65,24 +65,27 @@ def _multipliers(value: Any, where: str, length: int) -> list[Fraction]:
 
 def _layout(problem: Problem, pattern: list[int]) -> list[tuple[int, int]]:
     """Which constraint each cone row after the sign row is: (sample, +1 lower / -1 upper)."""
-    layout = []
-    for i, k in enumerate(pattern):
+    per_piece = []
+    for k in range(len(problem.activation.slopes)):
         lower, upper = problem.activation.bounds(k)
-        if lower is not None:
-            layout.append((i, 1))
-        if upper is not None:
-            layout.append((i, -1))
-    return layout
+        per_piece.append(((1,) if lower is not None else ()) + ((-1,) if upper is not None else ()))
+    return [(i, side) for i, k in enumerate(pattern) for side in per_piece[k]]
 
 
 def _combined(
-    problem: Problem, pattern: list[int], sign: int, lam: list[Fraction]
+    problem: Problem,
+    pattern: list[int],
+    sign: int,
+    lam: list[Fraction],
+    layout: list[tuple[int, int]] | None = None,
 ) -> list[Fraction]:
-    """sum_r lambda_r G_r over the cone rows (only the rows with lambda_r != 0 are built)."""
+    """sum_r lambda_r G_r over the cone rows (only the rows with lambda_r != 0 are built);
+    ``layout`` is ``_layout(problem, pattern)`` when the caller has it."""
     d = problem.widths[0]
     total = [Fraction(0)] * (d + 2)
     total[d + 1] += sign * lam[0]
-    for (i, side), v in zip(_layout(problem, pattern), lam[1:], strict=True):
+    rows = _layout(problem, pattern) if layout is None else layout
+    for (i, side), v in zip(rows, lam[1:], strict=True):
         if not v:
             continue
         lower, upper = problem.activation.bounds(pattern[i])
@@ -95,13 +98,26 @@ def _combined(
     return total
 
 
-def _output_weights(problem: Problem, pattern: list[int], g: list[Fraction]) -> list[Fraction]:
-    """sum_i g_i M_i: the block's output map applied to g, summed per piece in integers over one
-    common denominator (one Fraction per entry, not one per product)."""
-    d = problem.widths[0]
+def _scaled(problem: Problem, g: list[Fraction]) -> tuple[int, list[int], int, list[list[int]]]:
+    """g and the inputs as integers over their common denominators: (g_den, g_int, x_den, x_int)."""
     g_den = math.lcm(*(v.denominator for v in g))
     g_int = [v.numerator * (g_den // v.denominator) for v in g]
     x_den = math.lcm(*(a.denominator for x in problem.inputs for a in x))
+    x_int = [[a.numerator * (x_den // a.denominator) for a in x] for x in problem.inputs]
+    return g_den, g_int, x_den, x_int
+
+
+def _output_weights(
+    problem: Problem,
+    pattern: list[int],
+    g: list[Fraction],
+    scaled: tuple[int, list[int], int, list[list[int]]] | None = None,
+) -> list[Fraction]:
+    """sum_i g_i M_i: the block's output map applied to g, summed per piece in integers over one
+    common denominator (one Fraction per entry, not one per product); ``scaled`` is
+    ``_scaled(problem, g)`` when the caller has it."""
+    d = problem.widths[0]
+    g_den, g_int, x_den, x_int = _scaled(problem, g) if scaled is None else scaled
     total = [Fraction(0)] * (d + 2)
     act = problem.activation
     by_piece: dict[int, list[int]] = {}
@@ -111,12 +127,7 @@ def _output_weights(problem: Problem, pattern: list[int], g: list[Fraction]) -> 
         slope, intercept = act.slopes[k], act.intercepts[k]
         if slope:
             for j in range(d):
-                s = sum(
-                    g_int[i]
-                    * problem.inputs[i][j].numerator
-                    * (x_den // problem.inputs[i][j].denominator)
-                    for i in samples
-                )
+                s = sum(g_int[i] * x_int[i][j] for i in samples)
                 total[j] += slope * Fraction(s, g_den * x_den)
         plain = Fraction(sum(g_int[i] for i in samples), g_den)
         total[d] += slope * plain
@@ -152,6 +163,7 @@ def check_convex_lower_bound(
     pieces = len(problem.activation.slopes)
     seen: set[tuple[tuple[int, ...], int]] = set()
     targets: dict[tuple[int, ...], list[Fraction]] = {}
+    scaled = _scaled(problem, g)
     for b, block in enumerate(blocks):
         where = f"{sid}.blocks[{b}]"
         if not isinstance(block, dict) or set(block) != {"pattern", "sign", "multipliers"}:
@@ -167,13 +179,13 @@ def check_convex_lower_bound(
         if key in seen:
             raise Invalid(f"{where}: the block appears twice", step=sid)
         seen.add(key)
-        count = 1 + len(_layout(problem, pattern))
-        lam = _multipliers(block["multipliers"], f"{where}.multipliers", count)
-        if any(v < 0 for v in lam):
+        layout = _layout(problem, pattern)
+        lam = _multipliers(block["multipliers"], f"{where}.multipliers", 1 + len(layout))
+        if any(v.numerator < 0 for v in lam):
             raise Invalid(f"{where}.multipliers: must be >= 0", step=sid)
-        combined = _combined(problem, pattern, sign, lam)
+        combined = _combined(problem, pattern, sign, lam, layout)
         if key[0] not in targets:  # both signs of a pattern share its output map
-            targets[key[0]] = _output_weights(problem, pattern, g)
+            targets[key[0]] = _output_weights(problem, pattern, g, scaled)
         target = targets[key[0]]
         if combined != target:
             raise Invalid(

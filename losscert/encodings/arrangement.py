@@ -37,6 +37,7 @@ from fractions import Fraction
 
 from losscert.backends.highs_adapter import HighsAdapter, LinearProgram, LpAnswer
 from losscert.encodings.arrangement_rays import ray_patterns
+from losscert.encodings.arrangement_vertices import vertex_patterns
 from losscert.encodings.cell_counts import general_position_count
 from losscert.encodings.strict_systems import (
     decide_strict,
@@ -500,13 +501,16 @@ def iter_neuron_patterns(
     witnesses (not the patterns) may depend on ``units`` and on the method.
 
     Relu-like data (one breakpoint, at 0) in general position take the ray enumeration of
-    :mod:`losscert.encodings.arrangement_rays` (no LP; all patterns at once, then yielded;
-    ``progress(1, 1)`` once, no executor). Other data take the prefix-tree search:
+    :mod:`losscert.encodings.arrangement_rays`, breakpoints off 0 (hard-tanh, relu6) the vertex
+    enumeration of :mod:`losscert.encodings.arrangement_vertices` (no LP; all patterns at once,
+    then yielded; ``progress(1, 1)`` once, no executor). Other data take the prefix-tree search:
     ``progress(done, total)`` counts its units of work (subtrees of the prefix tree, about
     ``units`` of them); with an ``executor`` they run there."""
     _prepare(inputs, breakpoints)  # the same input errors on either path
     fast = ray_patterns(inputs, breakpoints)
-    if fast is not None:  # central and in general position: no LP (arrangement_rays)
+    if fast is None and any(p != 0 for p in breakpoints):  # off 0: arrangement_vertices
+        fast = vertex_patterns(inputs, breakpoints)
+    if fast is not None:  # in general position: no LP (arrangement_rays / _vertices)
         if progress is not None:
             progress(1, 1)
         for pattern, witness in fast:

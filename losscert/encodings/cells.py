@@ -12,7 +12,9 @@ Indices: layers count from 1 (as in the parameter names ``W1_0_1``), neurons and
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -149,28 +151,54 @@ class Cell:
 
 
 def locate_cell(problem: Problem) -> Cell:
-    """The cell of ``problem``'s point on its data, decided exactly."""
+    """The cell of ``problem``'s point on its data, decided exactly.
+
+    Works on the forward pass's integer form: z = num / den is compared with breakpoint
+    P_k / s as num * s against P_k * den, and distances share the denominator s * den within a
+    layer (so no rational is built per entry)."""
     trace = problem.trace()
     act = problem.network.activation
+    scale = math.lcm(*(p.denominator for p in act.breakpoints)) if act.breakpoints else 1
+    points = [int(p * scale) for p in act.breakpoints]
     grid = []
     ties: list[Tie] = []
-    margin: fmpq | None = None
+    margin: Fraction | None = None
     margin_at: tuple[int, int, int] | None = None
-    for j, z in enumerate(trace.pre_activations, start=1):
+    for j, z in enumerate(trace.scaled_pre, start=1):
+        limits = [p * z.den for p in points]
+        last = len(limits)
+        rows, cols = int(z.nums.nrows()), int(z.nums.ncols())
+        values = [int(v) * scale for v in z.nums.entries()]
+        best: int | None = None
+        best_at = 0
         layer = []
-        for r, row in enumerate(z.tolist()):
+        for r in range(rows):
             neuron: list[int | None] = []
-            for i, value in enumerate(row):
-                piece, breakpoint, distance = act.place_fmpq(value)
-                neuron.append(piece)
-                if breakpoint is not None:
-                    ties.append(Tie(j, r, i, breakpoint))
-                if distance is not None and (margin is None or distance < margin):
-                    margin, margin_at = distance, (j, r, i)
+            for i, v in enumerate(values[r * cols : (r + 1) * cols]):
+                k = bisect.bisect_left(limits, v)
+                if k < last and limits[k] == v:
+                    neuron.append(None)
+                    ties.append(Tie(j, r, i, k))
+                    distance = 0
+                else:
+                    neuron.append(k)
+                    if not last:
+                        continue
+                    if k == 0:
+                        distance = limits[0] - v
+                    elif k == last:
+                        distance = v - limits[-1]
+                    else:
+                        distance = min(v - limits[k - 1], limits[k] - v)
+                if best is None or distance < best:
+                    best, best_at = distance, r * cols + i
             layer.append(tuple(neuron))
         grid.append(tuple(layer))
-    exact = None if margin is None else to_fraction(margin)
-    return Cell(tuple(grid), exact, margin_at, tuple(ties))
+        if best is not None:
+            found = Fraction(best, scale * z.den)
+            if margin is None or found < margin:
+                margin, margin_at = found, (j, best_at // cols, best_at % cols)
+    return Cell(tuple(grid), margin, margin_at, tuple(ties))
 
 
 @dataclass(frozen=True)

@@ -461,7 +461,7 @@ def block_bound_step(bound: BlockBound, step_id: str = "bound") -> dict[str, Any
             {
                 "pattern": list(block.pattern),
                 "sign": block.sign,
-                "multipliers": [rational_string(v) for v in lam],
+                "multipliers": ["0" if not v else rational_string(v) for v in lam],
             }
             for block, lam in zip(bound.blocks, bound.multipliers, strict=True)
         ],

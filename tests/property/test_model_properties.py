@@ -41,6 +41,8 @@ ACTIVATIONS = [
     abs_activation(),
     linear(),
     Activation.from_pieces([-1, 0, 2], [F(1, 2), -1, 2, 0], (0, 1)),
+    # breakpoints and pieces off the integers: the integer forward pass scales both
+    Activation.from_pieces([F(-1, 2), F(2, 3)], [F(1, 3), F(-3, 2), 2], (0, F(1, 5))),
 ]
 
 # small denominators and small ranges make exact ties with breakpoints common
@@ -100,6 +102,11 @@ def test_pattern_ties_and_margin_match_a_naive_evaluation(problem: Problem) -> N
     act = problem.network.activation
     z = _naive_pre_activations(problem)
     cell = locate_cell(problem)
+    trace = problem.trace()
+    for j, layer in enumerate(z):  # the integer pass's values, exactly (lazy rationals and scaled)
+        assert [[F(str(v)) for v in row] for row in trace.pre_activations[j].tolist()] == layer
+        for r, neuron in enumerate(layer):
+            assert [trace.pre_activation(j + 1, r, i) for i in range(len(neuron))] == neuron
     expected_pieces = tuple(
         tuple(tuple(_naive_piece(act, v) for v in neuron) for neuron in layer) for layer in z
     )

@@ -54,8 +54,9 @@ def test_a_point_that_is_not_a_minimum_gives_none():
     assert bound_at_point(problem, blocks) is None
 
 
-def test_a_kink_of_the_loss_gives_none():
-    # absolute loss with an exact fit on sample 0: the subgradient there is a choice
+def test_a_kink_of_the_loss_at_a_point_that_is_not_a_minimum_gives_none():
+    # absolute loss with an exact fit on sample 0: the subgradient there is a choice, and no
+    # choice makes the point a minimum
     problem = _one_neuron(F(1), F(-1, 2), F(1), F(0), [F(0), F(2), F(1), F(3)], "absolute")
     assert bound_at_point(problem, [Block((0, 1, 1, 1), 1)]) is None
 
@@ -177,13 +178,25 @@ def test_sign_symmetric_bound_is_the_programs_minimum(ys, patterns, by_hand, los
     assert all(v == 0 for lam in found.multipliers for v in lam)
 
 
-def test_sign_symmetric_bound_declines_one_sign_and_other_losses():
+def test_sign_symmetric_bound_declines_one_sign():
     ys = [F(0), F(2), F(1), F(3)]
     problem = _one_neuron(F(0), F(1), F(0), F(0), ys)
     assert sign_symmetric_bound(problem, [Block((0, 1, 1, 1), 1)]) is None
     absolute = _one_neuron(F(0), F(1), F(0), F(0), ys, "absolute")
+    assert sign_symmetric_bound(absolute, [Block((0, 1, 1, 1), -1)]) is None
+
+
+@pytest.mark.parametrize("loss", ["absolute", "huber"])
+def test_sign_symmetric_bound_of_other_losses_is_the_programs_minimum(loss):
+    ys = [F(0), F(2), F(1), F(3)]
+    made = Loss("huber", F(1, 2)) if loss == "huber" else Loss(loss)
+    problem = Problem(_one_neuron(F(0), F(1), F(0), F(0), ys).network, made, _data(ys))
     both = [Block((0, 1, 1, 1), 1), Block((0, 1, 1, 1), -1)]
-    assert sign_symmetric_bound(absolute, both) is None
+    oracle = minimise_over_blocks(both, XS, ys, relu(), made)
+    found = sign_symmetric_bound(problem, both)
+    assert found is not None
+    assert found.bound == oracle.bound
+    assert all(v == 0 for lam in found.multipliers for v in lam)
 
 
 def test_zero_multipliers_are_read_as_rationals_only():
