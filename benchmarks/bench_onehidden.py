@@ -18,8 +18,9 @@ kinks   -- ``certify_cell_global_min`` under the absolute loss at a cell minimum
 cells   -- ``iter_neuron_patterns`` (what ``losscert cells`` lists), relu, d_X 3, n 50, the data
            of bench_cells.py; with ``--lp-baseline`` also the LP prefix-tree search it replaces
            on such data (in the same run; about two minutes), and both lists compared;
-cellsht -- the same for hard-tanh, d_X 2, n 30 and 50 (the vertex enumeration; the LP search
-           with ``--lp-baseline``, several minutes); not in the default rows.
+cellsht -- the same for hard-tanh, d_X 2, n 30, 40 and 50 (the vertex enumeration; the LP
+           search with ``--lp-baseline`` for n 30 and 40, several minutes; at n 50 these data
+           have a tie at a vertex, so both take the LP search); not in the default rows.
 
 For each it prints CPU seconds of the work, CPU seconds of one exact forward pass + risk of the
 same problem (``Problem.risk()`` on a fresh Problem), and their ratio, plus the verdict, route
@@ -233,8 +234,8 @@ def main() -> None:
     if "cells" in args.rows:
         row_cells(args.lp_baseline)
     if "cellsht" in args.rows:
-        for n in (30, 50):
-            row_cells_hardtanh(n, args.lp_baseline)
+        for n in (30, 40, 50):
+            row_cells_hardtanh(n, args.lp_baseline and n < 50)
 
 
 if __name__ == "__main__":
