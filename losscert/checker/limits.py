@@ -30,10 +30,12 @@ MAX_PATH_WORK = 20_000_000
 """n * (hidden neurons) * (L D + 1)^2 for path_in_cell: one Bernstein conversion of degree up to
 L D (depth L, path degree D) per hidden pre-activation and sample. 2,000,000 in the first draft
 of 1.1; the Theorem 1 valley at 10-32-32-1, n = 5000 (15.7 million) is checked in seconds."""
-MAX_ARRANGEMENT_WORK = 20_000_000
+MAX_ARRANGEMENT_WORK = 50_000_000
 """(regions + pruned entries) * n * (pieces) for neuron_regions_sparse: its completeness walk
 builds each child prefix (up to n entries, K + 1 pieces per node) and each pruned child's
-constraint list; the dense neuron_regions pays the same in file size."""
+constraint list; the dense neuron_regions pays the same in file size. 20,000,000 in the first
+draft of 1.1, which refused issue 12's hard-tanh row (d_X 2, n 30: 34.0 million); the walk on the
+nonzero Farkas entries checks that row in about 6.5 s, so about 10 s at the limit."""
 
 
 MAX_WIDTH = 10_000
