@@ -71,7 +71,7 @@ def boundary_cover(steps: Steps) -> str | None:
 
 
 def lifted(steps: Steps) -> str | None:
-    """(since 1.1) The lifted gradient is zero in every adjacent pattern (3.2X-lifted)."""
+    """(since 1.1) The lifted gradient is zero in every adjacent pattern (3.24)."""
     if _of_kind(steps, "lifted_gradient_zero"):
         return None
     return "a lifted_gradient_zero step"
@@ -247,7 +247,7 @@ def cell_global_min(steps: Steps) -> str | None:
     otherwise the 2^{d_1} sign vectors are enumerated (at most 16 neurons).
     """
     if any(s.facts["ties"] == 0 for s in _of_kind(steps, "lifted_gradient_zero")):
-        return None  # since 1.1, any depth: R >= R(theta*) on the whole open cell (3.2X-lifted)
+        return None  # since 1.1, any depth: R >= R(theta*) on the whole open cell (3.24)
     level = _risk_of_point(steps)
     if level is None:
         return "a risk step of the point"

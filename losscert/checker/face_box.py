@@ -1,4 +1,4 @@
-"""Section 3.2X-face of docs/certificate.md (since 1.1): ``minimum_in_box_on_face``.
+"""Section 3.29 of docs/certificate.md (since 1.1): ``minimum_in_box_on_face``.
 
 A trained ReLU network often ends with a sample exactly on a neuron's kink: its local minimum is
 on a cell boundary, where R is not differentiable, and the box of 3.20 does not apply. One hidden

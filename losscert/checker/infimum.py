@@ -1,4 +1,4 @@
-"""Sections 3.2X-limit_family and 3.2X-unattainable_outputs of docs/certificate.md, and the claim
+"""Sections 3.25 and 3.26 of docs/certificate.md, and the claim
 ``infimum_not_attained`` (since 1.1; one hidden layer, one output).
 
 ``limit_family``: a family of networks theta(s) = base + s growth + vanishing / s (s > 0; growth

@@ -1,4 +1,4 @@
-"""Section 3.2X-lifted of docs/certificate.md (since 1.1): ``lifted_gradient_zero``.
+"""Section 3.24 of docs/certificate.md (since 1.1): ``lifted_gradient_zero``.
 
 Inside a cell every activation is the affine map z -> s z + t of its piece, so each output is a
 polynomial in theta, a sum of *chains*: a chain starts at layer m with a weight W_m[k_m][c] times

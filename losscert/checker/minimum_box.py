@@ -65,7 +65,7 @@ def box_jet(
 ) -> IntervalJet:
     """Enclosures of R, its gradient and Hessian over the slice box (free coordinates +- rho, or
     +- radii[a] where given). A ``dependent`` parameter a is const + sum_c coef_c theta_c (the
-    face of 3.2X-face), computed from the other parameters' jets."""
+    face of 3.29), computed from the other parameters' jets."""
     params = [IntervalJet(Interval.point(v)) for v in problem.point]
     for index in free:
         v = problem.point[index]

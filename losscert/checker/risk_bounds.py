@@ -1,4 +1,4 @@
-"""Sections 3.2X-risk_bounds and 3.2X-lower_point_below of docs/certificate.md (since 1.1).
+"""Section 3.27 of docs/certificate.md (since 1.1).
 
 ``risk_bounds`` states lower <= R(theta*) <= upper; ``lower_point_below`` a point theta' with
 R(theta') <= upper' < lower (the lower end of a cited risk_bounds step), so theta* is not a global

@@ -309,7 +309,7 @@ def certify_exp_nearby(
     return NearbyResult(original, size, local, moved, moved_by, lower, tried)
 
 
-# --- a minimum on a cell boundary (docs/certificate.md 3.2X-face) ----------------------------
+# --- a minimum on a cell boundary (docs/certificate.md 3.29) ----------------------------
 
 TIE_TOLERANCE = 1e-3
 """A sample whose float pre-activation is this close to a breakpoint (relative to the neuron's

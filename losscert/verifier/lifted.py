@@ -1,4 +1,4 @@
-"""Local minima without solvers at any depth: the lifted gradient (docs/certificate.md 3.2X-lifted).
+"""Local minima without solvers at any depth: the lifted gradient (docs/certificate.md 3.24).
 
 In a cell the network is linear in its chain monomials (products of one weight per layer along a
 path, losscert.checker.lifted) and the risk is convex in the outputs. When the loss gradient at

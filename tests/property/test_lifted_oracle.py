@@ -1,4 +1,4 @@
-"""The lifted gradient (docs/certificate.md 3.2X-lifted) against a symbolic oracle.
+"""The lifted gradient (docs/certificate.md 3.24) against a symbolic oracle.
 
 Oracle: sympy's polynomial of the cell (losscert.encodings.polynomial, not the checker's chain
 walk). With g_i = 2 (f_i - y_i) (squared loss), Phi(theta) = sum_i g_i f(x_i; theta) is a

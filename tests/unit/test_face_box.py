@@ -1,4 +1,4 @@
-"""A local minimum with a sample on a kink (docs/certificate.md 3.2X-face, since 1.1): a width-1
+"""A local minimum with a sample on a kink (docs/certificate.md 3.29, since 1.1): a width-1
 ReLU classifier trained by float32 Adam (seed 7 of bench.training.classes_1d) ends next to the
 face w x_2 + b = 0; the box on the face and the one-sided slopes prove the minimum there."""
 

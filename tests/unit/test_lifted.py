@@ -1,4 +1,4 @@
-"""The lifted gradient (docs/certificate.md 3.2X-lifted, since 1.1): local minima at any depth
+"""The lifted gradient (docs/certificate.md 3.24, since 1.1): local minima at any depth
 without solvers, when the loss gradient is orthogonal to the outputs of every chain monomial."""
 
 from __future__ import annotations
