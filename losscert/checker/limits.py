@@ -8,8 +8,12 @@ slowly, and a valid certificate within the limits is never rejected for its size
 
 from __future__ import annotations
 
-from .problem import Problem
+from typing import TYPE_CHECKING
+
 from .result import Invalid
+
+if TYPE_CHECKING:
+    from .problem import Problem
 
 MAX_SAMPLES = 100_000
 """n, the number of samples."""
@@ -30,6 +34,14 @@ MAX_PATH_WORK = 20_000_000
 """n * (hidden neurons) * (L D + 1)^2 for path_in_cell: one Bernstein conversion of degree up to
 L D (depth L, path degree D) per hidden pre-activation and sample. 2,000,000 in the first draft
 of 1.1; the Theorem 1 valley at 10-32-32-1, n = 5000 (15.7 million) is checked in seconds."""
+MAX_PRODUCT_WORK = 20_000_000_000
+"""sum over layers of n d_j (d_{j-1} + 1) (1 + a // 64) (1 + b // 64), a and b the bit lengths of
+the largest integer of the layer's parameters over their common denominator and of its inputs
+(the previous layer's activations, or the data) over theirs: the integer forward pass, with the
+size of the numbers. n P alone does not bound it: parameters with many distinct 250-bit
+denominators make one pass at n = 10 take about 40 s (a common denominator of 260,000 bits).
+Measured: 0.5-2.6 s of CPU per 10^9 units (the Theorem 1 row at n = 5000 is 2.9 * 10^8), so
+under a minute at the limit. Checked per layer before its product, at every point evaluated."""
 MAX_ARRANGEMENT_WORK = 50_000_000
 """(regions + pruned entries) * n * (pieces) for neuron_regions_sparse: its completeness walk
 builds each child prefix (up to n entries, K + 1 pieces per node) and each pruned child's
@@ -61,6 +73,17 @@ def size_over_limits(widths: list[int] | tuple[int, ...], n: int) -> str | None:
             "for exact evaluation"
         )
     return None
+
+
+def check_product_work(work: int, n: int) -> None:
+    """Section 7: the integer forward pass's work so far (see MAX_PRODUCT_WORK), before a
+    layer's product."""
+    if work > MAX_PRODUCT_WORK:
+        raise Invalid(
+            f"an exact forward pass over {n} samples with numbers this large is beyond the limit"
+            f" of {MAX_PRODUCT_WORK:,} units (n x layer size x 64-bit words of the numbers"
+            " multiplied; docs/certificate.md, section 7)"
+        )
 
 
 def check_problem_size(problem: Problem) -> None:

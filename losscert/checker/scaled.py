@@ -16,13 +16,15 @@ steps that need single values read them as Fractions (``Trace.pre``, ``Trace.out
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from math import gcd, lcm
 from operator import mul
 from typing import TYPE_CHECKING
+
+from . import limits
 
 if TYPE_CHECKING:
     from .problem import Activation, Problem
@@ -111,9 +113,18 @@ def scaled_forward(problem: Problem, theta: list[Fraction]) -> Trace:
     den = data.den
     trace = Trace([], [], [], [], [], 1)
     layers = problem.layers(theta)
+    work = 0
     for j, (w, b) in enumerate(layers):
         flat = common([*(v for row in w for v in row), *b])
         cols = len(w[0])
+        work += (
+            len(columns)
+            * len(w)
+            * (cols + 1)
+            * _words(flat.nums, flat.den)
+            * _words((v for column in columns for v in column), den)
+        )
+        limits.check_product_work(work, len(columns))  # section 7, before the product
         rows = [flat.nums[r * cols : (r + 1) * cols] for r in range(len(w))]
         bias = flat.nums[len(w) * cols :]
         # z = (W' a' + b' d) / (L d) with W = W' / L, b = b' / L and a = a' / d
@@ -132,6 +143,11 @@ def scaled_forward(problem: Problem, theta: list[Fraction]) -> Trace:
         trace.act_nums.append(columns)
         trace.act_dens.append(den)
     raise AssertionError("a network has at least one layer")  # pragma: no cover
+
+
+def _words(nums: Iterable[int], den: int) -> int:
+    """1 + the 64-bit words of the largest of these integers and the denominator."""
+    return 1 + max(den.bit_length(), *(abs(v).bit_length() for v in nums)) // 64
 
 
 def _activation_of(act: ScaledActivation, den: int) -> Callable[[list[int]], list[int]]:
