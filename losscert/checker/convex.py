@@ -135,6 +135,33 @@ def _output_weights(
     return total
 
 
+def read_block(
+    problem: Problem, block: Any, where: str, sid: str, seen: set[tuple[tuple[int, ...], int]]
+) -> tuple[list[int], int, Any, list[Fraction]]:
+    """One ``{"pattern", "sign", "multipliers"}`` block of 3.15 (also 3.26): its pattern, sign,
+    cone layout and multipliers (>= 0, one per cone row, the sign row first); a block already
+    in ``seen`` is refused, and the block is added to it."""
+    n, pieces = len(problem.inputs), len(problem.activation.slopes)
+    if not isinstance(block, dict) or set(block) != {"pattern", "sign", "multipliers"}:
+        raise Invalid(f"{where}: expected exactly pattern, sign, multipliers", step=sid)
+    pattern = block["pattern"]
+    if not isinstance(pattern, list) or len(pattern) != n:
+        raise Invalid(f"{where}.pattern: expected {n} piece indices", step=sid)
+    pattern = [integer(k, f"{where}.pattern", 0, pieces - 1) for k in pattern]
+    sign = block["sign"]
+    if sign not in (1, -1) or isinstance(sign, bool):
+        raise Invalid(f"{where}.sign: expected 1 or -1", step=sid)
+    key = (tuple(pattern), sign)
+    if key in seen:
+        raise Invalid(f"{where}: the block appears twice", step=sid)
+    seen.add(key)
+    layout = _layout(problem, pattern)
+    lam = _multipliers(block["multipliers"], f"{where}.multipliers", 1 + len(layout))
+    if any(v.numerator < 0 for v in lam):
+        raise Invalid(f"{where}.multipliers: must be >= 0", step=sid)
+    return pattern, sign, layout, lam
+
+
 def check_convex_lower_bound(
     problem: Problem, step: dict[str, Any], done: Any, sid: str
 ) -> dict[str, Any]:
@@ -160,29 +187,13 @@ def check_convex_lower_bound(
     blocks = step["blocks"]
     if not isinstance(blocks, list) or not blocks:
         raise Invalid("blocks: expected a non-empty list", step=sid)
-    pieces = len(problem.activation.slopes)
     seen: set[tuple[tuple[int, ...], int]] = set()
     targets: dict[tuple[int, ...], list[Fraction]] = {}
     scaled = _scaled(problem, g)
     for b, block in enumerate(blocks):
         where = f"{sid}.blocks[{b}]"
-        if not isinstance(block, dict) or set(block) != {"pattern", "sign", "multipliers"}:
-            raise Invalid(f"{where}: expected exactly pattern, sign, multipliers", step=sid)
-        pattern = block["pattern"]
-        if not isinstance(pattern, list) or len(pattern) != n:
-            raise Invalid(f"{where}.pattern: expected {n} piece indices", step=sid)
-        pattern = [integer(k, f"{where}.pattern", 0, pieces - 1) for k in pattern]
-        sign = block["sign"]
-        if sign not in (1, -1) or isinstance(sign, bool):
-            raise Invalid(f"{where}.sign: expected 1 or -1", step=sid)
+        pattern, sign, layout, lam = read_block(problem, block, where, sid, seen)
         key = (tuple(pattern), sign)
-        if key in seen:
-            raise Invalid(f"{where}: the block appears twice", step=sid)
-        seen.add(key)
-        layout = _layout(problem, pattern)
-        lam = _multipliers(block["multipliers"], f"{where}.multipliers", 1 + len(layout))
-        if any(v.numerator < 0 for v in lam):
-            raise Invalid(f"{where}.multipliers: must be >= 0", step=sid)
         combined = _combined(problem, pattern, sign, lam, layout)
         if key[0] not in targets:  # both signs of a pattern share its output map
             targets[key[0]] = _output_weights(problem, pattern, g, scaled)

@@ -29,13 +29,12 @@ from typing import Any
 from .convex import (
     MAX_BLOCK_SUBSETS,
     _combined,
-    _layout,
-    _multipliers,
     _one_hidden_scalar,
     _output_weights,
     covers_every_network,
+    read_block,
 )
-from .numbers import integer, rational, show, vector
+from .numbers import rational, show, vector
 from .problem import Problem, sample_loss
 from .result import Invalid
 
@@ -118,7 +117,6 @@ def check_unattainable_outputs(
     covers = step["covers"]
     if not isinstance(covers, list) or not covers:
         raise Invalid("covers: expected a non-empty list", step=sid)
-    pieces = len(problem.activation.slopes)
     found: list[frozenset[Block]] = []
     for c, cover in enumerate(covers):
         where = f"{sid}.covers[{c}]"
@@ -137,23 +135,8 @@ def check_unattainable_outputs(
         targets: dict[tuple[int, ...], list[Fraction]] = {}
         for b, block in enumerate(blocks):
             at = f"{where}.blocks[{b}]"
-            if not isinstance(block, dict) or set(block) != {"pattern", "sign", "multipliers"}:
-                raise Invalid(f"{at}: expected exactly pattern, sign, multipliers", step=sid)
-            pattern = block["pattern"]
-            if not isinstance(pattern, list) or len(pattern) != n:
-                raise Invalid(f"{at}.pattern: expected {n} piece indices", step=sid)
-            pattern = [integer(k, f"{at}.pattern", 0, pieces - 1) for k in pattern]
-            sign = block["sign"]
-            if sign not in (1, -1) or isinstance(sign, bool):
-                raise Invalid(f"{at}.sign: expected 1 or -1", step=sid)
+            pattern, sign, _, lam = read_block(problem, block, at, sid, seen)
             key = (tuple(pattern), sign)
-            if key in seen:
-                raise Invalid(f"{at}: the block appears twice", step=sid)
-            seen.add(key)
-            count = 1 + len(_layout(problem, pattern))
-            lam = _multipliers(block["multipliers"], f"{at}.multipliers", count)
-            if any(v < 0 for v in lam):
-                raise Invalid(f"{at}.multipliers: must be >= 0", step=sid)
             if lam[0] <= 0 and dot == 0:
                 raise Invalid(
                     f"{at}.multipliers[0] (the sign row): must be > 0 when g . outputs = 0",
