@@ -140,6 +140,8 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
     exact minimum over the closed cell.
     """
     claim = "cell_global_min"
+    if problem.network.depth > 2:  # deeper: the lifted gradient (3.24), when it is zero
+        return _deep_cell_global_min(problem)
     try:
         require_one_hidden_layer(problem)
         cell = locate_cell(problem)
@@ -194,6 +196,25 @@ def certify_cell_global_min(problem: Problem, max_sign_vectors: int = 1024) -> V
     if len(bounds) == 1 and len(patterns) > MAX_SIGN_NEURONS_1_0:
         certificate["minor"] = max(certificate.get("minor", 0), 1)  # the 1.1 one-step cover
     return certified(claim, Status.PROVED, certificate, **stats)
+
+
+def _deep_cell_global_min(problem: Problem) -> Verdict:
+    """Two or more hidden layers: PROVED by a zero lifted gradient at a point inside its cell
+    (R >= R(theta*) on the whole cell, docs/certificate.md 3.24), else UNKNOWN: the cell's
+    polynomial is not convex in its monomials, and no other argument is built."""
+    from losscert.verifier.lifted import lifted_verdict
+
+    notes: list[str] = []
+    verdict = lifted_verdict(problem, say=notes.append, claim="cell_global_min")
+    if verdict is not None:
+        return verdict
+    why = notes[-1] if notes else f"the {problem.loss.kind} loss is not supported"
+    return Verdict(
+        Status.UNKNOWN,
+        "cell_global_min",
+        reason="unsupported",
+        detail=f"more than one hidden layer and no zero lifted gradient ({why})",
+    )
 
 
 def _cell_relaxation(problem: Problem, both: list[Block], risk: Fraction) -> tuple[BlockBound, str]:

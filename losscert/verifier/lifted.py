@@ -39,9 +39,12 @@ def lifted_verdict(
     *,
     say: Callable[[str], None] | None = None,
     view: CheckerProblem | None = None,
+    claim: str = CLAIM,
 ) -> Verdict | None:
-    """PROVED local_min with a ``lifted_gradient_zero`` certificate, or None when the lifted
-    gradient is not zero (or the test is beyond the checker's limits): the caller goes on."""
+    """PROVED ``claim`` with a ``lifted_gradient_zero`` certificate, or None when the lifted
+    gradient is not zero (or the test is beyond the checker's limits): the caller goes on.
+    ``claim`` is ``local_min`` (any point) or ``cell_global_min`` (a point inside its cell: R >=
+    R(theta*) on the whole cell, any depth)."""
     if problem.loss.kind not in CHECKABLE_LOSSES:
         return None
     view = view or checker_view(problem)
@@ -51,6 +54,9 @@ def lifted_verdict(
     try:
         g = lifted.loss_gradients(view, step, "lifted")
         pattern, ties = lifted.point_ties(view)
+        if claim == "cell_global_min" and ties:
+            _say(say, "lifted gradient: the point is on a cell boundary")
+            return None
         relevant = lifted.relevant_ties(view, pattern, ties, g)
         groups = lifted.tie_groups(view, relevant)
         if 2 ** len(groups) > lifted.MAX_SIDE_CHOICES:
@@ -68,11 +74,11 @@ def lifted_verdict(
     step["ties"] = [[j + 1, r, i] for j, r, i, _ in relevant]
     certificate = new_certificate(
         problem,
-        "local_min",
+        claim,
         [step],
         {"method": "lifted gradient", "ties": len(ties), "relevant_ties": len(relevant)},
     )
-    return certified(CLAIM, Status.PROVED, certificate, method=METHOD)
+    return certified(claim, Status.PROVED, certificate, method=METHOD)
 
 
 def _subgradients(view: CheckerProblem) -> list[list[Fraction]]:
