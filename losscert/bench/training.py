@@ -43,6 +43,25 @@ def anscombe(table: str) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
     return [[Fraction(x)] for x in xs], [[Fraction(str(y))] for y in ANSCOMBE_Y[table]]
 
 
+def _start(
+    inputs: list[list[Fraction]],
+    labels: list[list[Fraction]],
+    widths: tuple[int, ...],
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """The data in float32 and the seeded initial parameters (PyTorch's Linear default:
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), weights then bias, layer by layer)."""
+    rng = np.random.default_rng(seed)
+    x = np.array([[float(v) for v in row] for row in inputs], dtype=np.float32)
+    y = np.array([[float(v) for v in row] for row in labels], dtype=np.float32)
+    params: list[np.ndarray] = []
+    for fan_in, fan_out in itertools.pairwise(widths):
+        bound = 1 / np.sqrt(fan_in)
+        params.append(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
+        params.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+    return x, y, params
+
+
 def train_relu(
     widths: tuple[int, ...],
     inputs: list[list[Fraction]],
@@ -54,14 +73,7 @@ def train_relu(
 ) -> Network:
     """Adam (float32, full batch, mean squared error) from a seeded uniform initialisation
     (PyTorch's Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in))); the exact trained network."""
-    rng = np.random.default_rng(seed)
-    x = np.array([[float(v) for v in row] for row in inputs], dtype=np.float32)
-    y = np.array([[float(v) for v in row] for row in labels], dtype=np.float32)
-    params: list[np.ndarray] = []
-    for fan_in, fan_out in itertools.pairwise(widths):
-        bound = 1 / np.sqrt(fan_in)
-        params.append(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
-        params.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+    x, y, params = _start(inputs, labels, widths, seed)
     first = [np.zeros_like(p) for p in params]
     second = [np.zeros_like(p) for p in params]
     for t in range(1, steps + 1):
@@ -136,14 +148,7 @@ def train_classifier(
     same seeded initialisation as :func:`train_relu`; the exact trained network."""
     from losscert.verifier.exp_search import loss_gradients
 
-    rng = np.random.default_rng(seed)
-    x = np.array([[float(v) for v in row] for row in inputs], dtype=np.float32)
-    y = np.array([[float(v) for v in row] for row in labels], dtype=np.float32)
-    params: list[np.ndarray] = []
-    for fan_in, fan_out in itertools.pairwise(widths):
-        bound = 1 / np.sqrt(fan_in)
-        params.append(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
-        params.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+    x, y, params = _start(inputs, labels, widths, seed)
     first = [np.zeros_like(p) for p in params]
     second = [np.zeros_like(p) for p in params]
     t = 0
