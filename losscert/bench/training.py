@@ -62,6 +62,32 @@ def _start(
     return x, y, params
 
 
+class _Adam:
+    """Adam in float32 (beta 0.9 / 0.999, eps 1e-8), updating ``params`` in place."""
+
+    def __init__(self, params: list[np.ndarray]) -> None:
+        self.params = params
+        self.first = [np.zeros_like(p) for p in params]
+        self.second = [np.zeros_like(p) for p in params]
+
+    def step(self, grads: list[np.ndarray], t: int, rate: float) -> None:
+        for k, g in enumerate(grads):
+            g = g.astype(np.float32)
+            self.first[k] = np.float32(0.9) * self.first[k] + np.float32(0.1) * g
+            self.second[k] = np.float32(0.999) * self.second[k] + np.float32(0.001) * g * g
+            m = self.first[k] / np.float32(1 - 0.9**t)
+            v = self.second[k] / np.float32(1 - 0.999**t)
+            update = np.float32(rate) * m / (np.sqrt(v) + np.float32(1e-8))
+            self.params[k] = np.asarray(self.params[k] - update, dtype=np.float32)
+
+
+def _network(params: list[np.ndarray]) -> Network:
+    """The exact network of float32 parameters (weights and biases alternate)."""
+    weights = [[[Fraction(float(v)) for v in row] for row in w] for w in params[0::2]]
+    biases = [[Fraction(float(v)) for v in b] for b in params[1::2]]
+    return Network.from_rationals(weights, biases, relu())
+
+
 def train_relu(
     widths: tuple[int, ...],
     inputs: list[list[Fraction]],
@@ -74,20 +100,10 @@ def train_relu(
     """Adam (float32, full batch, mean squared error) from a seeded uniform initialisation
     (PyTorch's Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in))); the exact trained network."""
     x, y, params = _start(inputs, labels, widths, seed)
-    first = [np.zeros_like(p) for p in params]
-    second = [np.zeros_like(p) for p in params]
+    adam = _Adam(params)
     for t in range(1, steps + 1):
-        grads = _gradients(params, x, y)
-        for k, g in enumerate(grads):
-            first[k] = np.float32(0.9) * first[k] + np.float32(0.1) * g
-            second[k] = np.float32(0.999) * second[k] + np.float32(0.001) * g * g
-            m = first[k] / np.float32(1 - 0.9**t)
-            v = second[k] / np.float32(1 - 0.999**t)
-            update = np.float32(rate) * m / (np.sqrt(v) + np.float32(1e-8))
-            params[k] = np.asarray(params[k] - update, dtype=np.float32)
-    weights = [[[Fraction(float(v)) for v in row] for row in w] for w in params[0::2]]
-    biases = [[Fraction(float(v)) for v in b] for b in params[1::2]]
-    return Network.from_rationals(weights, biases, relu())
+        adam.step(_gradients(params, x, y), t, rate)
+    return _network(params)
 
 
 def _gradients(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
@@ -149,21 +165,10 @@ def train_classifier(
     from losscert.verifier.exp_search import loss_gradients
 
     x, y, params = _start(inputs, labels, widths, seed)
-    first = [np.zeros_like(p) for p in params]
-    second = [np.zeros_like(p) for p in params]
+    adam = _Adam(params)
     t = 0
     for rate in (0.01, 0.001, 0.0001):
         for _ in range(steps):
             t += 1
-            grads = loss_gradients(params, relu(), loss, x, y)[1]
-            for k, g in enumerate(grads):
-                g = g.astype(np.float32)
-                first[k] = np.float32(0.9) * first[k] + np.float32(0.1) * g
-                second[k] = np.float32(0.999) * second[k] + np.float32(0.001) * g * g
-                m = first[k] / np.float32(1 - 0.9**t)
-                v = second[k] / np.float32(1 - 0.999**t)
-                update = np.float32(rate) * m / (np.sqrt(v) + np.float32(1e-8))
-                params[k] = np.asarray(params[k] - update, dtype=np.float32)
-    weights = [[[Fraction(float(v)) for v in row] for row in w] for w in params[0::2]]
-    biases = [[Fraction(float(v)) for v in b] for b in params[1::2]]
-    return Network.from_rationals(weights, biases, relu())
+            adam.step(loss_gradients(params, relu(), loss, x, y)[1], t, rate)
+    return _network(params)
