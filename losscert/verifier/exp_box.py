@@ -49,7 +49,16 @@ def _pattern(cell: Cell) -> list[list[list[int]]]:
 def _float_jet(problem: Problem, cell: Cell, free: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Gradient and Hessian of R on the free coordinates at the point (midpoints of the checker's
     interval jet at radius 0, as floats)."""
-    jet = minimum_box.box_jet(checker_view(problem), _pattern(cell), free, Fraction(0))
+    _, g, h = _midpoints(checker_view(problem), _pattern(cell), free, None)
+    return g, h
+
+
+def _midpoints(
+    view: Any, pattern: Any, free: list[int], dependent: dict | None
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Value, gradient and Hessian of R on ``free`` at the point: the midpoints of the checker's
+    interval jet at radius 0, as floats (they only choose Newton steps)."""
+    jet = minimum_box.box_jet(view, pattern, free, Fraction(0), dependent=dependent)
     position = {a: k for k, a in enumerate(free)}
     g = np.zeros(len(free))
     h = np.zeros((len(free), len(free)))
@@ -59,7 +68,7 @@ def _float_jet(problem: Problem, cell: Cell, free: list[int]) -> tuple[np.ndarra
     for (a, b), v in jet.hess.items():
         if a in position and b in position:
             h[position[a], position[b]] = h[position[b], position[a]] = float((v.lo + v.hi) / 2)
-    return g, h
+    return float((jet.value.lo + jet.value.hi) / 2), g, h
 
 
 def free_coordinates(problem: Problem, cell: Cell) -> list[int]:
@@ -388,22 +397,6 @@ def _face_setup(centre: Problem, ties: list[tuple[int, int, Fraction]]) -> Any:
     return view, pattern, face, dependent
 
 
-def _face_float_jet(
-    view: Any, pattern: Any, face: list[int], dependent: dict
-) -> tuple[float, np.ndarray, np.ndarray]:
-    jet = minimum_box.box_jet(view, pattern, face, Fraction(0), dependent=dependent)
-    position = {a: k for k, a in enumerate(face)}
-    g = np.zeros(len(face))
-    h = np.zeros((len(face), len(face)))
-    for a, v in jet.grad.items():
-        if a in position:
-            g[position[a]] = float((v.lo + v.hi) / 2)
-    for (a, b), v in jet.hess.items():
-        if a in position and b in position:
-            h[position[a], position[b]] = h[position[b], position[a]] = float((v.lo + v.hi) / 2)
-    return float((jet.value.lo + jet.value.hi) / 2), g, h
-
-
 def face_centre(
     problem: Problem, ties: list[tuple[int, int, Fraction]]
 ) -> tuple[Problem, list[str]] | None:
@@ -420,7 +413,7 @@ def face_centre(
             log.append("left the face's cells")
             return (current, log) if log[:-1] else None
         view, pattern, face, dependent = setup
-        value, g, h = _face_float_jet(view, pattern, face, dependent)
+        value, g, h = _midpoints(view, pattern, face, dependent)
         size = float(np.max(np.abs(g))) if len(g) else 0.0
         log.append(f"{size:.3g}")
         if size < TARGET_GRADIENT or not np.all(np.isfinite(h)):
@@ -453,7 +446,7 @@ def _damped(
         setup = _face_setup(candidate, ties)
         if setup is None:
             continue
-        if _face_float_jet(*setup)[0] <= value + 1e-15 * max(1.0, abs(value)):
+        if _midpoints(*setup)[0] <= value + 1e-15 * max(1.0, abs(value)):
             return candidate
     return None
 
@@ -473,7 +466,7 @@ def certify_face_box(centre: Problem, ties: list[tuple[int, int, Fraction]]) -> 
     room = boundary_box_radius(centre, cell)
     if room is None:
         return _unknown("no box around the boundary point keeps the other samples' pieces")
-    _, g, h = _face_float_jet(view, pattern, face, dependent)
+    _, g, h = _midpoints(view, pattern, face, dependent)
     smallest = float(np.linalg.eigvalsh(h)[0]) if len(face) and np.all(np.isfinite(h)) else -1.0
     if not smallest > 0:
         return _unknown(
