@@ -32,7 +32,12 @@ from losscert.encodings.arrangement_rays import ray_patterns
 
 INT64_SAFE = 2**62
 MAX_VERTICES = 200_000
-"""The most (subset, breakpoint choice) vertices handled (memory: n signs per vertex and choice)."""
+"""The most (subset, breakpoint choice) vertices handled."""
+MAX_CELLS = 20_000_000
+"""The most entries of the S x C x K x n comparison arrays (int64: 160 MB)."""
+MAX_DIMENSION = 6
+"""The largest D = d_X + 1: the determinants are cofactor expansions, D! terms each (D = 9 takes
+seconds per stack); larger inputs take the LP search."""
 
 
 def _det(m: np.ndarray) -> np.ndarray:
@@ -73,7 +78,10 @@ def vertex_patterns(
         return None
     points = [[*map(Fraction, x), Fraction(1)] for x in inputs]
     n, dim, top = len(points), len(points[0]), len(bps)
-    if n < dim or math.comb(n, dim) * top**dim > MAX_VERTICES:
+    vertices = math.comb(n, dim) * top**dim if n >= dim else 0
+    if not 0 < vertices <= MAX_VERTICES or dim > MAX_DIMENSION:
+        return None
+    if vertices * top * n > MAX_CELLS:
         return None
     scale = math.lcm(*(v.denominator for x in points for v in x)) * math.lcm(
         *(p.denominator for p in bps)

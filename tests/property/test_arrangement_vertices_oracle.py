@@ -75,3 +75,16 @@ def test_it_declines_where_the_argument_does_not_apply():
     assert vertex_patterns([[F(0), F(0)], [F(1), F(0)]], [F(-1), F(1)]) is None  # n < D
     # a mixed vertex on a third hyperplane: x = 0, 1, 2 with w x + b = -1, 1 meeting x = 2 at 3
     assert vertex_patterns([[F(0)], [F(1)], [F(2)]], [F(-1), F(1), F(3)]) is None
+
+
+def test_it_declines_inputs_beyond_its_memory_and_dimension_limits(monkeypatch):
+    from losscert.encodings import arrangement_vertices
+
+    bps = [F(-1), F(1)]
+    many = [[F(i, 7)] for i in range(200)]  # 200 x 2 x 200 x 2 vertex-sample comparisons
+    assert vertex_patterns(many, bps) is None
+    monkeypatch.setattr(arrangement_vertices, "MAX_CELLS", 10**9)
+    assert vertex_patterns(many[:30], bps) is not None  # the same data, within the limit
+    general = [[F(0), F(0)], [F(1), F(0)], [F(0), F(1)], [F(3), F(5)], [F(-2), F(7)]]
+    monkeypatch.setattr(arrangement_vertices, "MAX_DIMENSION", 2)  # D = 3 here
+    assert vertex_patterns(general, bps) is None
