@@ -21,6 +21,7 @@ network's risk exactly, and the checker verifies every certificate built on it.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -81,11 +82,15 @@ def attaining_network(
     act: Activation,
     hidden: int,
     universe: Sequence[Block] = (),
+    deadline: float | None = None,
 ) -> Network | None:
     """A network of width ``hidden`` whose outputs are exactly ``bound.outputs``, each neuron in
-    one block with c != 0; None when the search finds none (nothing is claimed then)."""
+    one block with c != 0; None when the search finds none (nothing is claimed then) or
+    ``deadline`` (time.perf_counter()) passes."""
     xs = augmented(inputs)
     for blocks in candidate_sets(bound, hidden, universe):
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
         found = realise_outputs(blocks, xs, act, list(bound.outputs))
         if found is not None:
             return _network(blocks, found, act, hidden, len(xs[0]) - 1)

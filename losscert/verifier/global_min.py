@@ -390,7 +390,7 @@ def certify_global_min(
     report = partial(
         GlobalResult, patterns=len(arrangement.regions), bound_certificate=bound_certificate
     )
-    witness = _attaining(problem, relaxation, hidden, d_x, blocks)
+    witness = _attaining(problem, relaxation, hidden, d_x, blocks, deadline)
     if route == "auto" and (witness is not None or risk <= relaxation.bound):
         minimum = relaxation.bound if witness is not None else risk
         bound_steps = [regions, block_bound_step(relaxation)]
@@ -409,7 +409,9 @@ def certify_global_min(
         )
     if route == "auto" and limit_blocks(relaxation) and len(relaxation.used_blocks) <= hidden:
         # at most d_1 blocks, some at c = 0, and no network found: is the infimum not attained?
-        limit = infimum_not_attained(problem, regions, [relaxation], relaxation, blocks)
+        limit = infimum_not_attained(
+            problem, regions, [relaxation], relaxation, blocks, deadline=deadline
+        )
         if limit is not None:
             below = None if limit[1] is None else net.with_parameters(limit[1])
             bound_steps = [regions, block_bound_step(relaxation)]
@@ -489,7 +491,9 @@ def certify_global_min(
             lowest = found.bound if lowest is None else min(lowest, found.bound)
             founds.append(found)
             useful = best is None or found.bound < best[0]  # search only below the best so far
-            candidate = _attaining(problem, found, hidden, d_x, list(subset) if useful else None)
+            candidate = _attaining(
+                problem, found, hidden, d_x, list(subset) if useful else None, deadline
+            )
             if candidate is not None and (best is None or found.bound < best[0]):
                 best = (found.bound, candidate)
             ticker.update(index + 1, None if best is None else _lowest_so_far(best[0]))
@@ -519,7 +523,9 @@ def certify_global_min(
     closest = next((f for f in level if f.parts is not None), None)
     if exact is None and not failed and not attained and closest is not None:
         higher = [f for f in founds if f.bound > lower]
-        infimum = infimum_not_attained(problem, regions, level, closest, blocks, higher, steps)
+        infimum = infimum_not_attained(
+            problem, regions, level, closest, blocks, higher, steps, deadline=deadline
+        )
         if infimum is not None and verdict.status is Status.UNKNOWN and infimum[1] is not None:
             below = net.with_parameters(infimum[1])  # a member of the family below R(theta*)
             verdict = _point_verdict(problem, False, [regions], below, "limit family")
@@ -595,6 +601,7 @@ def _attaining(
     hidden: int,
     d_x: int,
     universe: list[Block] | None = None,
+    deadline: float | None = None,
 ) -> Network | None:
     """A network of width ``hidden`` whose exact risk equals the bound, or None. When the
     optimum's own decomposition is no network (a limit at c = 0: non-homogeneous activations)
@@ -605,7 +612,7 @@ def _attaining(
     network = witness_network(bound, act, hidden, d_x)
     if network is None and bound.parts is not None and universe is not None:
         inputs = problem.data.input_rows()
-        network = attaining_network(bound, inputs, act, hidden, universe)
+        network = attaining_network(bound, inputs, act, hidden, universe, deadline)
     if network is None or problem.with_network(network).risk() != bound.bound:
         return None
     return network

@@ -22,6 +22,7 @@ verifies every number.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from fractions import Fraction
 from itertools import combinations
@@ -94,6 +95,7 @@ def certify_infimum_not_attained(
     max_covers: int = MAX_COVERS,
     *,
     higher: Sequence[BlockBound] = (),
+    deadline: float | None = None,
 ) -> Verdict | None:
     """``infimum_not_attained`` PROVED with a checked certificate, or None (nothing claimed).
 
@@ -124,6 +126,8 @@ def certify_infimum_not_attained(
             if budget < 0:
                 return None
             for subset in combinations(bound.blocks, size):
+                if deadline is not None and time.perf_counter() > deadline:
+                    return None
                 cover = _cover(list(subset), xs, act, outputs)
                 if cover is None:
                     return None
@@ -302,12 +306,15 @@ def infimum_not_attained(
     blocks: Sequence[Block],
     higher: Sequence[BlockBound] = (),
     bound_steps: list[dict[str, Any]] | None = None,
+    deadline: float | None = None,
 ) -> tuple[Verdict, list[Fraction] | None] | None:
     """The checked ``infimum_not_attained`` verdict (else, when ``bound_steps`` are given, the
     checked ``global_infimum`` one: the value without a decision on attainment) and a member of
     the family with risk below R(theta*) (None if none of s = 2..2^64 is); None when neither
     could be certified."""
-    verdict = certify_infimum_not_attained(problem, regions, level, limit, blocks, higher=higher)
+    verdict = certify_infimum_not_attained(
+        problem, regions, level, limit, blocks, higher=higher, deadline=deadline
+    )
     if verdict is None and bound_steps is not None:
         verdict = certify_global_infimum(problem, regions, bound_steps, limit)
     if verdict is None or verdict.certificate is None:
