@@ -151,7 +151,10 @@ def _mutations(step: dict[str, Any]) -> Iterator[tuple[str, Callable[[], dict[st
         for c, k in enumerate(entry):
             for new_k in (k + 1, k - 1, bool(k), str(k)):
                 yield variant(f"farkas[{f}][{c}] {k} -> {new_k!r}", set_at(("farkas", f, c), new_k))
-        yield variant(f"farkas[{f}] last pair dropped", lambda s, f=f: s["farkas"][f][-2:].clear())
+        yield variant(
+            f"farkas[{f}] last pair dropped",
+            lambda s, f=f: s["farkas"][f].__delitem__(slice(-2, None)),
+        )
     for t, k in enumerate(step["pruned"]):
         for new_k in (k + 1, k - 1, bool(k), str(k)):
             yield variant(f"pruned[{t}] {k} -> {new_k!r}", set_at(("pruned", t), new_k))

@@ -79,7 +79,10 @@ MUTATIONS = {
     "radius far too small": lambda c: _trap(c).update(radius=str(F(1, 2**300))),
     "radius beyond the box": lambda c: _trap(c).update(radius="1"),
     "claim radius too small": lambda c: c["claim"].update(radius=str(F(_trap(c)["radius"]) / 2)),
-    "claim lower too high": lambda c: c["claim"].update(upper=str(F(c["claim"]["lower"]) - 1)),
+    "claim upper below lower": lambda c: c["claim"].update(upper=str(F(c["claim"]["lower"]) - 1)),
+    "claim lower too high": lambda c: c["claim"].update(
+        lower=str(F(c["claim"]["lower"]) + F(1, 2**40))
+    ),
     "point off the face": lambda c: c["problem"]["point"].__setitem__(
         1, str(F(c["problem"]["point"][1]) + F(1, 2**80))
     ),

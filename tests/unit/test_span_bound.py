@@ -45,7 +45,7 @@ def test_kink_subgradients_second_row():
     g = kink_subgradients(rows, [(F(-1), F(1))] * 3 + [(F(1), F(1))])
     assert g is not None
     assert sum(g) == 0 and g[1] + 2 * g[2] + 3 * g[3] == 0
-    assert g == [F(0), F(-1), F(-1), F(1)] or all(-1 <= v <= 1 for v in g)
+    assert g == [F(1), F(-1), F(-1), F(1)]  # the only solution with g_3 = 1 and |g_i| <= 1
 
 
 def test_absolute_over_the_constants_is_the_median():
@@ -157,7 +157,8 @@ def test_wide_absolute_cell_minimum_is_certified_at_the_point():
         if F(o) == y[0]
     )
     step["subgradients"][i] = "2"
-    assert not checker.check_document(certificate).valid
+    result = checker.check_document(certificate)
+    assert not result.valid and "subdifferential" in result.message
 
 
 @pytest.mark.slow
