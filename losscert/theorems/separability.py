@@ -73,10 +73,11 @@ def decide(rows: list[list[Fraction]]) -> Attainment:
     nu = nonnegative_solution(transposed, target)
     if nu is not None:
         weights = [1 + v for v in nu]
-        assert all(
-            sum((m * row[t] for m, row in zip(weights, rows, strict=True)), Fraction(0)) == 0
+        if any(
+            sum((m * row[t] for m, row in zip(weights, rows, strict=True)), Fraction(0)) != 0
             for t in range(width)
-        )
+        ):  # the exact re-check failed: fail closed (not an assert: python -O removes those)
+            return Attainment(None, "the overlap weights did not verify (an internal error)")
         return Attainment(True, "the classes overlap", weights=weights)
     # d = p - q, s = A d >= 0, sum(s) = 1:  [A, -A, -I] (p, q, s) = 0, [0, 0, 1] (p, q, s) = 1
     n = len(rows)
@@ -90,7 +91,8 @@ def decide(rows: list[list[Fraction]]) -> Attainment:
         return Attainment(None, "neither alternative was found (an internal error)")
     d = [solution[t] - solution[width + t] for t in range(width)]
     margins = [sum((a * b for a, b in zip(row, d, strict=True)), Fraction(0)) for row in rows]
-    assert all(m >= 0 for m in margins) and any(m > 0 for m in margins)
+    if not (all(m >= 0 for m in margins) and any(m > 0 for m in margins)):
+        return Attainment(None, "the separating direction did not verify (an internal error)")
     return Attainment(False, "the data are linearly separable", direction=d)
 
 
