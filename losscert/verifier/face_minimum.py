@@ -76,7 +76,7 @@ def face_points(problem: Problem, cell: Cell) -> Iterator[Problem]:
     seen: set[tuple[Entry, ...]] = set()
     found = [problem.trace().output_rows()]  # one point per function on the samples
     for ties in [(), *(_ties(problem, share) for share in reversed(THRESHOLDS))]:
-        if ties in seen:
+        if ties in seen or len(ties) > MAX_BLOCK:  # the KKT system stays <= 2 MAX_BLOCK wide
             continue
         seen.add(ties)
         point = _solve(problem, cell, block, affine, ties)
