@@ -76,8 +76,16 @@ def test_one_alternative_with_evidence_against_brute_force(rows: list) -> None:
     )
     if found:
         assert result.attained is False
-    if result.attained is False:
+    if result.attained is False:  # the evidence: A d >= 0 with one margin > 0
         assert result.direction is not None
+        m = [sum(a * b for a, b in zip(row, result.direction, strict=True)) for row in margins]
+        assert min(m) >= 0 < max(m)
+    else:  # mu > 0 with A^T mu = 0: no direction separates
+        evidence = decide(margins)
+        assert result.attained is True and evidence.weights is not None
+        assert min(evidence.weights) > 0
+        for t in range(len(margins[0])):
+            assert sum(w * row[t] for w, row in zip(evidence.weights, margins, strict=True)) == 0
 
 
 def test_the_theorem1_audit_reports_attainment() -> None:
