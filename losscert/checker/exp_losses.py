@@ -35,6 +35,7 @@ SUPPORTED_STEPS = frozenset(
         "box_near_boundary",
         "minimum_in_box",
         "minimum_in_box_on_face",
+        "lifted_minimum_in_box",
         "risk_bounds",
         "lower_point_below",
     }

@@ -257,6 +257,8 @@ def _check_curvature(
 
 
 BOX_CLAIM_FIELDS = frozenset({"radius", "lower", "upper"})
+BOX_KINDS = ("minimum_in_box", "minimum_in_box_on_face", "lifted_minimum_in_box")
+"""The steps whose facts are a box (radius) trapping a local minimum with risk in [lower, upper]."""
 
 
 def local_min_in_box(steps: Any, fields: dict[str, Any]) -> str | None:
@@ -265,13 +267,13 @@ def local_min_in_box(steps: Any, fields: dict[str, Any]) -> str | None:
     lower = rational(fields.get("lower"), "claim.lower")
     upper = rational(fields.get("upper"), "claim.upper")
     for s in steps.values():
-        if s.kind not in ("minimum_in_box", "minimum_in_box_on_face"):
+        if s.kind not in BOX_KINDS:
             continue
         facts = s.facts
         if facts["radius"] <= radius and lower <= facts["lower"] and facts["upper"] <= upper:
             return None
     return (
-        "a minimum_in_box (or minimum_in_box_on_face) step with radius <= the claimed radius and "
+        "a minimum_in_box (or minimum_in_box_on_face, lifted_minimum_in_box) step with radius <= the claimed radius and "
         "risk bounds inside the claimed ones"
     )
 

@@ -30,6 +30,7 @@ from .convex import check_convex_lower_bound
 from .face_box import check_minimum_on_face
 from .infimum import check_limit_family, check_unattainable_outputs
 from .lifted import check_lifted_gradient_zero
+from .lifted_box import check_lifted_minimum_in_box
 from .minimum_box import check_minimum_in_box
 from .numbers import brief, exact_keys, integer, matrix, rational, show, vector
 from .problem import Problem, cell_at, forward, risk
@@ -728,6 +729,13 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset(),
         check_minimum_on_face,
         frozenset({"box_near_boundary"}),
+        since=1,
+    ),
+    "lifted_minimum_in_box": StepKind(
+        frozenset({"uses", "free", "radius", "mu"}),
+        frozenset(),
+        check_lifted_minimum_in_box,
+        frozenset({"box_in_cell", "box_near_boundary"}),
         since=1,
     ),
     "risk_bounds": StepKind(frozenset({"lower", "upper"}), frozenset(), check_risk_bounds, since=1),

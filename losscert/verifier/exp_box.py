@@ -265,6 +265,8 @@ def certify_exp_nearby(
     """The NearbyResult of a logistic / softmax point: Newton, then the box claim, then (if
     asked) a lower point from float restarts below the box's lower bound."""
     from losscert.verifier.exp_search import lower_point_search
+    from losscert.verifier.lifted_box import applies as lifted_applies
+    from losscert.verifier.lifted_box import certify_lifted_box
     from losscert.verifier.nearby import (
         MovedPoint,
         NearbyResult,
@@ -303,6 +305,10 @@ def certify_exp_nearby(
             tried.append(f"face box: {verdict.status.value}")
             if verdict.status is not Status.PROVED:
                 tried[-1] += f" ({verdict.detail})"
+    if verdict.status is not Status.PROVED and lifted_applies(problem) is None:
+        say("nearby: the lifted box (first-order conditions in u = c w, any flat directions)")
+        verdict, centre, log = certify_lifted_box(problem)
+        tried.append(f"lifted box: {'; '.join(log)}")
     if verdict.status is not Status.PROVED:
         return NearbyResult(original, size, verdict, tried=tried)
     moved = MovedPoint(str(verdict.stats.get("method", "box")), centre)

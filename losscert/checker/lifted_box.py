@@ -1,0 +1,311 @@
+"""Section 3.30 of docs/certificate.md (since 1.1): ``lifted_minimum_in_box``.
+
+The box claims of 3.20 / 3.29 need an isolated minimum on a slice fixed by the rescaling
+symmetry. A trained net often has two hidden neurons with the same pattern on the data (they
+trade weight freely) or other flat directions: its minima form a manifold and those boxes fail.
+For one hidden layer, one output and a positively homogeneous activation, the network is linear in
+u_r = c_r w~_r and b_2 (MATH section 5), the loss convex in the outputs, so a point is a local
+minimum as soon as the loss gradient g at its outputs satisfies first-order conditions in u:
+
+* sum_i g_i = 0 (the output bias);
+* per neuron r, E_r = sum_i s_r(i) g_i x~_i lies in the span of the tied x~_t of r (untied
+  neurons: E_r = 0), with the multiplier nu_t of each tie on the right side: for c_r > 0,
+  nu_t <= 0 (tie sent below 0) and nu_t + (s_1 - s_0) g_t >= 0 (sent above); signs reversed when
+  c_r < 0.
+
+The step finds such a point without knowing it: the trap of 3.29 (``face_box.face_trap``) on a
+face box over *given* free coordinates F (first-layer weights and biases, output bias; affine in
+them, so the trap's critical point theta_m has J^T g(theta_m) = 0 for the face Jacobian J), an exact
+check that every equation above is a combination of the rows of J^T (then it holds at theta_m),
+and the multipliers' signs over the whole face box (interval arithmetic), so also at theta_m.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from . import exp_losses, limits
+from .face_box import MAX_TIES, eliminated, face_trap
+from .intervals import ZERO, Interval, IntervalJet
+from .minimum_box import MAX_FREE_PARAMETERS, MAX_PARAMETERS, _loss
+from .numbers import brief, integer, rational, show
+from .problem import Problem, forward
+from .result import Invalid
+
+LOSSES = ("squared", "squared_half", "huber", "logistic")
+"""Convex and differentiable in the output (one output): the lifted argument needs a gradient."""
+MAX_SPAN_WORK = 20_000_000
+"""n (F + (d_X + 1) d_1 + 1) F: the exact elimination of the span check (section 7)."""
+
+
+def check_lifted_minimum_in_box(
+    problem: Problem, step: dict[str, Any], done: Any, sid: str
+) -> dict[str, Any]:
+    from .steps import radius_within  # steps.py registers this verifier: no cycle
+
+    box, pattern, ties = _cited_box(step, done, sid)
+    _check_shape(problem, ties, sid)
+    rho = rational(step["radius"], f"{sid}.radius")
+    mu = rational(step["mu"], f"{sid}.mu")
+    if not mu > 0 or not rho > 0:
+        raise Invalid("mu and radius must be positive", step=sid)
+    limits.check_jet(problem, sid, hessian=False)
+    free = _free(problem, step["free"], sid)
+    solved = eliminated(problem, ties, free)
+    if solved is None:
+        raise Invalid("a tied neuron has no free incoming coordinate to solve for", step=sid)
+    spread = {
+        e: rho * (1 + sum((abs(c) for c in rest.values()), Fraction(0)))
+        for e, _, _, rest in solved.values()
+    }
+    full = max([rho, *spread.values()])
+    radius_within({**step, "radius": str(full)}, box, sid)  # theta_m inside the cited box
+    face = [a for a in free if a not in spread]
+    if not face or len(face) > MAX_FREE_PARAMETERS:
+        raise Invalid(f"{len(face)} free face coordinates: 1 to {MAX_FREE_PARAMETERS}", step=sid)
+    n, d_in, width = len(problem.inputs), problem.widths[0], problem.widths[1]
+    work = n * (len(face) + (d_in + 1) * width + 1) * len(face)
+    if work > MAX_SPAN_WORK:
+        raise Invalid(
+            f"the span check needs n (F + (d_X + 1) d_1 + 1) F = {work} operations, beyond "
+            f"this checker's limit of {MAX_SPAN_WORK}",
+            step=sid,
+        )
+    if problem.loss in exp_losses.EXP_LOSSES:
+        exp_losses.check_box_work(n, 1, len(face), sid)
+    w2 = problem.layers(problem.point)[1][0][0]
+    for _, r, i, _ in ties:
+        if w2[r] == 0:
+            raise Invalid(
+                f"neuron {r} has a tie (sample {i}) and output weight 0: its side of the tie "
+                "has no sign",
+                step=sid,
+            )
+    on_face = [[[0 if k is None else k for k in neuron] for neuron in pattern[0]]]
+    dependent = {e: (constant, rest) for e, _, constant, rest in solved.values()}
+    lower, upper = face_trap(problem, on_face, face, dependent, rho, mu, sid)
+    jacobian = _face_jacobian(problem, on_face[0], face, solved, w2)
+    in_span = _check_span(problem, on_face[0], ties, jacobian, face, sid)
+    _check_signs(problem, on_face[0], ties, jacobian, rho, w2, in_span, sid)
+    return {"radius": full, "lower": lower, "upper": upper}
+
+
+def _cited_box(step: dict[str, Any], done: Any, sid: str) -> tuple[Any, Any, list]:
+    """The cited box_in_cell (no tie; the pattern of its cell) or box_near_boundary."""
+    uses = step.get("uses")
+    if not isinstance(uses, list) or len(uses) != 1 or uses[0] not in done:
+        raise Invalid('"uses" must name one earlier box_in_cell or box_near_boundary', step=sid)
+    box = done[uses[0]]
+    if box.kind == "box_near_boundary":
+        return box, box.facts["pattern"], box.facts["ties"]
+    if box.kind == "box_in_cell":
+        return box, done[box.facts["cell"]].facts["pattern"], []
+    raise Invalid(f"cites a {box.kind} step: expected box_in_cell or box_near_boundary", step=sid)
+
+
+def _check_shape(problem: Problem, ties: list, sid: str) -> None:
+    act = problem.activation
+    if problem.depth != 2 or problem.widths[-1] != 1:
+        raise Invalid("this step needs one hidden layer and one output", step=sid)
+    if act.breakpoints != [0] or any(t != 0 for t in act.intercepts):
+        raise Invalid(
+            "this step needs a positively homogeneous activation (one breakpoint, at 0, and "
+            "intercepts 0)",
+            step=sid,
+        )
+    if problem.loss not in LOSSES:
+        raise Invalid(
+            f"the {problem.loss} loss: this step needs one of {', '.join(LOSSES)}", step=sid
+        )
+    if problem.num_parameters > MAX_PARAMETERS:
+        raise Invalid(f"more than {MAX_PARAMETERS} parameters", step=sid)
+    if len(ties) > MAX_TIES:
+        raise Invalid(f"{len(ties)} ties: this step takes at most {MAX_TIES}", step=sid)
+    if len({r for _, r, _, _ in ties}) != len(ties):
+        raise Invalid("a neuron has two ties: this step takes one per neuron", step=sid)
+
+
+def _free(problem: Problem, value: Any, sid: str) -> list[int]:
+    """The listed coordinates: increasing, each in W_1, b_1 or b_2."""
+    if not isinstance(value, list) or not value:
+        raise Invalid(
+            f"free must be a non-empty list of parameter indices, got {brief(value)}", step=sid
+        )
+    d_in, width = problem.widths[0], problem.widths[1]
+    layer_one = width * (d_in + 1)
+    allowed = set(range(layer_one)) | {problem.num_parameters - 1}
+    free = [integer(a, f"{sid}.free[{k}]", 0) for k, a in enumerate(value)]
+    for k, a in enumerate(free):
+        if a not in allowed:
+            raise Invalid(
+                f"free[{k}] = {a} is not a first-layer weight or bias or the output bias",
+                step=sid,
+            )
+        if k and a <= free[k - 1]:
+            raise Invalid("free must be strictly increasing", step=sid)
+    return free
+
+
+def _coefficient(problem: Problem, a: int, i: int) -> tuple[int, Fraction] | None:
+    """(neuron r, d z_r(x_i) / d theta_a) for a first-layer parameter a, else None."""
+    d_in = problem.widths[0]
+    weights = problem.widths[1] * d_in
+    if a < weights:
+        return a // d_in, problem.inputs[i][a % d_in]
+    if a < weights + problem.widths[1]:
+        return a - weights, Fraction(1)
+    return None
+
+
+def _face_jacobian(
+    problem: Problem,
+    pattern: list[list[int]],
+    face: list[int],
+    solved: dict[int, tuple[int, Fraction, Fraction, dict[int, Fraction]]],
+    w2: list[Fraction],
+) -> list[list[Fraction]]:
+    """J[i][k] = d f(x_i) / d theta_face[k] on the face (a solved coordinate follows its tie),
+    exact; f is affine in these coordinates."""
+    slopes = problem.activation.slopes
+    out = []
+    for i in range(len(problem.inputs)):
+        row = []
+        for a in face:
+            hit = _coefficient(problem, a, i)
+            if hit is None:  # the output bias
+                row.append(Fraction(1))
+                continue
+            r, kappa = hit
+            if r in solved:
+                e, _, _, rest = solved[r]
+                kappa += _coefficient(problem, e, i)[1] * rest.get(a, Fraction(0))  # type: ignore[index]
+            row.append(w2[r] * slopes[pattern[r][i]] * kappa)
+        out.append(row)
+    return out
+
+
+def _conditions(
+    problem: Problem, pattern: list[list[int]], ties: list
+) -> list[tuple[str, list[Fraction]]]:
+    """The equations c . g = 0 of the first-order conditions (see the module docstring): the
+    output bias, and per neuron the components of E_r orthogonal to its tied x~_t."""
+    slopes = problem.activation.slopes
+    n, d_in = len(problem.inputs), problem.widths[0]
+    tied = {r: i for _, r, i, _ in ties}
+    rows: list[tuple[str, list[Fraction]]] = [("the output bias", [Fraction(1)] * n)]
+    lifted = [[*x, Fraction(1)] for x in problem.inputs]
+    for r, neuron in enumerate(pattern):
+        columns = [[slopes[neuron[i]] * lifted[i][c] for i in range(n)] for c in range(d_in + 1)]
+        if r in tied:  # project out x~_t: P = I - x~_t x~_t^T / |x~_t|^2
+            t = lifted[tied[r]]
+            norm = sum((v * v for v in t), Fraction(0))
+            columns = [
+                [
+                    columns[c][i]
+                    - t[c]
+                    * sum((t[k] * columns[k][i] for k in range(d_in + 1)), Fraction(0))
+                    / norm
+                    for i in range(n)
+                ]
+                for c in range(d_in + 1)
+            ]
+        for c, column in enumerate(columns):
+            rows.append((f"neuron {r} input coordinate {c}", column))
+    return rows
+
+
+def _check_span(
+    problem: Problem,
+    pattern: list[list[int]],
+    ties: list,
+    jacobian: list[list[Fraction]],
+    face: list[int],
+    sid: str,
+) -> Callable[[list[Fraction]], bool]:
+    """J has full column rank and every condition vector lies in its column space (exact
+    elimination): J^T g = 0 then implies every condition. Returns the membership test (a
+    functional c . g whose c lies in the column space is 0 at theta_m)."""
+    basis: list[tuple[int, list[Fraction]]] = []  # (pivot row, echelon vector)
+
+    def reduce(vector: list[Fraction]) -> list[Fraction]:
+        v = list(vector)
+        for pivot, b in basis:
+            if v[pivot]:
+                factor = v[pivot] / b[pivot]
+                v = [x - factor * y for x, y in zip(v, b, strict=True)]
+        return v
+
+    for k in range(len(face)):
+        v = reduce([row[k] for row in jacobian])
+        pivot = next((i for i, x in enumerate(v) if x), None)
+        if pivot is None:
+            raise Invalid(
+                f"the face Jacobian column of parameter {face[k]} depends on the earlier ones: "
+                "the free coordinates must have independent output directions",
+                step=sid,
+            )
+        basis.append((pivot, v))
+    for name, vector in _conditions(problem, pattern, ties):
+        rest = reduce(vector)
+        if any(rest):
+            raise Invalid(
+                f"the first-order condition of {name} is not implied by the free coordinates "
+                "(its vector over the samples is not in the span of their output directions)",
+                step=sid,
+            )
+    return lambda vector: not any(reduce(vector))
+
+
+def _check_signs(
+    problem: Problem,
+    pattern: list[list[int]],
+    ties: list,
+    jacobian: list[list[Fraction]],
+    rho: Fraction,
+    w2: list[Fraction],
+    in_span: Callable[[list[Fraction]], bool],
+    sid: str,
+) -> None:
+    """For each tie: sign(c_r) nu_t <= 0 and sign(c_r) (nu_t + (s_1 - s_0) g_t) >= 0 at theta_m,
+    nu_t = x~_t . E_r / |x~_t|^2 (E_r on the face pattern, the tie on piece 0). Each is a linear
+    functional of g: if its vector lies in the column space of J it is exactly 0 at theta_m;
+    otherwise its interval over the face box (g enclosed from the outputs' ranges) must have the
+    sign."""
+    if not ties:
+        return
+    slopes = problem.activation.slopes
+    outputs = forward(problem, problem.point).outputs
+    gradient = []
+    for i, (y, f) in enumerate(zip(problem.labels, outputs, strict=True)):
+        spread = rho * sum((abs(v) for v in jacobian[i]), Fraction(0))
+        jet = IntervalJet(Interval(f[0] - spread, f[0] + spread), {0: Interval.point(Fraction(1))})
+        gradient.append(_loss(problem, y, [jet], i).grad.get(0, ZERO))
+    lifted = [[*x, Fraction(1)] for x in problem.inputs]
+    for _, r, t, _ in ties:
+        x_t = lifted[t]
+        norm = sum((v * v for v in x_t), Fraction(0))
+        vector = [
+            slopes[pattern[r][i]]
+            * sum((a * b for a, b in zip(x_t, lifted[i], strict=True)), Fraction(0))
+            / norm
+            for i in range(len(lifted))
+        ]
+        sign = 1 if w2[r] > 0 else -1
+        for side, slope, want in ((0, slopes[0], -1), (1, slopes[1], 1)):
+            vector[t] = slope  # x~_t . x~_t / |x~_t|^2 = 1
+            if in_span(vector):
+                continue  # exactly 0 at theta_m
+            value = ZERO
+            for g, c in zip(gradient, vector, strict=True):
+                value = value + g.scale(sign * c)
+            if (want < 0 and value.hi > 0) or (want > 0 and value.lo < 0):
+                raise Invalid(
+                    f"the tie of neuron {r} on sample {t}: the multiplier of its "
+                    f"{'upper' if side else 'lower'} side is not shown to have the right sign on "
+                    "the box (sign(c_r) nu <= 0 below the kink, sign(c_r) (nu + (s_1 - s_0) g_t) "
+                    ">= 0 above)",
+                    step=sid,
+                    derived=f"[{show(value.lo)}, {show(value.hi)}]",
+                )
