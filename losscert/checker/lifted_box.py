@@ -85,9 +85,9 @@ def check_lifted_minimum_in_box(
             )
     on_face = [[[0 if k is None else k for k in neuron] for neuron in pattern[0]]]
     dependent = {e: (constant, rest) for e, _, constant, rest in solved.values()}
-    lower, upper = face_trap(problem, on_face, face, dependent, rho, mu, sid)
     jacobian = _face_jacobian(problem, on_face[0], face, solved, w2)
     in_span = _check_span(problem, on_face[0], ties, jacobian, face, sid)
+    lower, upper = face_trap(problem, on_face, face, dependent, rho, mu, sid)
     _check_signs(problem, on_face[0], ties, jacobian, rho, w2, in_span, sid)
     return {"radius": full, "lower": lower, "upper": upper}
 
