@@ -121,10 +121,28 @@ def _check_shape(problem: Problem, ties: list, sid: str) -> None:
         )
     if problem.num_parameters > MAX_PARAMETERS:
         raise Invalid(f"more than {MAX_PARAMETERS} parameters", step=sid)
-    if len(ties) > MAX_TIES:
-        raise Invalid(f"{len(ties)} ties: this step takes at most {MAX_TIES}", step=sid)
-    if len({r for _, r, _, _ in ties}) != len(ties):
-        raise Invalid("a neuron has two ties: this step takes one per neuron", step=sid)
+    groups = tie_groups(ties)
+    if len(groups) > MAX_TIES or len(ties) > 2 * MAX_TIES:
+        raise Invalid(
+            f"{len(ties)} ties of {len(groups)} neurons: this step takes at most "
+            f"{MAX_TIES} tied neurons and {2 * MAX_TIES} ties",
+            step=sid,
+        )
+    for r, samples in groups.items():
+        if any(problem.inputs[i] != problem.inputs[samples[0]] for i in samples):
+            raise Invalid(
+                f"neuron {r} is tied on samples {samples} with different inputs: this step "
+                "takes the ties of one neuron on one input only",
+                step=sid,
+            )
+
+
+def tie_groups(ties: list) -> dict[int, list[int]]:
+    """Tied neuron -> its tied samples (one input: they move to the same side together)."""
+    groups: dict[int, list[int]] = {}
+    for _, r, i, _ in ties:
+        groups.setdefault(r, []).append(i)
+    return groups
 
 
 def _free(problem: Problem, value: Any, sid: str) -> list[int]:
@@ -283,7 +301,8 @@ def _check_signs(
         jet = IntervalJet(Interval(f[0] - spread, f[0] + spread), {0: Interval.point(Fraction(1))})
         gradient.append(_loss(problem, y, [jet], i).grad.get(0, ZERO))
     lifted = [[*x, Fraction(1)] for x in problem.inputs]
-    for _, r, t, _ in ties:
+    for r, group in tie_groups(ties).items():
+        t = group[0]
         x_t = lifted[t]
         norm = sum((v * v for v in x_t), Fraction(0))
         vector = [
@@ -294,7 +313,8 @@ def _check_signs(
         ]
         sign = 1 if w2[r] > 0 else -1
         for side, slope, want in ((0, slopes[0], -1), (1, slopes[1], 1)):
-            vector[t] = slope  # x~_t . x~_t / |x~_t|^2 = 1
+            for i in group:
+                vector[i] = slope  # x~_i . x~_t / |x~_t|^2 = 1 (equal inputs)
             if in_span(vector):
                 continue  # exactly 0 at theta_m
             value = ZERO
@@ -302,7 +322,7 @@ def _check_signs(
                 value = value + g.scale(sign * c)
             if (want < 0 and value.hi > 0) or (want > 0 and value.lo < 0):
                 raise Invalid(
-                    f"the tie of neuron {r} on sample {t}: the multiplier of its "
+                    f"the tie of neuron {r} on sample(s) {group}: the multiplier of its "
                     f"{'upper' if side else 'lower'} side is not shown to have the right sign on "
                     "the box (sign(c_r) nu <= 0 below the kink, sign(c_r) (nu + (s_1 - s_0) g_t) "
                     ">= 0 above)",

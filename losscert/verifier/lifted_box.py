@@ -42,7 +42,7 @@ from losscert.verifier.minimum_box import MIN_RADIUS, MU_FRACTIONS, RADIUS_FACTO
 from losscert.verifier.verdict import Status, Verdict
 
 CLAIM = "local_min_in_box"
-ROUNDS = 8
+ROUNDS = 40
 """Active-set rounds: each adds or releases one tie."""
 RANK_TOLERANCE = 1e-9
 """A column joins the basis when its residual is above this share of its norm."""
@@ -54,6 +54,9 @@ SIGN_TOLERANCE = 1e-6
 NEAR = 1e-9
 """A converged point with an untied sample this close to a kink (relative to 1 + |w_r| |x_i|)
 takes it as a tie."""
+
+FLAT = 1e-12
+"""A face Hessian whose eigenvalues span more than 1/FLAT is taken as flat (float noise)."""
 
 Tie = tuple[int, int]  # neuron r, sample i (breakpoint 0)
 
@@ -76,7 +79,7 @@ def certify_lifted_box(problem: Problem) -> tuple[Verdict, Problem, list[str]]:
     why = applies(problem)
     if why is not None:
         return _unknown(why), problem, []
-    ties: list[Tie] = [(r, i) for r, i, _ in tie_candidates(problem)]
+    ties: list[Tie] = [t for r, i, _ in tie_candidates(problem) for t in _group(problem, r, i)]
     log: list[str] = []
     current = problem
     verdict = _unknown("no round")
@@ -88,7 +91,7 @@ def certify_lifted_box(problem: Problem) -> tuple[Verdict, Problem, list[str]]:
             r, i = event[1]
             if any(r == q for q, _ in ties):
                 break
-            ties = [*ties, (r, i)]
+            ties = [*ties, *_group(centre, r, i)]
             current = centre
             continue
         if event[0] != "converged":
@@ -97,7 +100,7 @@ def certify_lifted_box(problem: Problem) -> tuple[Verdict, Problem, list[str]]:
         if released is not None:
             (r, i), side = released
             log[-1] += f"; release n{r}/s{i} to its {'upper' if side else 'lower'} side"
-            ties = [t for t in ties if t != (r, i)]
+            ties = [t for t in ties if t[0] != r]
             current = _nudge(centre, r, side)
             continue
         near = _nearest(centre, ties)
@@ -105,7 +108,7 @@ def certify_lifted_box(problem: Problem) -> tuple[Verdict, Problem, list[str]]:
             log[-1] += f"; n{near[0]}/s{near[1]} is at its kink"
             if any(near[0] == q for q, _ in ties):
                 break
-            ties = [*ties, near]
+            ties = [*ties, *_group(centre, *near)]
             current = centre
             continue
         verdict = _certify(centre, ties)
@@ -166,6 +169,12 @@ def _setup(problem: Problem, ties: list[Tie]) -> Any:
         e: (constant, rest) for e, _, constant, rest in eliminated(view, quad, free).values()
     }
     return view, [pattern], face, dependent, free
+
+
+def _group(problem: Problem, r: int, i: int) -> list[Tie]:
+    """(r, j) for every sample j with the input of sample i: they sit on the kink together."""
+    rows = problem.data.input_rows()
+    return [(r, j) for j, row in enumerate(rows) if row == rows[i]]
 
 
 def _snap(problem: Problem, ties: list[Tie]) -> Problem:
@@ -288,17 +297,22 @@ def _wrong_side(problem: Problem, ties: list[Tie]) -> tuple[Tie, int] | None:
     g = _loss_slope(problem, out, labels)
     pre = _pre(problem)
     c = [float(v) for v in net.weights(2)[0]]
-    for r, t in ties:
+    groups: dict[int, list[int]] = {}
+    for r, i in ties:
+        groups.setdefault(r, []).append(i)
+    for r, group in groups.items():
+        t = group[0]
         x_t = np.array(rows[t])
         rest = sum(
             float(slopes[0 if pre[r][i] < 0 else 1]) * g[i] * float(x_t @ np.array(rows[i]))
             for i in range(len(rows))
-            if i != t
+            if i not in group
         ) / float(x_t @ x_t)
+        g_group = float(sum(g[i] for i in group))
         sign = 1.0 if c[r] > 0 else -1.0
-        below = sign * (rest + float(slopes[0]) * g[t])
-        above = sign * (rest + float(slopes[1]) * g[t])
-        size = SIGN_TOLERANCE * (abs(g[t]) + 1e-300)
+        below = sign * (rest + float(slopes[0]) * g_group)
+        above = sign * (rest + float(slopes[1]) * g_group)
+        size = SIGN_TOLERANCE * (abs(g_group) + 1e-300)
         if below > size:
             return (r, t), 0
         if above < -size:
@@ -339,9 +353,12 @@ def _certify(centre: Problem, ties: list[Tie]) -> Verdict:
     if room is None:
         return _unknown("no box around the point keeps the other samples' pieces")
     _, g, h = _midpoints(view, pattern, face, dependent)
-    smallest = float(np.linalg.eigvalsh(h)[0]) if np.all(np.isfinite(h)) else -1.0
-    if not smallest > 0:
-        return _unknown(f"the face Hessian is not positive definite (smallest {smallest:.3g})")
+    if not np.all(np.isfinite(h)):
+        return _unknown("the face Hessian is not finite in floats")
+    values = np.linalg.eigvalsh(h)
+    smallest = float(values[0])
+    if not smallest > FLAT * float(values[-1]):
+        return _unknown(_flat(centre, smallest, float(values[-1])))
     norm = float(np.linalg.norm(g))
     widest = max(
         [
@@ -369,6 +386,29 @@ def _certify(centre: Problem, ties: list[Tie]) -> Verdict:
             return verdict
         last = verdict.detail or last
     return _unknown(last)
+
+
+def _flat(centre: Problem, smallest: float, largest: float) -> str:
+    """Why no box holds when the face Hessian is flat in some direction."""
+    detail = (
+        f"the risk on the face is flat to float precision in some direction (Hessian "
+        f"eigenvalues {smallest:.3g} .. {largest:.3g}, in a basis of independent output directions)"
+    )
+    if centre.loss.kind != "logistic":
+        return detail
+    view = checker_view(centre)
+    margins = [
+        float(f[0] * y[0])
+        for f, y in zip(forward(view, view.point).outputs, view.labels, strict=True)
+    ]
+    widest = max(margins)
+    if widest > 25:
+        detail += (
+            f": samples are classified with margins up to {widest:.3g} (their curvature is below "
+            f"e^-{min(widest, 700):.0f}); the risk keeps falling as those margins grow, so the "
+            "minimum is probably at infinity, not near this point"
+        )
+    return detail
 
 
 def _steps(

@@ -139,6 +139,13 @@ def test_a_dependent_column_is_named() -> None:
     assert not result.valid and "parameter 1 depends on the earlier ones" in result.message
 
 
+def test_ties_of_one_neuron_on_different_inputs_are_refused() -> None:
+    cert = certificate(MINIMUM, FREE)
+    cert["problem"]["point"][1] = "0"  # neuron 1 = relu(0 x + 0): on its kink at every sample
+    result = check_document(cert)
+    assert not result.valid and "with different inputs" in result.message
+
+
 def test_other_activations_and_losses_are_refused() -> None:
     cert = certificate(MINIMUM, FREE)
     cert["problem"]["activation"]["intercepts"] = ["1", "1"]  # relu + 1: not homogeneous
@@ -152,19 +159,21 @@ TRAINED = {
     0: "-4638439/2097152 -6477295/8388608 -3651935/1048576 -9074445/2097152 8185551/2097152 "
     "714379/524288 -2577955/2097152 12411443/2097152 7480993/1048576 4619689/4194304 "
     "16665839/8388608 -2648123/524288 -5372749/8388608",
+    (7, 2): "-13232841/8388608 10396729/16777216 3108575/2097152 10398115/8388608 "
+    "-12896153/8388608 -4252959/2097152 171599/32768",
     3: "-15151381/4194304 -6771183/4194304 631093/524288 5513801/33554432 -3343213/524288 "
     "7069491/8388608 -2909169/4194304 -11417267/16777216 366053/65536 -6740925/4194304 "
     "-5755709/8388608 8987317/536870912 7577647/4194304",
 }
-"""Float32 Adam end points of bench.training.train_classifier((1, 4, 1), ..., seed) by seed."""
+"""Float32 Adam end points of bench.training.train_classifier((1, width, 1), ..., seed) by
+seed (width 4) or (seed, width)."""
 
 
-def classifier(seed: int) -> Problem:
+def classifier(seed: int, width: int = 4) -> Problem:
     inputs, labels = classes_1d(seed=seed)
-    values = [F(v) for v in TRAINED[seed].split()]
-    net = Network.from_rationals(
-        [[[v] for v in values[0:4]], [values[8:12]]], [values[4:8], [values[12]]], relu()
-    )
+    values = [F(v) for v in TRAINED[seed if width == 4 else (seed, width)].split()]
+    w1, b1, w2 = values[:width], values[width : 2 * width], values[2 * width : 3 * width]
+    net = Network.from_rationals([[[v] for v in w1], [w2]], [b1, [values[-1]]], relu())
     return Problem(net, make_loss("logistic"), Dataset.from_rows(inputs, labels))
 
 
@@ -187,3 +196,13 @@ def test_certify_proves_a_width_four_classifier_spurious() -> None:
     assert result.local.stats["method"] == "lifted box"
     assert result.spurious is not None and result.spurious.status is Status.PROVED
     assert result.spurious.stats["witness_risk"] < result.local.stats["lower"]
+
+
+def test_a_neuron_tied_on_two_samples_with_one_input() -> None:
+    """classes_1d repeats the end inputs with both labels: a kink on x = -2 ties two samples,
+    which move to one side together (one group)."""
+    verdict, centre, _ = certify_lifted_box(classifier(7, width=2))
+    assert verdict.status is Status.PROVED, verdict.detail
+    tied = {(t.neuron, t.sample) for t in locate_cell(centre).ties}
+    rows = centre.data.input_rows()
+    assert {(1, 0), (1, 18)} <= tied and rows[0] == rows[18]
