@@ -87,6 +87,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="skip the solver-free convex routes (the lifted gradient at any depth, the convex "
         "programs over the cones for one hidden layer) and go to the SMT rung",
     )
+    certify.add_argument(
+        "--verdict-of",
+        choices=("point", "nearby"),
+        default="point",
+        help="whose verdict sets the exit code: the file's point (default) or, when the point is "
+        "not exactly critical, the local minimum certified near it (its local minimum and "
+        "spurious claims; unknown if none was certified)",
+    )
     add_expect_option(certify)
     certify.set_defaults(run=run)
 
@@ -129,12 +137,16 @@ def run(args: argparse.Namespace) -> int:
         what = "minimum" if nearby.local.status is Status.PROVED else nearby.moved.route
         write_problem(nearby.moved.problem, moved_file, name=f"{stem} (nearby {what})")
     status = combined_status(v.status.value for v in verdicts)
+    judged = " and ".join(v.claim for v in verdicts)
+    if args.verdict_of == "nearby" and nearby is not None:
+        status, judged = _nearby_status(nearby, Status)
     risk = _risk(problem)
     if args.json:
         record = {
             "problem": args.problem,
             "name": problem_name(args.problem),
             "verdict": status,
+            "verdict_of": judged,
             "exit_code": verdict_exit(status, args.expect),
             "risk": risk,
             "verdicts": [_verdict_record(v, f) for v, f in zip(verdicts, files, strict=True)],
@@ -160,9 +172,22 @@ def run(args: argparse.Namespace) -> int:
             print(f"  nearby point (problem file): {moved_file}")
         for path in written[len([f for f in files if f is not None]) :]:
             print(f"  certificate: {path}")
-        claims = " and ".join(v.claim for v in verdicts)
-        print(f"{args.problem}: verdict {status.upper()} ({claims})")
+        print(f"{args.problem}: verdict {status.upper()} ({judged})")
+        if args.verdict_of == "point" and nearby is not None:
+            near, claims = _nearby_status(nearby, Status)
+            print(f"  ({claims}: {near.upper()}; --verdict-of nearby sets the exit code by it)")
     return verdict_exit(status, args.expect)
+
+
+def _nearby_status(nearby: Any, status: Any) -> tuple[str, str]:
+    """The verdict of the nearby minimum's claims: proved when its local minimum (and the
+    spurious claim, if searched) are proved; unknown when no nearby minimum was certified (the
+    search never refutes that one exists: a refuted closed-cell minimum is another point)."""
+    if nearby.local.status is not status.PROVED:
+        return "unknown", f"nearby {nearby.local.claim}"
+    claims = [nearby.local] + ([nearby.spurious] if nearby.spurious is not None else [])
+    verdict = combined_status(v.status.value for v in claims)
+    return verdict, "nearby " + " and ".join(v.claim for v in claims)
 
 
 def _risk(problem: Problem) -> dict[str, str | None]:

@@ -80,3 +80,24 @@ def test_a_closed_cell_minimum_that_descends_is_refuted_then_followed(
         "kinked.not_local_min.cert.json",
     ]
     assert all(check_certificate(tmp_path / "certs" / name).valid for name in names[1:])
+
+
+def test_the_exit_code_can_follow_the_nearby_minimum(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _problem_file(tmp_path)
+    assert main(["certify", str(path), "--verdict-of", "nearby"]) == 0  # point REFUTED, near PROVED
+    assert "verdict PROVED (nearby local_min and spurious_local_min)" in capsys.readouterr().out
+    assert main(["certify", str(path), "--verdict-of", "nearby", "--expect", "refuted"]) == 1
+    capsys.readouterr()
+    assert main(["certify", str(path), "--json", "--verdict-of", "nearby", "--no-spurious"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["verdict"] == "proved" and record["verdict_of"] == "nearby local_min"
+
+
+def test_with_no_nearby_search_the_point_verdict_stands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _problem_file(tmp_path)
+    assert main(["certify", str(path), "--verdict-of", "nearby", "--no-nearby"]) == 1  # the point's
+    assert capsys.readouterr().out.splitlines()[-1].endswith("verdict REFUTED (local_min)")
