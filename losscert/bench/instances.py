@@ -405,6 +405,7 @@ TRAINED: dict[str, list[tuple[str, tuple[int, ...], int]]] = {
         ("kinked", (1, 2, 1, 1), 2),
         ("kinked", (1, 3, 3, 1), 1),  # two hidden layers
         ("classes1d", (1, 2, 1), 0),  # logistic (issue 13)
+        ("classes1d", (1, 4, 1), 3),  # logistic, twins on one kink: the lifted box
         ("classes2d", (2, 1, 3), 0),  # softmax cross-entropy (issue 13)
     ],
     "full": [
