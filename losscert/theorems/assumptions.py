@@ -48,6 +48,17 @@ def _minimiser(
     return Assumption(name, False, fit_error or "no minimiser")
 
 
+def _no_affine_fit(loss: Loss, fit: AffineFit | None, minimiser: Assumption) -> Assumption:
+    """A1: R_lin* > 0. The cross-entropy losses are positive everywhere, so it holds as soon as
+    their (irrational) minimiser exists."""
+    name = "A1 no affine map fits the data"
+    if fit is not None:
+        return Assumption(name, fit.risk > 0, f"R_lin* = {rational_string(fit.risk)}")
+    if loss.kind in ("logistic", "softmax_cross_entropy") and minimiser.holds:
+        return Assumption(name, True, f"the {loss.kind} loss is positive: R_lin* > 0")
+    return Assumption(name, None, "unknown without a minimiser")
+
+
 def check_assumptions(
     data: Dataset,
     widths: tuple[int, ...],
@@ -59,15 +70,10 @@ def check_assumptions(
     d_y = widths[-1]
     hidden = widths[1:-1]
     distinct = len({tuple(row) for row in data.input_rows()})
+    minimiser = _minimiser(data, loss, fit, fit_error)
     items = [
-        _minimiser(data, loss, fit, fit_error),
-        Assumption(
-            "A1 no affine map fits the data",
-            None if fit is None else fit.risk > 0,
-            "unknown without a minimiser"
-            if fit is None
-            else f"R_lin* = {rational_string(fit.risk)}",
-        ),
+        minimiser,
+        _no_affine_fit(loss, fit, minimiser),
         Assumption(
             "A2 distinct inputs",
             distinct == data.n,

@@ -15,11 +15,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Protocol
 
 from losscert.errors import InputError, UnsupportedError
 from losscert.model.activation import Activation
 from losscert.model.network import Network
-from losscert.verifier.regression import AffineFit
+
+
+class AffineMap(Protocol):
+    """What the collapse reads of an affine predictor u = W x + b: the exact minimiser of
+    :class:`losscert.verifier.regression.AffineFit`, or a rational map near an irrational one."""
+
+    @property
+    def weight(self) -> list[list[Fraction]]: ...  # d_Y x d_X
+
+    @property
+    def bias(self) -> list[Fraction]: ...  # d_Y
+
+    @property
+    def predictions(self) -> list[list[Fraction]]: ...  # n x d_Y: u_i
 
 
 @dataclass(frozen=True)
@@ -35,7 +49,7 @@ class CollapseChoice:
         return s * self.c + t
 
 
-def choose_collapse(activation: Activation, fit: AffineFit) -> CollapseChoice:
+def choose_collapse(activation: Activation, fit: AffineMap) -> CollapseChoice:
     """A piece with non-zero slope (unbounded preferred), c well inside it, alpha small enough.
 
     The block pre-activations alpha u + c then keep a distance of at least 1 (unbounded piece) or
@@ -66,7 +80,7 @@ def choose_collapse(activation: Activation, fit: AffineFit) -> CollapseChoice:
 
 
 def collapse_network(
-    widths: tuple[int, ...], activation: Activation, fit: AffineFit, choice: CollapseChoice
+    widths: tuple[int, ...], activation: Activation, fit: AffineMap, choice: CollapseChoice
 ) -> Network:
     """The Stage 1 point for the architecture ``widths`` (every hidden width >= d_Y)."""
     d_y = widths[-1]

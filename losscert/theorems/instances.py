@@ -51,6 +51,15 @@ class Instance:
         )
 
 
+def overlapping_classes() -> Dataset:
+    """Labels -1 / 1 on x = -2, -7/4, ..., 2: negative left of 0 and positive right of it, every
+    fourth one flipped, so no affine map separates them and the affine logistic optimum exists
+    (and is irrational)."""
+    xs = [Fraction(k, 4) for k in range(-8, 9)]
+    ys = [(1 if x > 0 else -1) * (-1 if k % 4 == 1 else 1) for k, x in enumerate(xs)]
+    return Dataset.from_rows([[x] for x in xs], [[y] for y in ys])
+
+
 def generated_data(n: int, d_x: int, d_y: int, seed: int, *, affine: bool = False) -> Dataset:
     """n distinct inputs with entries k/4 (|k| <= 4 n), labels k/4 (|k| <= 8); or affine labels."""
     rng = random.Random(seed)
@@ -101,6 +110,18 @@ def builtin_instances() -> list[Instance]:
             )
     out.append(Instance("relu-huber-depth2", (2, 4, 1), relu(), make_loss("huber", 1), 30, 7))
     out.append(Instance("relu-n200", (3, 6, 2), relu(), make_loss("squared_half"), 200, 11))
+    out.append(
+        Instance(
+            "relu-logistic-depth2",
+            (1, 2, 1),
+            relu(),
+            make_loss("logistic"),
+            17,
+            0,
+            expect=("local_min", "spurious_local_min"),  # box claims; no valley for exp losses
+            dataset=overlapping_classes(),
+        )
+    )
     out.append(
         Instance("linear-contrast", (2, 4, 4, 1), linear(), squared, 20, 5, expect=("global_min",))
     )

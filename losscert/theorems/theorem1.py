@@ -24,6 +24,7 @@ from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
 from losscert.theorems.assumptions import AssumptionReport, check_assumptions
 from losscert.theorems.collapse import choose_collapse, collapse_network
+from losscert.theorems.theorem1_exp import audit_exp
 from losscert.theorems.valley import valley_path
 from losscert.verifier.certificate import (
     certified_in,
@@ -90,10 +91,10 @@ def audit_theorem1(
     notes: list[str] = []
     summary: dict[str, Any] = {}
     if fit is None and report.items[0].holds:  # logistic / softmax on overlapping classes
-        notes.append(
-            "the affine minimiser exists but is irrational: the Theorem 1 construction for the "
-            f"{loss.kind} loss (a box claim) is not built yet"
-        )
+        if len(widths) >= 3 and all(w >= widths[-1] for w in widths[1:-1]):
+            verdicts = audit_exp(data, widths, activation, loss, notes)  # box claims
+        else:
+            notes.append("no linear collapse possible: a hidden layer is narrower than the output")
     elif fit is None or len(widths) < 3 or any(w < widths[-1] for w in widths[1:-1]):
         notes.append("no linear collapse possible: " + ", ".join(a.name for a in report.failing()))
     elif activation.is_linear:

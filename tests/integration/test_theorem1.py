@@ -28,7 +28,9 @@ def test_builtin_instance_meets_its_planted_outcome(name: str) -> None:
             result = check_document(
                 json.loads(json.dumps(verdict.certificate))
             )  # as written to disk
-            assert result.valid and result.claim == claim, result.message
+            # a logistic collapse is near an irrational optimum: the claim is its box form
+            assert result.valid and result.claim in (claim, f"{claim}_in_box"), result.message
+            assert (result.claim != claim) == (INSTANCES[name].loss.kind == "logistic")
 
 
 def test_builtin_set_covers_the_acceptance_grid() -> None:
