@@ -25,31 +25,6 @@ import time
 from pathlib import Path
 
 
-def _train(width: int, seed: int) -> object:
-    import torch
-
-    from losscert.bench.training import classes_1d
-    from losscert.io.torch_import import from_torch
-
-    torch.manual_seed(seed)
-    inputs, labels = classes_1d(seed=seed)
-    x = torch.tensor([[float(v) for v in row] for row in inputs], dtype=torch.float32)
-    y = torch.tensor([[(float(row[0]) + 1) / 2] for row in labels])  # 0 / 1 targets
-    model = torch.nn.Sequential(
-        torch.nn.Linear(1, width), torch.nn.ReLU(), torch.nn.Linear(width, 1)
-    )
-    loss = torch.nn.BCEWithLogitsLoss()
-    optimiser = torch.optim.Adam(model.parameters(), lr=0.01)
-    for rate in (0.01, 0.001, 0.0001):
-        for group in optimiser.param_groups:
-            group["lr"] = rate
-        for _ in range(2000):
-            optimiser.zero_grad()
-            loss(model(x), y).backward()
-            optimiser.step()
-    return from_torch(model, (x, y), loss=loss)
-
-
 def _seeds(text: str) -> list[int]:
     first, _, last = text.partition("-")
     return list(range(int(first), int(last or first) + 1))
@@ -60,6 +35,7 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=4)
     parser.add_argument("--seeds", type=_seeds, default=_seeds("0-9"), help="e.g. 0-9")
     args = parser.parse_args()
+    from losscert.bench.training import train_torch_classifier
     from losscert.io.problem_file import write_problem
 
     print("| seed | time | exit | nearby | route | distance | spurious |")
@@ -68,7 +44,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         for seed in args.seeds:
             path = Path(folder) / f"w{args.width}s{seed}.json"
-            write_problem(_train(args.width, seed), path, name=path.stem)  # type: ignore[arg-type]
+            problem = train_torch_classifier(args.width, seed)
+            write_problem(problem, path, name=path.stem)  # type: ignore[arg-type]
             start = time.perf_counter()
             run = subprocess.run(
                 [sys.executable, "-m", "losscert", "certify", str(path), "--json"],

@@ -172,3 +172,31 @@ def train_classifier(
             t += 1
             adam.step(loss_gradients(params, relu(), loss, x, y)[1], t, rate)
     return _network(params)
+
+
+def train_torch_classifier(width: int, seed: int) -> object:
+    """What a PyTorch user does (needs the ``torch`` extra): ``Sequential(Linear(1, width),
+    ReLU(), Linear(width, 1))`` trained with ``BCEWithLogitsLoss`` and Adam (2000 steps at each
+    of the rates 0.01, 0.001, 0.0001) on :func:`classes_1d` (0 / 1 targets), imported with
+    ``from_torch``: the exact problem at the trained point."""
+    import torch
+
+    from losscert.io.torch_import import from_torch
+
+    torch.manual_seed(seed)
+    inputs, labels = classes_1d(seed=seed)
+    x = torch.tensor([[float(v) for v in row] for row in inputs], dtype=torch.float32)
+    y = torch.tensor([[(float(row[0]) + 1) / 2] for row in labels])  # 0 / 1 targets
+    model = torch.nn.Sequential(
+        torch.nn.Linear(1, width), torch.nn.ReLU(), torch.nn.Linear(width, 1)
+    )
+    loss = torch.nn.BCEWithLogitsLoss()
+    optimiser = torch.optim.Adam(model.parameters(), lr=0.01)
+    for rate in (0.01, 0.001, 0.0001):
+        for group in optimiser.param_groups:
+            group["lr"] = rate
+        for _ in range(2000):
+            optimiser.zero_grad()
+            loss(model(x), y).backward()
+            optimiser.step()
+    return from_torch(model, (x, y), loss=loss)

@@ -71,6 +71,17 @@ def eliminated(
     return out
 
 
+def solved_spread(
+    solved: dict[int, tuple[int, Fraction, Fraction, dict[int, Fraction]]], rho: Fraction
+) -> dict[int, Fraction]:
+    """Each solved coordinate's radius rho_e = rho (1 + sum_{a != e} |kappa_a| / |kappa_e|) when
+    the face coordinates move by at most rho."""
+    return {
+        e: rho * (1 + sum((abs(c) for c in rest.values()), Fraction(0)))
+        for e, _, _, rest in solved.values()
+    }
+
+
 def _sides(pattern: Any, ties: list[tuple[int, int, int, int]], choice: tuple[int, ...]) -> Any:
     filled = [[list(neuron) for neuron in layer] for layer in pattern]
     for (j, r, i, b), side in zip(ties, choice, strict=True):
@@ -101,10 +112,7 @@ def check_minimum_on_face(
     solved = eliminated(problem, ties, free)
     if solved is None:
         raise Invalid("a tied neuron has no free incoming coordinate to solve for", step=sid)
-    spread = {
-        e: rho * (1 + sum((abs(c) for c in rest.values()), Fraction(0)))
-        for e, _, _, rest in solved.values()
-    }
+    spread = solved_spread(solved, rho)
     full = max(spread.values())
     radius_within({**step, "radius": str(full)}, box, sid)  # B' inside the cited box
     face = [a for a in free if a not in spread]

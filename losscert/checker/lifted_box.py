@@ -27,7 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import exp_losses, limits
-from .face_box import MAX_TIES, eliminated, face_trap
+from .face_box import MAX_TIES, eliminated, face_trap, solved_spread
 from .intervals import ZERO, Interval, IntervalJet
 from .minimum_box import MAX_FREE_PARAMETERS, MAX_PARAMETERS, _loss
 from .numbers import brief, integer, rational, show
@@ -56,10 +56,7 @@ def check_lifted_minimum_in_box(
     solved = eliminated(problem, ties, free)
     if solved is None:
         raise Invalid("a tied neuron has no free incoming coordinate to solve for", step=sid)
-    spread = {
-        e: rho * (1 + sum((abs(c) for c in rest.values()), Fraction(0)))
-        for e, _, _, rest in solved.values()
-    }
+    spread = solved_spread(solved, rho)
     full = max([rho, *spread.values()])
     radius_within({**step, "radius": str(full)}, box, sid)  # theta_m inside the cited box
     face = [a for a in free if a not in spread]

@@ -10,6 +10,7 @@ the checker decides. A lower point for ``spurious_local_min_in_box`` comes from 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -121,19 +122,68 @@ def certify_exp_box(problem: Problem, cell: Cell | None = None) -> Verdict:
             f"the Hessian in the free coordinates is not positive definite (smallest eigenvalue "
             f"{smallest:.3g}): the minimum may be at infinity or degenerate{_twins(cell)}"
         )
-    norm = float(np.linalg.norm(g))
-    last = "no radius fits inside the cell"
+    return first_trap(
+        smallest,
+        float(np.linalg.norm(g)),
+        room,
+        lambda rho, mu: _box_verdict(problem, cell, rho, mu, room),
+    )
+
+
+def first_trap(
+    smallest: float,
+    norm: float,
+    room: Fraction,
+    attempt: Callable[[Fraction, Fraction], Verdict],
+    widest: Fraction = Fraction(1),
+) -> Verdict:
+    """Try mu = a share of the Hessian's smallest eigenvalue (MU_FRACTIONS) and the radius
+    rho = 3 |g| / mu that traps with it; ``attempt(rho, mu)`` builds and checks the certificate.
+    ``widest`` is how much wider than rho the box is in its widest (solved) coordinate, which
+    must fit in ``room``. The first PROVED verdict, else UNKNOWN with the last reason."""
+    last = "no radius fits"
     for share in MU_FRACTIONS:
         mu = _short(Fraction(smallest) * share)
         rho = max(_round_up(RADIUS_FACTOR * Fraction(norm) / mu + Fraction(1, 2**100)), MIN_RADIUS)
-        if rho > room:
-            last = f"the trapping radius {float(rho):.3g} exceeds the room in the cell {float(room):.3g}"
+        if rho * widest > room:
+            last = (
+                f"the trapping radius {float(rho * widest):.3g} exceeds the room {float(room):.3g}"
+            )
             continue
-        verdict = _box_verdict(problem, cell, rho, mu, room)
+        verdict = attempt(rho, mu)
         if verdict.status is Status.PROVED:
             return verdict
-        last = verdict.detail
+        last = verdict.detail or last
     return _unknown(last)
+
+
+def checked_box(centre: Problem, evidence: list[dict[str, Any]], method: str, view: Any) -> Verdict:
+    """The checker's own step functions run over ``evidence`` (its last step, "trap", a box);
+    then the claim local_min_in_box with the trap's radius and its bounds rounded outward, and
+    the whole certificate checked (:func:`certified`). UNKNOWN when a step is refused."""
+    from losscert.checker.steps import STEP_KINDS, Verified
+
+    done: dict[str, Any] = {}
+    try:
+        for step in evidence:
+            facts = STEP_KINDS[step["kind"]].verify(view, step, done, step["id"])
+            uses = tuple(step.get("uses", ()))
+            done[step["id"]] = Verified(step["id"], step["kind"], uses, facts)
+    except Exception as exc:  # the checker's Invalid: these parameters do not prove it
+        return _unknown(str(exc))
+    facts = done["trap"].facts
+    lower, upper = _down(facts["lower"]), _up(facts["upper"])
+    certificate = new_certificate(centre, CLAIM, evidence, {"method": method})
+    certificate["claim"] = claim_fields(CLAIM, facts["radius"], lower, upper)
+    return certified(
+        CLAIM,
+        Status.PROVED,
+        certificate,
+        method=method,
+        radius=facts["radius"],
+        lower=lower,
+        upper=upper,
+    )
 
 
 def _box_verdict(
@@ -331,7 +381,7 @@ TIE_TOLERANCE = 1e-3
 scale) is taken as a tie candidate when the in-cell box fails."""
 
 
-def _pre_activations(problem: Problem) -> list[list[Fraction]]:
+def pre_activations(problem: Problem) -> list[list[Fraction]]:
     """z[r][i] of the one hidden layer, exact."""
     net = problem.network
     rows = problem.data.input_rows()
@@ -348,7 +398,7 @@ def tie_candidates(problem: Problem) -> list[tuple[int, int, Fraction]]:
     rows = problem.data.input_rows()
     out = []
     for r, (values, weights) in enumerate(
-        zip(_pre_activations(problem), problem.network.weights(1), strict=True)
+        zip(pre_activations(problem), problem.network.weights(1), strict=True)
     ):
         best = None
         for i, z in enumerate(values):
@@ -459,9 +509,6 @@ def _damped(
 
 def certify_face_box(centre: Problem, ties: list[tuple[int, int, Fraction]]) -> Verdict:
     """PROVED local_min_in_box with a minimum_in_box_on_face step, or UNKNOWN."""
-    from losscert.checker.boxes import check_box_near_boundary
-    from losscert.checker.face_box import check_minimum_on_face
-    from losscert.checker.steps import Verified
     from losscert.encodings.box import boundary_box_radius
 
     setup = _face_setup(centre, ties)
@@ -478,19 +525,11 @@ def certify_face_box(centre: Problem, ties: list[tuple[int, int, Fraction]]) -> 
         return _unknown(
             f"the face Hessian is not positive definite (smallest {smallest:.3g}){_twins(cell)}"
         )
-    norm = float(np.linalg.norm(g))
     widest = max(
         1 + sum((abs(c) for c in rest.values()), Fraction(0)) for _, rest in dependent.values()
     )
-    last = "no radius fits"
-    for share in MU_FRACTIONS:
-        mu = _short(Fraction(smallest) * share)
-        rho = max(_round_up(RADIUS_FACTOR * Fraction(norm) / mu + Fraction(1, 2**100)), MIN_RADIUS)
-        if rho * widest > room:
-            last = (
-                f"the trapping radius {float(rho * widest):.3g} exceeds the room {float(room):.3g}"
-            )
-            continue
+
+    def attempt(rho: Fraction, mu: Fraction) -> Verdict:
         box_step = {"id": "box", "kind": "box_near_boundary", "radius": rational_string(room)}
         trap = {
             "id": "trap",
@@ -499,23 +538,6 @@ def certify_face_box(centre: Problem, ties: list[tuple[int, int, Fraction]]) -> 
             "radius": rational_string(rho),
             "mu": rational_string(mu),
         }
-        try:
-            box_facts = check_box_near_boundary(view, box_step, "box")
-            done = {"box": Verified("box", "box_near_boundary", (), box_facts)}
-            facts = check_minimum_on_face(view, trap, done, "trap")
-        except Exception as exc:  # the checker's Invalid: these parameters do not prove it
-            last = str(exc)
-            continue
-        lower, upper = _down(facts["lower"]), _up(facts["upper"])
-        certificate = new_certificate(centre, CLAIM, [box_step, trap], {"method": "box on a face"})
-        certificate["claim"] = claim_fields(CLAIM, facts["radius"], lower, upper)
-        return certified(
-            CLAIM,
-            Status.PROVED,
-            certificate,
-            method="box on a face",
-            radius=facts["radius"],
-            lower=lower,
-            upper=upper,
-        )
-    return _unknown(last)
+        return checked_box(centre, [box_step, trap], "box on a face", view)
+
+    return first_trap(smallest, float(np.linalg.norm(g)), room, attempt, widest)

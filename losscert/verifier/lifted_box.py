@@ -25,20 +25,17 @@ from losscert.encodings.box import boundary_box_radius, box_radius
 from losscert.encodings.cells import Cell, locate_cell
 from losscert.model.problem import Problem
 from losscert.model.rationals import rational_string
-from losscert.verifier.certificate import certified, new_certificate
 from losscert.verifier.descent import checker_view
 from losscert.verifier.exp_box import (
     NEWTON_STEPS,
     TARGET_GRADIENT,
-    _down,
     _dyadic,
     _midpoints,
-    _round_up,
-    _short,
-    _up,
+    checked_box,
+    first_trap,
+    pre_activations,
     tie_candidates,
 )
-from losscert.verifier.minimum_box import MIN_RADIUS, MU_FRACTIONS, RADIUS_FACTOR, claim_fields
 from losscert.verifier.verdict import Status, Verdict
 
 CLAIM = "local_min_in_box"
@@ -190,15 +187,6 @@ def _snap(problem: Problem, ties: list[Tie]) -> Problem:
     return problem.with_network(problem.network.with_parameters(values))
 
 
-def _pre(problem: Problem) -> list[list[Fraction]]:
-    net = problem.network
-    rows = problem.data.input_rows()
-    return [
-        [sum((w * x for w, x in zip(weights, row, strict=True)), b) for row in rows]
-        for weights, b in zip(net.weights(1), net.biases(1), strict=True)
-    ]
-
-
 # --- Newton on the face ----------------------------------------------------------------------
 
 
@@ -258,7 +246,7 @@ def _crossing(before: Problem, after: Problem, ties: list[Tie]) -> tuple[Fractio
     the share of the step where it does."""
     tied = set(ties)
     first = None
-    for r, (za, zb) in enumerate(zip(_pre(before), _pre(after), strict=True)):
+    for r, (za, zb) in enumerate(zip(pre_activations(before), pre_activations(after), strict=True)):
         for i, (a, b) in enumerate(zip(za, zb, strict=True)):
             if (r, i) not in tied and a * b < 0:
                 share = a / (a - b)
@@ -273,7 +261,7 @@ def _nearest(problem: Problem, ties: list[Tie]) -> Tie | None:
     best = None
     tied = set(ties)
     for r, (values, weights) in enumerate(
-        zip(_pre(problem), problem.network.weights(1), strict=True)
+        zip(pre_activations(problem), problem.network.weights(1), strict=True)
     ):
         for i, z in enumerate(values):
             scale = 1 + float(sum(abs(w * x) for w, x in zip(weights, rows[i], strict=True)))
@@ -295,7 +283,7 @@ def _wrong_side(problem: Problem, ties: list[Tie]) -> tuple[Tie, int] | None:
     out = np.array([float(f[0]) for f in forward(view, view.point).outputs])
     labels = np.array([float(v[0]) for v in problem.data.label_rows()])
     g = _loss_slope(problem, out, labels)
-    pre = _pre(problem)
+    pre = pre_activations(problem)
     c = [float(v) for v in net.weights(2)[0]]
     groups: dict[int, list[int]] = {}
     for r, i in ties:
@@ -359,33 +347,17 @@ def _certify(centre: Problem, ties: list[Tie]) -> Verdict:
     smallest = float(values[0])
     if not smallest > FLAT * float(values[-1]):
         return _unknown(_flat(centre, smallest, float(values[-1])))
-    norm = float(np.linalg.norm(g))
     widest = max(
         [
             Fraction(1),
-            *(
-                1 + sum((abs(c) for c in rest.values()), Fraction(0))
-                for _, rest in dependent.values()
-            ),
+            *(1 + sum(map(abs, rest.values()), Fraction(0)) for _, rest in dependent.values()),
         ]
     )
-    last = "no radius fits"
-    for share in MU_FRACTIONS:
-        mu = _short(Fraction(smallest) * share)
-        rho = max(_round_up(RADIUS_FACTOR * Fraction(norm) / mu + Fraction(1, 2**100)), MIN_RADIUS)
-        if rho * widest > room:
-            last = (
-                f"the trapping radius {float(rho * widest):.3g} exceeds the room {float(room):.3g}"
-            )
-            continue
-        certificate = new_certificate(
-            centre, CLAIM, _steps(cell, ties, room, free, rho, mu), {"method": "lifted box"}
-        )
-        verdict = _check(centre, certificate, view, rho, mu)
-        if verdict.status is Status.PROVED:
-            return verdict
-        last = verdict.detail or last
-    return _unknown(last)
+
+    def attempt(rho: Fraction, mu: Fraction) -> Verdict:
+        return checked_box(centre, _steps(cell, ties, room, free, rho, mu), "lifted box", view)
+
+    return first_trap(smallest, float(np.linalg.norm(g)), room, attempt, widest)
 
 
 def _flat(centre: Problem, smallest: float, largest: float) -> str:
@@ -431,35 +403,6 @@ def _steps(
         {"id": "box", "kind": "box_in_cell", "uses": ["cell"], "radius": rational_string(room)},
         trap,
     ]
-
-
-def _check(
-    centre: Problem, certificate: dict[str, Any], view: Any, rho: Fraction, mu: Fraction
-) -> Verdict:
-    """The checker's own step functions decide; then the whole certificate is checked."""
-    from losscert.checker.steps import STEP_KINDS, Verified
-
-    done: dict[str, Any] = {}
-    try:
-        for step in certificate["evidence"]:
-            facts = STEP_KINDS[step["kind"]].verify(view, step, done, step["id"])
-            done[step["id"]] = Verified(
-                step["id"], step["kind"], tuple(step.get("uses", ())), facts
-            )
-    except Exception as exc:  # the checker's Invalid: these parameters do not prove it
-        return _unknown(str(exc))
-    facts = done["trap"].facts
-    lower, upper = _down(facts["lower"]), _up(facts["upper"])
-    certificate["claim"] = claim_fields(CLAIM, facts["radius"], lower, upper)
-    return certified(
-        CLAIM,
-        Status.PROVED,
-        certificate,
-        method="lifted box",
-        radius=facts["radius"],
-        lower=lower,
-        upper=upper,
-    )
 
 
 def _unknown(detail: str) -> Verdict:
