@@ -13,6 +13,7 @@ kink becomes a tie, a tie whose multiplier has the wrong sign is released to its
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 from typing import Any
 
@@ -41,6 +42,8 @@ from losscert.verifier.verdict import Status, Verdict
 CLAIM = "local_min_in_box"
 ROUNDS = 40
 """Active-set rounds: each adds or releases one tie."""
+BUDGET_SECONDS = 20.0
+"""The whole search (rounds and Newton steps) stops starting work after this."""
 RANK_TOLERANCE = 1e-9
 """A column joins the basis when its residual is above this share of its norm."""
 RELEASE = Fraction(1, 2**30)
@@ -80,9 +83,10 @@ def certify_lifted_box(problem: Problem) -> tuple[Verdict, Problem, list[str]]:
     log: list[str] = []
     current = problem
     verdict = _unknown("no round")
+    deadline = time.perf_counter() + BUDGET_SECONDS
     for _ in range(ROUNDS):
         shown = ", ".join(f"n{r}/s{i}" for r, i in ties) or "none"
-        centre, event = _newton(current, ties)
+        centre, event = _newton(current, ties, deadline)
         log.append(f"ties [{shown}]: {event[0]}")
         if event[0] == "cross":
             r, i = event[1]
@@ -113,7 +117,12 @@ def certify_lifted_box(problem: Problem) -> tuple[Verdict, Problem, list[str]]:
         if verdict.status is not Status.PROVED:
             log[-1] += f" ({verdict.detail})"
         return verdict, centre, log
-    return _unknown("the active set of ties did not settle: " + "; ".join(log)), current, log
+    if len(log) >= ROUNDS:
+        why = f"the active set of ties did not settle in {ROUNDS} rounds"
+    else:
+        why = f"the search stopped ({log[-1] if log else 'no round'})"
+    reason = "budget" if "budget" in why else "unsupported"
+    return Verdict(Status.UNKNOWN, CLAIM, reason=reason, detail=why), current, log
 
 
 # --- coordinates --------------------------------------------------------------------------
@@ -190,11 +199,14 @@ def _snap(problem: Problem, ties: list[Tie]) -> Problem:
 # --- Newton on the face ----------------------------------------------------------------------
 
 
-def _newton(problem: Problem, ties: list[Tie]) -> tuple[Problem, tuple[str, Any]]:
+def _newton(problem: Problem, ties: list[Tie], deadline: float) -> tuple[Problem, tuple[str, Any]]:
     """Damped Newton in the face coordinates. Returns the last point and ("converged", None),
-    ("cross", (r, i)) when a full step sends sample i across neuron r's kink, or (reason, None)."""
+    ("cross", (r, i)) when a full step sends sample i across neuron r's kink, or (reason, None)
+    (also "budget" past ``deadline``)."""
     current = _snap(problem, ties)
     for _ in range(3 * NEWTON_STEPS):
+        if time.perf_counter() > deadline:
+            return current, (f"budget ({BUDGET_SECONDS:.0f} s) spent", None)
         setup = _setup(current, ties)
         if setup is None:
             return current, ("the point has other ties or no basis", None)

@@ -206,3 +206,11 @@ def test_a_neuron_tied_on_two_samples_with_one_input() -> None:
     tied = {(t.neuron, t.sample) for t in locate_cell(centre).ties}
     rows = centre.data.input_rows()
     assert {(1, 0), (1, 18)} <= tied and rows[0] == rows[18]
+
+
+def test_the_search_stops_at_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import losscert.verifier.lifted_box as lifted
+
+    monkeypatch.setattr(lifted, "BUDGET_SECONDS", 0.0)
+    verdict, _, _ = certify_lifted_box(classifier(3))
+    assert verdict.status is Status.UNKNOWN and verdict.reason == "budget"
