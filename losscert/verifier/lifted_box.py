@@ -37,6 +37,7 @@ from losscert.verifier.exp_box import (
     pre_activations,
     tie_candidates,
 )
+from losscert.verifier.nearby_rescale import rescale_towards
 from losscert.verifier.verdict import Status, Verdict
 
 CLAIM = "local_min_in_box"
@@ -114,6 +115,8 @@ def certify_lifted_box(problem: Problem) -> tuple[Verdict, Problem, list[str]]:
             continue
         verdict = _certify(centre, ties)
         log.append(f"lifted box: {verdict.status.value}")
+        if verdict.status is Status.PROVED:
+            verdict, centre = _nearer(problem, centre, ties, verdict)
         if verdict.status is not Status.PROVED:
             log[-1] += f" ({verdict.detail})"
         return verdict, centre, log
@@ -123,6 +126,20 @@ def certify_lifted_box(problem: Problem) -> tuple[Verdict, Problem, list[str]]:
         why = f"the search stopped ({log[-1] if log else 'no round'})"
     reason = "budget" if "budget" in why else "unsupported"
     return Verdict(Status.UNKNOWN, CLAIM, reason=reason, detail=why), current, log
+
+
+def _nearer(
+    problem: Problem, centre: Problem, ties: list[Tie], verdict: Verdict
+) -> tuple[Verdict, Problem]:
+    """The centre rescaled neuron by neuron towards the trained point (the same outputs, ties and
+    first-order conditions: h(a z) = a h(z)), certified again; kept when that proves too."""
+    from losscert.verifier.nearby import distance
+
+    rescaled = rescale_towards(problem, centre)
+    if distance(problem, rescaled) >= distance(problem, centre):
+        return verdict, centre
+    again = _certify(rescaled, ties)
+    return (again, rescaled) if again.status is Status.PROVED else (verdict, centre)
 
 
 # --- coordinates --------------------------------------------------------------------------
