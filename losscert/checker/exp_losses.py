@@ -36,6 +36,7 @@ SUPPORTED_STEPS = frozenset(
         "minimum_in_box",
         "minimum_in_box_on_face",
         "lifted_minimum_in_box",
+        "affine_minimum_in_box",
         "risk_bounds",
         "lower_point_below",
     }

@@ -239,9 +239,20 @@ def _check_span(
     face: list[int],
     sid: str,
 ) -> Callable[[list[Fraction]], bool]:
-    """J has full column rank and every condition vector lies in its column space (exact
-    elimination): J^T g = 0 then implies every condition. Returns the membership test (a
-    functional c . g whose c lies in the column space is 0 at theta_m)."""
+    """J has full column rank and every condition vector lies in its column space: J^T g = 0
+    then implies every condition. Returns the membership test (a functional c . g whose c lies
+    in the column space is 0 at theta_m)."""
+    return column_space_implies(jacobian, face, _conditions(problem, pattern, ties), sid)
+
+
+def column_space_implies(
+    jacobian: list[list[Fraction]],
+    free: list[int],
+    conditions: list[tuple[str, list[Fraction]]],
+    sid: str,
+) -> Callable[[list[Fraction]], bool]:
+    """Exact elimination on the columns of J (one per free coordinate): they must be independent,
+    and each named condition vector must lie in their span. Returns the membership test."""
     basis: list[tuple[int, list[Fraction]]] = []  # (pivot row, echelon vector)
 
     def reduce(vector: list[Fraction]) -> list[Fraction]:
@@ -252,19 +263,18 @@ def _check_span(
                 v = [x - factor * y for x, y in zip(v, b, strict=True)]
         return v
 
-    for k in range(len(face)):
+    for k in range(len(free)):
         v = reduce([row[k] for row in jacobian])
         pivot = next((i for i, x in enumerate(v) if x), None)
         if pivot is None:
             raise Invalid(
-                f"the face Jacobian column of parameter {face[k]} depends on the earlier ones: "
+                f"the Jacobian column of parameter {free[k]} depends on the earlier ones: "
                 "the free coordinates must have independent output directions",
                 step=sid,
             )
         basis.append((pivot, v))
-    for name, vector in _conditions(problem, pattern, ties):
-        rest = reduce(vector)
-        if any(rest):
+    for name, vector in conditions:
+        if any(reduce(vector)):
             raise Invalid(
                 f"the first-order condition of {name} is not implied by the free coordinates "
                 "(its vector over the samples is not in the span of their output directions)",

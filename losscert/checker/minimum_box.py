@@ -257,7 +257,12 @@ def _check_curvature(
 
 
 BOX_CLAIM_FIELDS = frozenset({"radius", "lower", "upper"})
-BOX_KINDS = ("minimum_in_box", "minimum_in_box_on_face", "lifted_minimum_in_box")
+BOX_KINDS = (
+    "minimum_in_box",
+    "minimum_in_box_on_face",
+    "lifted_minimum_in_box",
+    "affine_minimum_in_box",
+)
 """The steps whose facts are a box (radius) trapping a local minimum with risk in [lower, upper]."""
 
 
@@ -273,7 +278,8 @@ def local_min_in_box(steps: Any, fields: dict[str, Any]) -> str | None:
         if facts["radius"] <= radius and lower <= facts["lower"] and facts["upper"] <= upper:
             return None
     return (
-        "a minimum_in_box (or minimum_in_box_on_face, lifted_minimum_in_box) step with radius <= the claimed radius and "
+        "a minimum_in_box (or minimum_in_box_on_face, lifted_minimum_in_box, "
+        "affine_minimum_in_box) step with radius <= the claimed radius and "
         "risk bounds inside the claimed ones"
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import boxes, limits, paths, smt_query
 from .adjacent import check_adjacent_regions
+from .affine_box import check_affine_minimum_in_box
 from .arrangement import check_neuron_regions, check_neuron_regions_sparse
 from .boundary_cover import check_convex_cover_near_boundary
 from .calculus import (
@@ -736,6 +737,13 @@ STEP_KINDS: dict[str, StepKind] = {
         frozenset(),
         check_lifted_minimum_in_box,
         frozenset({"box_in_cell", "box_near_boundary"}),
+        since=1,
+    ),
+    "affine_minimum_in_box": StepKind(
+        frozenset({"uses", "free", "radius", "mu"}),
+        frozenset(),
+        check_affine_minimum_in_box,
+        frozenset({"cell", "box_in_cell"}),
         since=1,
     ),
     "risk_bounds": StepKind(frozenset({"lower", "upper"}), frozenset(), check_risk_bounds, since=1),

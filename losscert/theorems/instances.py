@@ -60,6 +60,14 @@ def overlapping_classes() -> Dataset:
     return Dataset.from_rows([[x] for x in xs], [[y] for y in ys])
 
 
+def interleaved_classes() -> Dataset:
+    """A 4 x 4 grid in the plane with one-hot labels of (i + j) mod 3: the classes interleave,
+    so the affine softmax optimum exists (and is irrational)."""
+    rows = [[Fraction(i, 2), Fraction(j, 2)] for i in range(4) for j in range(4)]
+    labels = [[int((i + j) % 3 == c) for c in range(3)] for i in range(4) for j in range(4)]
+    return Dataset.from_rows(rows, labels)
+
+
 def generated_data(n: int, d_x: int, d_y: int, seed: int, *, affine: bool = False) -> Dataset:
     """n distinct inputs with entries k/4 (|k| <= 4 n), labels k/4 (|k| <= 8); or affine labels."""
     rng = random.Random(seed)
@@ -120,6 +128,18 @@ def builtin_instances() -> list[Instance]:
             0,
             expect=("local_min", "spurious_local_min"),  # box claims; no valley for exp losses
             dataset=overlapping_classes(),
+        )
+    )
+    out.append(
+        Instance(
+            "relu-softmax-depth3",
+            (2, 4, 4, 3),
+            relu(),
+            make_loss("softmax_cross_entropy"),
+            16,
+            0,
+            expect=("local_min", "spurious_local_min"),
+            dataset=interleaved_classes(),
         )
     )
     out.append(

@@ -1,13 +1,11 @@
-"""Theorem 1 for the logistic loss (issue 13): the affine minimiser is irrational.
+"""Theorem 1 for the logistic and softmax losses (issue 13): the affine minimiser is irrational.
 
-On overlapping classes the logistic regression optimum exists but no rational point is it, so
-Stage 1 cannot sit exactly on it. Floats find it (Newton on the convex affine risk), a dyadic
-rational map near it places the collapse, and the claim becomes a box: "a local minimum lies
-within rho of the Stage 1 point, with risk in [lo, hi]". Every neuron of the collapse has the
-same pattern (the whole data on one piece), so the minimum is not isolated (the neurons trade
-weight freely): the lifted box of docs/certificate.md 3.30 proves it (one hidden layer, one
-output, a positively homogeneous activation). A point of lower risk from float restarts, with
-its risk enclosed by the checker, makes it spurious.
+On overlapping classes the affine optimum exists but no rational point is it, so Stage 1 cannot
+sit exactly on it. Floats find it (Newton on the convex affine risk), a dyadic rational map near
+it places the collapse, and the claim becomes a box: "a local minimum lies within rho of the
+Stage 1 point, with risk in [lo, hi]" (docs/certificate.md 3.31 `affine_minimum_in_box`: on the
+collapse's cell the network is one affine map, any depth and activation). A point of lower risk
+from float restarts, with its risk enclosed by the checker, makes it spurious.
 """
 
 from __future__ import annotations
@@ -43,34 +41,77 @@ class NearAffineOptimum:
     predictions: list[list[Fraction]]
 
 
-def logistic_optimum(data: Dataset) -> NearAffineOptimum | None:
-    """Damped Newton on (1/n) sum log(1 + exp(-y_i (w . x_i + b))), one output; None when it
-    does not converge or its margins run off (separable data has no minimiser: the exact answer
-    is theorems/separability.py's)."""
+def affine_optimum(data: Dataset, loss: Loss) -> NearAffineOptimum | None:
+    """Damped Newton on the affine risk: logistic (labels -1 / 1, each output column alone) or
+    softmax cross-entropy (one-hot labels; the last output's row fixed at 0, the logit shift).
+    None when it does not converge or its margins run off (separable data has no minimiser: the
+    exact answer is theorems/separability.py's)."""
     rows = data.input_rows()
     x = np.array([[float(v) for v in row] + [1.0] for row in rows])
-    y = np.array([float(row[0]) for row in data.label_rows()])
+    y = np.array([[float(v) for v in row] for row in data.label_rows()])
+    if loss.kind == "logistic":
+        columns = [_logistic(x, y[:, k]) for k in range(y.shape[1])]
+        if any(c is None for c in columns):
+            return None
+        beta = np.array(columns)
+    else:
+        beta = _softmax(x, y)
+        if beta is None:
+            return None
+    if np.max(np.abs(x @ beta.T)) > MAX_MARGIN:  # the weights run off: (near-)separable data
+        return None
+    scale = 1 << DYADIC_BITS
+    exact = [[Fraction(round(float(v) * scale), scale) for v in row] for row in beta]
+    weight = [row[:-1] for row in exact]
+    bias = [row[-1] for row in exact]
+    predictions = [
+        [
+            sum((w * v for w, v in zip(wk, row, strict=True)), bk)
+            for wk, bk in zip(weight, bias, strict=True)
+        ]
+        for row in rows
+    ]
+    return NearAffineOptimum(weight, bias, predictions)
+
+
+def _logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     beta = np.zeros(x.shape[1])
     for _ in range(NEWTON_STEPS):
-        margin = y * (x @ beta)
-        p = 1.0 / (1.0 + np.exp(margin))  # sigma(-margin)
+        p = 1.0 / (1.0 + np.exp(y * (x @ beta)))  # sigma(-margin)
         gradient = -(x.T @ (y * p)) / len(y)
         if np.max(np.abs(gradient)) < 1e-15:
-            break
+            return beta
         hessian = (x.T * (p * (1 - p))) @ x / len(y)
         try:
             beta = beta - np.linalg.solve(hessian, gradient)
         except np.linalg.LinAlgError:
             return None
-    else:
-        return None
-    if np.max(np.abs(x @ beta)) > MAX_MARGIN:  # the weights run off: (near-)separable data
-        return None
-    scale = 1 << DYADIC_BITS
-    coefficients = [Fraction(round(float(v) * scale), scale) for v in beta]
-    weight, bias = coefficients[:-1], coefficients[-1]
-    predictions = [[sum((w * v for w, v in zip(weight, row, strict=True)), bias)] for row in rows]
-    return NearAffineOptimum([weight], [bias], predictions)
+    return None
+
+
+def _softmax(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    n, m = x.shape
+    classes = y.shape[1]
+    beta = np.zeros((classes, m))
+    for _ in range(NEWTON_STEPS):
+        logits = x @ beta.T
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        gradient = ((p - y).T @ x / n)[:-1].ravel()  # the free rows
+        if np.max(np.abs(gradient)) < 1e-15:
+            return beta
+        size = (classes - 1) * m
+        hessian = np.zeros((size, size))
+        for k in range(classes - 1):
+            for q in range(classes - 1):
+                weight = p[:, k] * ((k == q) - p[:, q])
+                hessian[k * m : (k + 1) * m, q * m : (q + 1) * m] = (x.T * weight) @ x / n
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            return None
+        beta[:-1] -= step.reshape(classes - 1, m)
+    return None
 
 
 def audit_exp(
@@ -81,33 +122,22 @@ def audit_exp(
     notes: list[str],
 ) -> dict[str, Verdict]:
     """The verdicts ``local_min`` (claim ``local_min_in_box``) and ``spurious_local_min``
-    (``spurious_local_min_in_box``) of the collapse near the logistic optimum; notes say what
-    was not built."""
+    (``spurious_local_min_in_box``) of the collapse near the affine optimum; notes say what
+    failed."""
+    from losscert.verifier.affine_box import certify_affine_box
     from losscert.verifier.exp_box import certify_exp_spurious
     from losscert.verifier.exp_search import lower_point_search
-    from losscert.verifier.lifted_box import applies, certify_lifted_box
 
-    if loss.kind != "logistic" or len(widths) != 3:
-        notes.append(
-            "the affine minimiser exists but is irrational: the Theorem 1 construction for the "
-            f"{loss.kind} loss is built for the logistic loss and one hidden layer only"
-        )
-        return {}
-    fit = logistic_optimum(data)
+    fit = affine_optimum(data, loss)
     if fit is None:
-        notes.append("Newton on the affine logistic risk did not converge")
+        notes.append("Newton on the affine risk did not converge")
         return {}
     network = collapse_network(widths, activation, fit, choose_collapse(activation, fit))
-    problem = Problem(network, loss, data)
-    why = applies(problem)
-    if why is not None:
-        notes.append(why)
-        return {}
-    local, centre, _ = certify_lifted_box(problem)
+    local, centre = certify_affine_box(Problem(network, loss, data))
     verdicts = {"local_min": local}
     if local.status is not Status.PROVED:
         return verdicts
-    notes.append(_moved(problem.network, centre.network, local.stats))
+    notes.append(_moved(network, centre.network, local.stats))
     witness = lower_point_search(centre, float(local.stats["lower"]))
     verdicts["spurious_local_min"] = certify_exp_spurious(centre, local, witness)
     return verdicts
@@ -121,7 +151,7 @@ def _moved(before: Network, after: Network, stats: dict[str, Any]) -> str:
         "the rational collapse" if shift == 0 else f"a point {float(shift):.3g} from the collapse"
     )
     return (
-        f"logistic loss: the affine minimiser is irrational; the box claim is about {where} "
+        f"the affine minimiser is irrational; the box claim is about {where} "
         "(a local minimum within "
         f"{float(stats['radius']):.3g} of it, risk in [{float(stats['lower']):.10g}, "
         f"{float(stats['upper']):.10g}])"

@@ -173,17 +173,7 @@ def _setup(problem: Problem, ties: list[Tie]) -> Any:
     columns = np.array(
         [[float(v) for v in row] for row in _face_jacobian(view, pattern, order, solved, w2)]
     )
-    chosen: list[int] = []
-    basis = np.zeros((columns.shape[0], 0))
-    for k, a in enumerate(order):
-        column = columns[:, k]
-        norm = float(np.linalg.norm(column))
-        if norm == 0:
-            continue
-        residual = column - basis @ (basis.T @ column)
-        if np.linalg.norm(residual) > RANK_TOLERANCE * norm:
-            chosen.append(a)
-            basis = np.column_stack([basis, residual / np.linalg.norm(residual)])
+    chosen = independent_columns(columns, order)
     if not chosen:
         return None
     face = sorted(chosen)
@@ -198,6 +188,23 @@ def _group(problem: Problem, r: int, i: int) -> list[Tie]:
     """(r, j) for every sample j with the input of sample i: they sit on the kink together."""
     rows = problem.data.input_rows()
     return [(r, j) for j, row in enumerate(rows) if row == rows[i]]
+
+
+def independent_columns(columns: np.ndarray, order: list[int]) -> list[int]:
+    """Greedy, in floats: the labels (``order``) of the columns that are not (nearly) in the span
+    of the ones before them. The checker re-checks independence and the span exactly."""
+    chosen: list[int] = []
+    basis = np.zeros((columns.shape[0], 0))
+    for k, a in enumerate(order):
+        column = columns[:, k]
+        norm = float(np.linalg.norm(column))
+        if norm == 0:
+            continue
+        residual = column - basis @ (basis.T @ column)
+        if np.linalg.norm(residual) > RANK_TOLERANCE * norm:
+            chosen.append(a)
+            basis = np.column_stack([basis, residual / np.linalg.norm(residual)])
+    return chosen
 
 
 def _snap(problem: Problem, ties: list[Tie]) -> Problem:

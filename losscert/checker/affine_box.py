@@ -1,0 +1,151 @@
+"""Section 3.31 of docs/certificate.md (since 1.1): ``affine_minimum_in_box``.
+
+Theorem 1's Stage 1 point is a linear collapse: every hidden neuron stays in one piece on every
+sample, so on its cell the network is one affine map x -> A(theta) x + c(theta) and
+R(theta) = R_lin(A(theta), c(theta)), convex in (A, c). For the logistic and softmax losses the
+minimiser of R_lin is irrational, so the collapse cannot sit on it; a box can trap a point that
+does. With the weights of layers 2..L fixed, the outputs are affine in the first-layer weights
+and every bias (each chain monomial holds one of them), so the trap of 3.20 over free coordinates
+F among those gives theta_m with J^T g(theta_m) = 0 (J: the output directions of F). When J has
+full column rank and spans every vector e_k (x) x~_c (output k, input coordinate c, the intercept
+last), sum_i g_ik(theta_m) x~_i = 0 for every k: (A, c)(theta_m) minimises R_lin, so every theta of
+the cell has R(theta) >= R(theta_m). For softmax the last output's condition follows from the
+others (sum_k g_ik = 0), and is not required: the logit shift makes its direction flat.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from . import exp_losses, limits
+from .face_box import face_trap
+from .lifted_box import column_space_implies
+from .minimum_box import MAX_FREE_PARAMETERS, MAX_PARAMETERS
+from .numbers import brief, integer, rational
+from .problem import Problem
+from .result import Invalid
+
+MAX_AFFINE_WORK = 20_000_000
+"""n d_Y F (F + d_Y (d_X + 1)): the exact elimination of the span check (section 7)."""
+
+
+def check_affine_minimum_in_box(
+    problem: Problem, step: dict[str, Any], done: Any, sid: str
+) -> dict[str, Any]:
+    from .steps import _cited, radius_within  # steps.py registers this verifier: no cycle
+
+    cell = _cited(step, done, "cell", sid)
+    box = _cited(step, done, "box_in_cell", sid)
+    if box.facts["cell"] != cell.id:
+        raise Invalid("the box_in_cell step must cite the cited cell", step=sid)
+    rho = radius_within(step, box, sid)
+    mu = rational(step["mu"], f"{sid}.mu")
+    if not mu > 0:
+        raise Invalid("mu must be positive", step=sid)
+    if problem.depth < 2:
+        raise Invalid("this step needs a hidden layer", step=sid)
+    if problem.num_parameters > MAX_PARAMETERS:
+        raise Invalid(f"more than {MAX_PARAMETERS} parameters", step=sid)
+    limits.check_jet(problem, sid, hessian=False)
+    pattern = cell.facts["pattern"]
+    for j, layer in enumerate(pattern):
+        for r, pieces in enumerate(layer):
+            if any(k != pieces[0] for k in pieces):
+                raise Invalid(
+                    f"hidden layer {j + 1} neuron {r} changes piece between samples: this step "
+                    "needs a linear collapse (every hidden neuron in one piece on every sample)",
+                    step=sid,
+                )
+    free = _free(problem, step["free"], sid)
+    n, d_y, d_in = len(problem.inputs), problem.widths[-1], problem.widths[0]
+    work = n * d_y * len(free) * (len(free) + d_y * (d_in + 1))
+    if work > MAX_AFFINE_WORK:
+        raise Invalid(
+            f"the span check needs n d_Y F (F + d_Y (d_X + 1)) = {work} operations, beyond this "
+            f"checker's limit of {MAX_AFFINE_WORK}",
+            step=sid,
+        )
+    if problem.loss in exp_losses.EXP_LOSSES:
+        exp_losses.check_box_work(n, d_y, len(free), sid)
+    slopes = [[problem.activation.slopes[neuron[0]] for neuron in layer] for layer in pattern]
+    jacobian = _jacobian(problem, slopes, free)
+    column_space_implies(jacobian, free, _conditions(problem), sid)
+    lower, upper = face_trap(problem, pattern, free, {}, rho, mu, sid)
+    return {"radius": rho, "lower": lower, "upper": upper, "cell": cell.id}
+
+
+def _free(problem: Problem, value: Any, sid: str) -> list[int]:
+    """The listed coordinates: increasing, each a first-layer weight or a bias of any layer."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_FREE_PARAMETERS:
+        raise Invalid(
+            f"free must list 1 to {MAX_FREE_PARAMETERS} parameter indices, got {brief(value)}",
+            step=sid,
+        )
+    index = list(range(problem.num_parameters))
+    layers = problem.layers(index)
+    allowed = {a for row in layers[0][0] for a in row}
+    allowed |= {a for _, b in layers for a in b}
+    free = [integer(a, f"{sid}.free[{k}]", 0) for k, a in enumerate(value)]
+    for k, a in enumerate(free):
+        if a not in allowed:
+            raise Invalid(f"free[{k}] = {a} is not a first-layer weight or a bias", step=sid)
+        if k and a <= free[k - 1]:
+            raise Invalid("free must be strictly increasing", step=sid)
+    return free
+
+
+def _jacobian(
+    problem: Problem, slopes: list[list[Fraction]], free: list[int]
+) -> list[list[Fraction]]:
+    """Rows (sample i, output k), one column per free coordinate: the derivative of f_k(x_i)
+    on the cell, exact. delta_j[r] (the derivative of the outputs in z_{j,r}) is the same on every
+    sample (one slope per neuron), so only the first layer's weights see the inputs."""
+    layers = problem.layers(problem.point)
+    index = problem.layers(list(range(problem.num_parameters)))
+    d_y = problem.widths[-1]
+    delta: list[list[list[Fraction]]] = [[]] * len(layers)  # delta[j][r]: d_Y derivatives
+    delta[-1] = [[Fraction(int(k == r)) for k in range(d_y)] for r in range(d_y)]
+    for j in range(len(layers) - 2, -1, -1):
+        w_next = layers[j + 1][0]
+        delta[j] = [
+            [
+                slopes[j][r]
+                * sum((w_next[q][r] * delta[j + 1][q][k] for q in range(len(w_next))), Fraction(0))
+                for k in range(d_y)
+            ]
+            for r in range(len(layers[j][1]))
+        ]
+    where: dict[int, tuple[int, int, int | None]] = {}  # a -> (layer, neuron, input or None)
+    for j, (w, b) in enumerate(index):
+        for r, a in enumerate(b):
+            where[a] = (j, r, None)
+        if j == 0:
+            for r, row in enumerate(w):
+                for c, a in enumerate(row):
+                    where[a] = (0, r, c)
+    rows = []
+    for x in problem.inputs:
+        for k in range(d_y):
+            row = []
+            for a in free:
+                j, r, c = where[a]
+                row.append(delta[j][r][k] * (Fraction(1) if c is None else x[c]))
+            rows.append(row)
+    return rows
+
+
+def _conditions(problem: Problem) -> list[tuple[str, list[Fraction]]]:
+    """e_k (x) x~_c over (sample, output) for every output k (softmax: all but the last) and
+    input coordinate c (the intercept last)."""
+    d_y = problem.widths[-1]
+    outputs = d_y - 1 if problem.loss == "softmax_cross_entropy" else d_y
+    out = []
+    for k in range(outputs):
+        for c in range(problem.widths[0] + 1):
+            vector = []
+            for x in problem.inputs:
+                value = x[c] if c < len(x) else Fraction(1)
+                vector += [value if q == k else Fraction(0) for q in range(d_y)]
+            out.append((f"output {k} input coordinate {c}", vector))
+    return out
