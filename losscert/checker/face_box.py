@@ -92,7 +92,7 @@ def _sides(pattern: Any, ties: list[tuple[int, int, int, int]], choice: tuple[in
 def check_minimum_on_face(
     problem: Problem, step: dict[str, Any], done: Any, sid: str
 ) -> dict[str, Any]:
-    from .steps import _cited, radius_within  # steps.py registers this verifier: no cycle
+    from .steps import _cited, radius_at_most  # steps.py registers this verifier: no cycle
 
     box = _cited(step, done, "box_near_boundary", sid)
     ties = box.facts["ties"]
@@ -114,7 +114,7 @@ def check_minimum_on_face(
         raise Invalid("a tied neuron has no free incoming coordinate to solve for", step=sid)
     spread = solved_spread(solved, rho)
     full = max(spread.values())
-    radius_within({**step, "radius": str(full)}, box, sid)  # B' inside the cited box
+    radius_at_most(full, box, sid)  # B' inside the cited box
     face = [a for a in free if a not in spread]
     if not face or len(free) > MAX_FREE_PARAMETERS:
         raise Invalid(f"{len(face)} free face coordinates: 1 to {MAX_FREE_PARAMETERS}", step=sid)

@@ -10,8 +10,8 @@ minimum as soon as the loss gradient g at its outputs satisfies first-order cond
 * sum_i g_i = 0 (the output bias);
 * per neuron r, E_r = sum_i s_r(i) g_i x~_i lies in the span of the tied x~_t of r (untied
   neurons: E_r = 0), with the multiplier nu_t of each tie on the right side: for c_r > 0,
-  nu_t <= 0 (tie sent below 0) and nu_t + (s_1 - s_0) g_t >= 0 (sent above); signs reversed when
-  c_r < 0.
+  nu_t <= 0 (tie sent below 0) and nu_t + (s_1 - s_0) g_T >= 0 (sent above; g_T the sum of g
+  over the neuron's tied samples, which have one input); signs reversed when c_r < 0.
 
 The step finds such a point without knowing it: the trap of 3.29 (``face_box.face_trap``) on a
 face box over *given* free coordinates F (first-layer weights and biases, output bias; affine in
@@ -43,7 +43,7 @@ MAX_SPAN_WORK = 20_000_000
 def check_lifted_minimum_in_box(
     problem: Problem, step: dict[str, Any], done: Any, sid: str
 ) -> dict[str, Any]:
-    from .steps import radius_within  # steps.py registers this verifier: no cycle
+    from .steps import radius_at_most  # steps.py registers this verifier: no cycle
 
     box, pattern, ties = _cited_box(step, done, sid)
     _check_shape(problem, ties, sid)
@@ -58,7 +58,7 @@ def check_lifted_minimum_in_box(
         raise Invalid("a tied neuron has no free incoming coordinate to solve for", step=sid)
     spread = solved_spread(solved, rho)
     full = max([rho, *spread.values()])
-    radius_within({**step, "radius": str(full)}, box, sid)  # theta_m inside the cited box
+    radius_at_most(full, box, sid)  # theta_m inside the cited box
     face = [a for a in free if a not in spread]
     if not face or len(face) > MAX_FREE_PARAMETERS:
         raise Invalid(f"{len(face)} free face coordinates: 1 to {MAX_FREE_PARAMETERS}", step=sid)
@@ -293,7 +293,7 @@ def _check_signs(
     in_span: Callable[[list[Fraction]], bool],
     sid: str,
 ) -> None:
-    """For each tie: sign(c_r) nu_t <= 0 and sign(c_r) (nu_t + (s_1 - s_0) g_t) >= 0 at theta_m,
+    """For each tied neuron: sign(c_r) nu_t <= 0 and sign(c_r) (nu_t + (s_1 - s_0) g_T) >= 0 at theta_m,
     nu_t = x~_t . E_r / |x~_t|^2 (E_r on the face pattern, the tie on piece 0). Each is a linear
     functional of g: if its vector lies in the column space of J it is exactly 0 at theta_m;
     otherwise its interval over the face box (g enclosed from the outputs' ranges) must have the
@@ -331,7 +331,7 @@ def _check_signs(
                 raise Invalid(
                     f"the tie of neuron {r} on sample(s) {group}: the multiplier of its "
                     f"{'upper' if side else 'lower'} side is not shown to have the right sign on "
-                    "the box (sign(c_r) nu <= 0 below the kink, sign(c_r) (nu + (s_1 - s_0) g_t) "
+                    "the box (sign(c_r) nu <= 0 below the kink, sign(c_r) (nu + (s_1 - s_0) g_T) "
                     ">= 0 above)",
                     step=sid,
                     derived=f"[{show(value.lo)}, {show(value.hi)}]",

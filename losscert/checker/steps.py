@@ -544,7 +544,11 @@ def check_outputs_constant_on_path(
 
 def radius_within(step: dict[str, Any], box: Verified, sid: str) -> Fraction:
     """The step's ``radius``: 0 < rho <= the radius of the cited box step (3.11-3.13, 3.20, 3.21)."""
-    rho = rational(step["radius"], f"{sid}.radius")
+    return radius_at_most(rational(step["radius"], f"{sid}.radius"), box, sid)
+
+
+def radius_at_most(rho: Fraction, box: Verified, sid: str) -> Fraction:
+    """0 < rho <= the radius of the cited box step (a derived radius: no length limit)."""
     if not 0 < rho <= box.facts["radius"]:
         raise Invalid(
             f"the radius must be positive and at most the {box.kind} radius",

@@ -214,3 +214,16 @@ def test_the_search_stops_at_its_budget(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(lifted, "BUDGET_SECONDS", 0.0)
     verdict, _, _ = certify_lifted_box(classifier(3))
     assert verdict.status is Status.UNKNOWN and verdict.reason == "budget"
+
+
+def test_a_derived_radius_of_any_length_is_compared_exactly() -> None:
+    """The solved coordinates' radius max(rho, rho_e) is derived, not read: it is compared as a
+    fraction (it was turned back into a string and refused past 4,000 characters)."""
+    from losscert.checker.steps import radius_at_most
+
+    box = Verified("box", "box_near_boundary", (), {"radius": F(1, 4)})
+    long = F(10**2100 - 1, 10**2101 * 7)  # about 4,200 characters
+    assert len(str(long)) > 4000
+    assert radius_at_most(long, box, "trap") == long
+    with pytest.raises(Exception, match="at most the box_near_boundary radius"):
+        radius_at_most(F(1, 2) + long, box, "trap")
