@@ -191,6 +191,23 @@ def certify_exp_spurious(
     return certified(claim, Status.PROVED, certificate, witness_risk=w_hi, **local.stats)
 
 
+def _no_minimum_near(problem: Problem, verdict: Verdict, tried: list[str]) -> Verdict:
+    """``verdict``, or, when a ray along which the risk falls to infinity is found around the
+    point (:mod:`exp_rays`, exact), UNKNOWN ``no_nearby_minimum`` saying so."""
+    from losscert.verifier.exp_rays import escape_ray
+
+    ray = escape_ray(problem)
+    if ray is None:
+        return verdict
+    depth = problem.network.depth
+    move = "+inf" if ray.sign > 0 else "-inf"
+    tried.append(
+        f"escape ray: W_{depth}[{ray.output}][{ray.neuron}] -> {move} lowers the risk at every "
+        f"point within {float(ray.radius):.3g}"
+    )
+    return Verdict(Status.UNKNOWN, CLAIM, reason="no_nearby_minimum", detail=ray.describe(depth))
+
+
 def _no_witness(claim: str, risk: Fraction | None = None) -> Verdict:
     detail = "no point of risk below the box's lower bound found by the search"
     if risk is not None:
@@ -310,6 +327,7 @@ def certify_exp_nearby(
         verdict, centre, log = certify_lifted_box(problem)
         tried.append(f"lifted box: {'; '.join(log)}")
     if verdict.status is not Status.PROVED:
+        verdict = _no_minimum_near(problem, verdict, tried)
         return NearbyResult(original, size, verdict, tried=tried)
     moved = MovedPoint(str(verdict.stats.get("method", "box")), centre)
     moved_by = distance(problem, centre)

@@ -16,7 +16,15 @@ class Status(Enum):
 
 
 REASONS = frozenset(
-    {"timeout", "solver_unknown", "solvers_disagree", "unsupported", "budget", "checker_rejected"}
+    {
+        "timeout",
+        "solver_unknown",
+        "solvers_disagree",
+        "unsupported",
+        "budget",
+        "checker_rejected",
+        "no_nearby_minimum",
+    }
 )
 """Reason codes an UNKNOWN verdict may carry."""
 
