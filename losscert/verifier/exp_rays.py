@@ -121,18 +121,24 @@ def _candidates(problem: Problem, zs: list[Fraction], norms: list[Fraction]) -> 
 def _radius(
     problem: Problem, zs: list[Fraction], norms: list[Fraction], wants_k: list[int], sign: int
 ) -> tuple[Fraction, tuple[int, ...]] | None:
-    """The largest tested closed radius (and the gaining samples at the point), or None."""
-    candidates = _candidates(problem, zs, norms)
-    first = candidates[0] / 2 if candidates else Fraction(1)
+    """The largest tested closed radius where the ray works (and the gaining samples at the
+    point), or None. The test is monotone in rho and changes only at the candidates, so testing
+    each candidate and one radius strictly between consecutive ones finds the supremum up to
+    that gap."""
     gaining = _holds(_sides(problem, zs, norms, Fraction(0)), wants_k, sign)
-    if gaining is None or _holds(_sides(problem, zs, norms, first), wants_k, sign) is None:
+    if gaining is None:
         return None
-    best = first
-    for rho in candidates:
+    candidates = _candidates(problem, zs, norms) or [Fraction(1)]
+    tests = [candidates[0] / 2]
+    for j, rho in enumerate(candidates):
+        after = candidates[j + 1] if j + 1 < len(candidates) else 2 * rho
+        tests += [rho, (rho + after) / 2]
+    best = None
+    for rho in tests:
         if _holds(_sides(problem, zs, norms, rho), wants_k, sign) is None:
             break
         best = rho
-    return best, gaining
+    return None if best is None else (best, gaining)
 
 
 def escape_ray(problem: Problem) -> EscapeRay | None:
