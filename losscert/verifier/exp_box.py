@@ -192,20 +192,17 @@ def certify_exp_spurious(
 
 
 def _no_minimum_near(problem: Problem, verdict: Verdict, tried: list[str]) -> Verdict:
-    """``verdict``, or, when a ray along which the risk falls to infinity is found around the
-    point (:mod:`exp_rays`, exact), UNKNOWN ``no_nearby_minimum`` saying so."""
-    from losscert.verifier.exp_rays import escape_ray
+    """``verdict``, or, when a ray along which the risk falls to infinity from every point near
+    the point is found (:mod:`exp_rays`, exact), REFUTED: no local minimum within its radius."""
+    from losscert.verifier.exp_rays import certify_no_minimum_near
 
-    ray = escape_ray(problem)
-    if ray is None:
+    refuted = certify_no_minimum_near(problem)
+    if refuted is None:
         return verdict
-    depth = problem.network.depth
-    move = "+inf" if ray.sign > 0 else "-inf"
-    tried.append(
-        f"escape ray: W_{depth}[{ray.output}][{ray.neuron}] -> {move} lowers the risk at every "
-        f"point within {float(ray.radius):.3g}"
-    )
-    return Verdict(Status.UNKNOWN, CLAIM, reason="no_nearby_minimum", detail=ray.describe(depth))
+    radius = refuted.stats.get("no_minimum_radius")
+    shown = "" if radius is None else f" within {float(radius):.3g}"
+    tried.append(f"escape ray: no local minimum{shown}: {refuted.status.value}")
+    return refuted
 
 
 def _no_witness(claim: str, risk: Fraction | None = None) -> Verdict:

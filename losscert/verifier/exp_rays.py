@@ -22,7 +22,8 @@ its candidates such that *no* theta with |theta - theta*|_inf <= rho is a local 
   every t > 0: theta is not a local minimum. Only W_L moves, so no pattern changes and no
   smoothness is needed.
 
-This is a diagnosis for the UNKNOWN reason, decided in exact rationals; it is not a certificate.
+:func:`certify_no_minimum_near` writes it as a certificate (an ``escape_ray`` step concluding
+``no_local_min_in_box``, docs/certificate.md 3.3X-softmax) that the checker re-derives.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from fractions import Fraction
 import numpy as np
 
 from losscert.model.problem import Problem
+from losscert.model.rationals import rational_string
+from losscert.verifier.certificate import certified, new_certificate
+from losscert.verifier.verdict import Status, Verdict
 
 EXP_LOSSES = ("logistic", "softmax_cross_entropy")
 
@@ -201,3 +205,37 @@ def _float_risk(kind: str, f: np.ndarray, y: np.ndarray) -> float:
         top = f.max(axis=1, keepdims=True)
         total = top[:, 0] + np.log(np.exp(f - top).sum(axis=1))
         return float(np.mean(total - np.sum(y * f, axis=1)))
+
+
+REFUTED_CLAIM = "local_min_in_box"
+"""The verdict's claim: no local minimum lies within the ray's radius of the point."""
+
+
+def certify_no_minimum_near(problem: Problem) -> Verdict | None:
+    """REFUTED ``local_min_in_box`` with a ``no_local_min_in_box`` certificate (an
+    ``escape_ray`` step, docs/certificate.md 3.3X-softmax) when :func:`escape_ray` finds a ray;
+    None when it finds none. The checker decides: if it rejected the file, the verdict is
+    UNKNOWN ``checker_rejected``."""
+    ray = escape_ray(problem)
+    if ray is None:
+        return None
+    step = {
+        "id": "ray",
+        "kind": "escape_ray",
+        "output": ray.output,
+        "neuron": ray.neuron,
+        "sign": ray.sign,
+        "radius": rational_string(ray.radius),
+    }
+    certificate = new_certificate(problem, "no_local_min_in_box", [step], {"method": "escape ray"})
+    certificate["claim"]["radius"] = rational_string(ray.radius)
+    detail = ray.describe(problem.network.depth)
+    verdict = certified(
+        REFUTED_CLAIM,
+        Status.REFUTED,
+        certificate,
+        method="escape ray",
+        no_minimum_radius=ray.radius,
+        ray=detail,
+    )
+    return verdict

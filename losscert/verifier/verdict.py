@@ -16,15 +16,7 @@ class Status(Enum):
 
 
 REASONS = frozenset(
-    {
-        "timeout",
-        "solver_unknown",
-        "solvers_disagree",
-        "unsupported",
-        "budget",
-        "checker_rejected",
-        "no_nearby_minimum",
-    }
+    {"timeout", "solver_unknown", "solvers_disagree", "unsupported", "budget", "checker_rejected"}
 )
 """Reason codes an UNKNOWN verdict may carry."""
 
