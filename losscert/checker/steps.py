@@ -741,7 +741,7 @@ STEP_KINDS: dict[str, StepKind] = {
     ),
     "risk_bounds": StepKind(frozenset({"lower", "upper"}), frozenset(), check_risk_bounds, since=1),
     "escape_ray": StepKind(
-        frozenset({"output", "neuron", "sign", "radius"}), frozenset(), check_escape_ray, since=1
+        frozenset({"direction", "radius"}), frozenset(), check_escape_ray, since=1
     ),
     "lower_point_below": StepKind(
         frozenset({"point", "upper", "uses"}),

@@ -43,31 +43,40 @@ EXP_LOSSES = ("logistic", "softmax_cross_entropy")
 
 @dataclass(frozen=True)
 class EscapeRay:
-    """W_L[output][neuron] += sign * t lowers the risk for every t > 0 at every theta within
-    ``radius`` (max norm, closed) of the point; ``gaining`` are the samples whose loss strictly
-    falls at the point; ``risk``, ``slope`` and ``limit`` are floats (information only): the risk
-    at the point, its derivative along the ray there and its limit as t -> infinity."""
+    """Moving the output layer (W_L | b_L) by t ``direction`` lowers the risk for every t > 0 at
+    every theta within ``radius`` (max norm, closed) of the point. ``move`` and ``because`` say
+    how and why in words; ``output``, ``neuron``, ``sign`` name the weight of a one-weight ray
+    (None for a separation of :mod:`exp_separation`). ``risk``, ``slope`` and ``limit`` are floats
+    (information only): the risk at the point, its derivative along the ray there and its limit
+    as t -> infinity."""
 
-    output: int
-    neuron: int
-    sign: int
+    direction: tuple[tuple[Fraction, ...], ...]
     radius: Fraction
-    gaining: tuple[int, ...]
-    classes: tuple[int, ...]
+    move: str
+    because: str
     risk: float
     slope: float
     limit: float
+    output: int | None = None
+    neuron: int | None = None
+    sign: int | None = None
 
-    def describe(self, depth: int = 2) -> str:
-        move = "+infinity" if self.sign > 0 else "-infinity"
+    def describe(self) -> str:
         return (
             f"no local minimum within {float(self.radius):.3g} (max norm) of the point: at every "
-            f"point there the risk decreases strictly as W_{depth}[{self.output}][{self.neuron}] "
-            f"-> {move} (the minimum is at infinity), because hidden neuron {self.neuron} is "
-            f"non-zero only on samples this weight helps ({len(self.gaining)} samples, of "
-            f"class(es) {list(self.classes)}); from the point the risk falls from "
+            f"point there the risk decreases strictly as {self.move} (the minimum is at "
+            f"infinity), because {self.because}; from the point the risk falls from "
             f"{self.risk:.6g} towards {self.limit:.6g}, slope {self.slope:.3g}"
         )
+
+
+def one_weight(problem: Problem, k: int, r: int, sign: int) -> tuple[tuple[Fraction, ...], ...]:
+    """The direction that moves W_L[k][r] alone, by ``sign``."""
+    d_1, d_y = problem.network.widths[-2], problem.network.widths[-1]
+    return tuple(
+        tuple(Fraction(sign if (row, col) == (k, r) else 0) for col in range(d_1 + 1))
+        for row in range(d_y)
+    )
 
 
 def _wants(problem: Problem) -> list[list[int]]:
@@ -163,11 +172,19 @@ def escape_ray(problem: Problem) -> EscapeRay | None:
                 if found is not None and (best is None or found[0] > best[0]):
                     best = (found[0], k, r, sign, found[1])
     if best is None:
-        return None
+        from losscert.verifier.exp_separation import separation_ray
+
+        return separation_ray(problem)
     radius, k, r, sign, gaining = best
-    risk, slope, limit = _along(problem, k, r, sign)
+    direction = one_weight(problem, k, r, sign)
+    risk, slope, limit = along(problem, direction)
     classes = _classes(problem, gaining)
-    return EscapeRay(k, r, sign, radius, gaining, classes, risk, slope, limit)
+    move = f"W_2[{k}][{r}] -> {'+infinity' if sign > 0 else '-infinity'}"
+    because = (
+        f"hidden neuron {r} is non-zero only on samples this weight helps ({len(gaining)} "
+        f"samples, of class(es) {list(classes)})"
+    )
+    return EscapeRay(direction, radius, move, because, risk, slope, limit, k, r, sign)
 
 
 def _classes(problem: Problem, samples: tuple[int, ...]) -> tuple[int, ...]:
@@ -177,15 +194,17 @@ def _classes(problem: Problem, samples: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(sorted({next(k for k, y in enumerate(rows[i]) if y == 1) for i in samples}))
 
 
-def _along(problem: Problem, k: int, r: int, sign: int) -> tuple[float, float, float]:
+def along(
+    problem: Problem, direction: tuple[tuple[Fraction, ...], ...]
+) -> tuple[float, float, float]:
     """Float risk at the point, derivative of R along the ray there, and risk far along it."""
     (w1, b1), (w2, b2) = problem.network.to_numpy()
     x = np.array([[float(v) for v in row] for row in problem.data.input_rows()])
     y = np.array([[float(v) for v in row] for row in problem.data.label_rows()])
     hidden = np.vectorize(problem.network.activation.apply_float)(x @ w1.T + b1)
+    move = np.array([[float(v) for v in row] for row in direction])
     logits = hidden @ w2.T + b2
-    far = logits.copy()
-    far[:, k] += sign * 1e6 * hidden[:, r]
+    delta = hidden @ move[:, :-1].T + move[:, -1]
     kind = problem.loss.kind
     with np.errstate(all="ignore"):
         if kind == "logistic":
@@ -194,8 +213,9 @@ def _along(problem: Problem, k: int, r: int, sign: int) -> tuple[float, float, f
             top = logits.max(axis=1, keepdims=True)
             p = np.exp(logits - top)
             dl = p / p.sum(axis=1, keepdims=True) - y
-    slope = float(sign * np.mean(dl[:, k] * hidden[:, r]))
-    return _float_risk(kind, logits, y), slope, _float_risk(kind, far, y)
+    slope = float(np.mean(np.sum(dl * delta, axis=1)))
+    far = _float_risk(kind, logits + 1e6 * delta, y)
+    return _float_risk(kind, logits, y), slope, far
 
 
 def _float_risk(kind: str, f: np.ndarray, y: np.ndarray) -> float:
@@ -222,14 +242,12 @@ def certify_no_minimum_near(problem: Problem) -> Verdict | None:
     step = {
         "id": "ray",
         "kind": "escape_ray",
-        "output": ray.output,
-        "neuron": ray.neuron,
-        "sign": ray.sign,
+        "direction": [[rational_string(v) for v in row] for row in ray.direction],
         "radius": rational_string(ray.radius),
     }
     certificate = new_certificate(problem, "no_local_min_in_box", [step], {"method": "escape ray"})
     certificate["claim"]["radius"] = rational_string(ray.radius)
-    detail = ray.describe(problem.network.depth)
+    detail = ray.describe()
     verdict = certified(
         REFUTED_CLAIM,
         Status.REFUTED,

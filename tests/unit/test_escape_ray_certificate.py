@@ -1,6 +1,6 @@
 """The escape_ray step and the no_local_min_in_box claim (docs/certificate.md 3.3X-softmax):
-the producer's certificate is valid, and one-field changes of the step, the claim and the problem
-are rejected."""
+the producer's certificates are valid, hand-worked radii hold exactly, and one-field changes of
+the step, the claim and the problem are rejected."""
 
 import copy
 from collections.abc import Callable
@@ -12,9 +12,10 @@ import pytest
 from losscert.checker import check_document
 from losscert.model import Dataset, Network, Problem, make_loss, relu
 from losscert.verifier import Status
+from losscert.verifier.certificate import new_certificate
 from losscert.verifier.exp_box import certify_exp_nearby
-from losscert.verifier.exp_rays import certify_no_minimum_near
-from tests.unit.test_exp_rays import three_classes
+from losscert.verifier.exp_rays import certify_no_minimum_near, escape_ray
+from tests.unit.test_exp_rays import three_classes, two_features
 
 
 def _certificate() -> dict[str, Any]:
@@ -30,7 +31,8 @@ def test_the_hand_worked_certificate() -> None:
     certificate = _certificate()
     assert certificate["claim"] == {"kind": "no_local_min_in_box", "radius": "7/12"}
     (step,) = certificate["evidence"]
-    assert (step["output"], step["neuron"], step["sign"], step["radius"]) == (0, 0, -1, "7/12")
+    assert step["direction"] == [["-1", "0", "0"], ["0", "0", "0"], ["0", "0", "0"]]
+    assert step["radius"] == "7/12"
     assert certificate["minor"] == 1
     assert check_document(certificate).valid
 
@@ -39,6 +41,23 @@ def _set(where: str, field: str, value: Any) -> Callable[[dict[str, Any]], None]
     def change(c: dict[str, Any]) -> None:
         target = c["claim"] if where == "claim" else c["evidence"][0]
         target[field] = value
+
+    return change
+
+
+def _entry(row: int, col: int, value: str) -> Callable[[dict[str, Any]], None]:
+    def change(c: dict[str, Any]) -> None:
+        c["evidence"][0]["direction"][row][col] = value
+
+    return change
+
+
+def _moved(row: int, col: int) -> Callable[[dict[str, Any]], None]:
+    """The -1 of W_2[0][0] moved to W_2[row][col]."""
+
+    def change(c: dict[str, Any]) -> None:
+        c["evidence"][0]["direction"][0][0] = "0"
+        c["evidence"][0]["direction"][row][col] = "-1"
 
     return change
 
@@ -61,6 +80,13 @@ def _minor(c: dict[str, Any]) -> None:
     c["minor"] = 0
 
 
+def _rows(count: int) -> Callable[[dict[str, Any]], None]:
+    def change(c: dict[str, Any]) -> None:
+        c["evidence"][0]["direction"] = c["evidence"][0]["direction"][:count]
+
+    return change
+
+
 MUTATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     # the next radius tested, 2/3, leaves no sample strictly gaining (x = 2 reaches the kink)
     "step radius 2/3": _set("step", "radius", "2/3"),
@@ -69,13 +95,14 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "claim radius above the step's": _set("claim", "radius", "2/3"),
     "claim radius 0": _set("claim", "radius", "0"),
     # logit 1 is protected only up to 1/2 (x = -1, class 1, wakes up)
-    "output 1": _set("step", "output", 1),
-    "output 3 (no such output)": _set("step", "output", 3),
-    "neuron 1 (relu(-1) wakes on x = -2 within 7/12)": _set("step", "neuron", 1),
-    "neuron 2 (no such neuron)": _set("step", "neuron", 2),
-    "sign 1 (raising logit 0 hurts x = -1, class 1)": _set("step", "sign", 1),
-    "sign 0": _set("step", "sign", 0),
-    "sign true": _set("step", "sign", True),
+    "W_2[1][0] instead": _moved(1, 0),
+    "W_2[0][1] instead (relu(-1) wakes on x = -2 within 7/12)": _moved(0, 1),
+    "b_2[0] instead (hurts the class-0 sample)": _moved(0, 2),
+    "sign flipped (raising logit 0 hurts x = -1, class 1)": _entry(0, 0, "1"),
+    "a second entry (raising logit 2 by the bias hurts x = -2)": _entry(2, 2, "-1"),
+    "all zero (nothing falls)": _entry(0, 0, "0"),
+    "two rows": _rows(2),
+    "an integer entry": _entry(0, 0, -1),
     "extra field": _set("step", "margin", "1"),
     "x = 2 labelled class 0": _label(3, ["1", "0", "0"]),
     "b_1[0] = 1 (x = -2, class 0, wakes within 7/12)": _point(2, "1"),
@@ -103,6 +130,36 @@ def test_a_rational_loss_is_refused() -> None:
     result = check_document(certificate)
     assert not result.valid
     assert "escape_ray" in result.message
+
+
+def _separation(radius: str) -> dict[str, Any]:
+    step = {
+        "id": "ray",
+        "kind": "escape_ray",
+        "direction": [["0", "0", "0"], ["1", "0", "-5/2"]],
+        "radius": radius,
+    }
+    certificate = new_certificate(two_features(), "no_local_min_in_box", [step], {})
+    certificate["claim"]["radius"] = radius
+    return certificate
+
+
+def test_a_separation_by_hand() -> None:
+    # a_0 = relu(x) moves by at most rho (1 + x): class 1 at x = 3 needs 3 - 4 rho - 5/2 >= 0
+    # (rho <= 1/8), x = 4 gives 3/10, class 0 at x = 2 needs 2 + 3 rho - 5/2 <= 0 (rho <= 1/6)
+    assert check_document(_separation("1/8")).valid
+    assert not check_document(_separation("126/1000")).valid
+
+
+def test_the_producer_finds_a_separation() -> None:
+    problem = two_features()
+    ray = escape_ray(problem)
+    assert ray is not None
+    assert ray.neuron is None  # not a one-weight ray
+    assert "logit 1 rises" in ray.move or "logit 0 rises" in ray.move
+    assert F(0) < ray.radius <= F(1, 6)
+    verdict = certify_no_minimum_near(problem)
+    assert verdict is not None and verdict.status is Status.REFUTED
 
 
 def test_logistic_certificate_and_a_deeper_net_has_none() -> None:

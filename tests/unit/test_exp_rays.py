@@ -4,6 +4,7 @@ the oracle of the decrease at every point of the box."""
 
 from fractions import Fraction as F
 
+import mpmath
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -38,17 +39,23 @@ def test_the_ray_and_its_radius_by_hand() -> None:
     ray = escape_ray(three_classes())
     assert ray is not None
     assert (ray.output, ray.neuron, ray.sign, ray.radius) == (0, 0, -1, F(7, 12))
-    assert ray.gaining == (2, 3)
-    assert ray.classes == (2,)
+    assert "2 samples, of class(es) [2]" in ray.because
+    assert ray.direction == ((-1, 0, 0), (0, 0, 0), (0, 0, 0))  # (W_2 | b_2), row 0: W_2[0][0]
     assert ray.slope < 0 < ray.risk - ray.limit
     assert "W_2[0][0] -> -infinity" in ray.describe()
 
 
-def test_a_neuron_active_on_every_class_has_no_ray() -> None:
-    # relu(x + 2) is positive on all three samples, one of each class: moving any one weight of
-    # it helps some sample and hurts another.
+def test_a_neuron_active_on_every_class_has_no_one_weight_ray() -> None:
+    # relu(x + 2) is 1, 3, 4 on one sample of each class: moving any one weight of it helps some
+    # sample and hurts another. The feature still separates class 0 (a = 1) from the others, so
+    # the separation route (exp_separation) finds a ray.
     net = Network.from_rationals([[[F(1)]], [[F(0)]] * 3], [[F(2)], [F(0)] * 3], relu())
     data = Dataset.from_rows([[-1], [1], [2]], [ONE_HOT[0], ONE_HOT[1], ONE_HOT[2]])
+    ray = escape_ray(Problem(net, make_loss("softmax_cross_entropy"), data))
+    assert ray is not None and ray.neuron is None
+    # interleaved classes (a = 1..6: classes 0, 1, 2, 0, 1, 2): no affine g of a separates any
+    # class, so there is no ray at all
+    data = Dataset.from_rows([[x] for x in range(-1, 5)], [ONE_HOT[i % 3] for i in range(6)])
     assert escape_ray(Problem(net, make_loss("softmax_cross_entropy"), data)) is None
     # one class fewer on the active side (x = 2 relabelled 0): lowering logit 1 helps both
     data = Dataset.from_rows([[-1], [1], [2]], [ONE_HOT[0], ONE_HOT[2], ONE_HOT[0]])
@@ -77,26 +84,75 @@ def test_logistic_ray_and_scope() -> None:
     assert escape_ray(Problem(net, make_loss("squared"), data)) is None  # the loss grows
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.lists(st.integers(-12, 12), min_size=13, max_size=13), st.integers(1, 8))
-def test_risk_falls_along_the_ray_everywhere_in_the_box(offsets: list[int], t: int) -> None:
+def two_features() -> Problem:
+    """Two classes, x = 1, 2 (class 0) and 3, 4 (class 1); relu(x) and relu(10 - x) are positive
+    on every sample: no one-weight ray, but a_0 - 5/2 separates the classes."""
+    net = Network.from_rationals(
+        [[[F(1)], [F(-1)]], [[F(0), F(0)]] * 2], [[F(0), F(10)], [F(0)] * 2], relu()
+    )
+    data = Dataset.from_rows([[1], [2], [3], [4]], [[1, 0], [1, 0], [0, 1], [0, 1]])
+    return Problem(net, make_loss("softmax_cross_entropy"), data)
+
+
+def _along_ray(problem: Problem, theta: list[F], direction: tuple, t: int) -> list[F]:
+    """theta with the output layer (W_2 | b_2) moved by t direction."""
+    d_x, d_1, d_y = problem.network.widths
+    start = d_1 * (d_x + 1)
+    moved = list(theta)
+    for k, row in enumerate(direction):
+        for r in range(d_1):
+            moved[start + k * d_1 + r] += t * row[r]
+        moved[start + d_y * d_1 + k] += t * row[d_1]
+    return moved
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from(["three classes", "two features"]),
+    st.lists(st.integers(-12, 12), min_size=13, max_size=13),
+    st.integers(1, 8),
+)
+def test_risk_falls_along_the_ray_everywhere_in_the_box(
+    which: str, offsets: list[int], t: int
+) -> None:
     # The oracle: the checker's rigorous enclosure of R at theta and at theta + t d, for theta
     # anywhere in the closed box of the stated radius (every parameter moved, the dead neuron
-    # included, which may wake up).
-    problem = three_classes()
+    # included, which may wake up); a one-weight ray and a separation.
+    problem = three_classes() if which == "three classes" else two_features()
     ray = escape_ray(problem)
     assert ray is not None
     theta = [
         v + ray.radius * k / 12
-        for v, k in zip(problem.network.parameter_vector(), offsets, strict=True)
+        for v, k in zip(problem.network.parameter_vector(), offsets, strict=False)
     ]
-    index = 4 + ray.output * 2 + ray.neuron  # W_1 (2), b_1 (2), then W_2 row by row
-    moved = list(theta)
-    moved[index] += ray.sign * t
+    moved = _along_ray(problem, theta, ray.direction, t)
     view = checker_view(problem)
     _, after = enclosure(view, moved, "moved")
     before, _ = enclosure(view, theta, "theta")
     assert after < before
+    # and sample by sample (what the step states): no loss rises, in 50-digit arithmetic
+    with mpmath.workdps(50):
+        for old, new in zip(_losses(problem, theta), _losses(problem, moved), strict=True):
+            assert new <= old + mpmath.mpf(10) ** -40
+
+
+def _losses(problem: Problem, theta: list[F]) -> list[mpmath.mpf]:
+    """Each sample's softmax loss at theta (exact logits, then 50-digit exp / log)."""
+    net = problem.network.with_parameters(theta)
+    out = []
+    with mpmath.workdps(50):
+        for x, y in zip(problem.data.input_rows(), problem.data.label_rows(), strict=True):
+            hidden = [
+                max(F(0), sum((w * v for w, v in zip(row, x, strict=True)), b))
+                for row, b in zip(net.weights(1), net.biases(1), strict=True)
+            ]
+            logits = [
+                sum((w * a for w, a in zip(row, hidden, strict=True)), b)
+                for row, b in zip(net.weights(2), net.biases(2), strict=True)
+            ]
+            f = [mpmath.mpf(v.numerator) / v.denominator for v in logits]
+            out.append(mpmath.log(mpmath.fsum(mpmath.exp(v) for v in f)) - f[y.index(1)])
+    return out
 
 
 @pytest.mark.slow
