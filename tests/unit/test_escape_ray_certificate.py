@@ -179,3 +179,14 @@ def test_certify_exp_nearby_answers_refuted_with_the_ray() -> None:
     assert result.moved is None
     assert "no local minimum within 0.583" in result.local.stats["ray"]
     assert result.tried[-1] == "escape ray: no local minimum within 0.583: refuted"
+
+
+def test_the_work_limit_is_checked_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    # n d_Y^2 (d_1 + 1) = 4 * 9 * 3 = 108 for the hand instance: a limit of 107 refuses it
+    from losscert.checker import escape_ray as step
+
+    certificate = _certificate()
+    monkeypatch.setattr(step, "MAX_RAY_WORK", 107)
+    result = check_document(certificate)
+    assert not result.valid
+    assert "beyond the limit of 107" in result.message
