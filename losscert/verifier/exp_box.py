@@ -292,9 +292,40 @@ def certify_exp_nearby(
 
     say = getattr(options, "say", lambda _message: None)
     original = problem.risk_bounds()
-    cell = locate_cell(problem)
-    size = gradient_bound(problem, cell)
+    size = gradient_bound(problem, locate_cell(problem))
     tried: list[str] = []
+    verdict, centre = _cell_and_face(problem, say, tried)
+    if verdict.status is not Status.PROVED and lifted_applies(problem) is None:
+        say("nearby: the lifted box (first-order conditions in u = c w, any flat directions)")
+        verdict, centre, log = certify_lifted_box(problem)
+        tried.append(f"lifted box: {'; '.join(log)}")
+    if verdict.status is not Status.PROVED:  # Adam may have stopped short: descend, try again
+        from losscert.verifier.exp_descent import descend
+
+        say("nearby: BFGS in floats across kinks, then the boxes again")
+        descended = descend(problem, tried)
+        if descended is not None:
+            verdict, centre = _cell_and_face(descended, say, tried)
+    if verdict.status is not Status.PROVED:
+        verdict = _no_minimum_near(problem, verdict, tried)
+        return NearbyResult(original, size, verdict, tried=tried)
+    moved = MovedPoint(str(verdict.stats.get("method", "box")), centre)
+    moved_by = distance(problem, centre)
+    stats = _stats(original, moved, moved_by)
+    stats["prediction_change"] = prediction_change(problem, centre)
+    local = _with_stats(verdict, stats)
+    lower = None
+    if spurious:
+        say("nearby: float restarts for a point below the box's lower bound")
+        witness = lower_point_search(centre, float(verdict.stats["lower"]), seed=seed)
+        lower = _with_stats(certify_exp_spurious(centre, verdict, witness), stats)
+    return NearbyResult(original, size, local, moved, moved_by, lower, tried)
+
+
+def _cell_and_face(problem: Problem, say: Any, tried: list[str]) -> tuple[Verdict, Problem]:
+    """Newton and the box in the point's cell, then the face of its near ties (one hidden
+    layer): the verdict and the centre it is about."""
+    cell = locate_cell(problem)
     verdict = _unknown("the point is on a cell boundary")
     centre = problem
     if not cell.on_boundary:
@@ -319,24 +350,7 @@ def certify_exp_nearby(
             tried.append(f"face box: {verdict.status.value}")
             if verdict.status is not Status.PROVED:
                 tried[-1] += f" ({verdict.detail})"
-    if verdict.status is not Status.PROVED and lifted_applies(problem) is None:
-        say("nearby: the lifted box (first-order conditions in u = c w, any flat directions)")
-        verdict, centre, log = certify_lifted_box(problem)
-        tried.append(f"lifted box: {'; '.join(log)}")
-    if verdict.status is not Status.PROVED:
-        verdict = _no_minimum_near(problem, verdict, tried)
-        return NearbyResult(original, size, verdict, tried=tried)
-    moved = MovedPoint(str(verdict.stats.get("method", "box")), centre)
-    moved_by = distance(problem, centre)
-    stats = _stats(original, moved, moved_by)
-    stats["prediction_change"] = prediction_change(problem, centre)
-    local = _with_stats(verdict, stats)
-    lower = None
-    if spurious:
-        say("nearby: float restarts for a point below the box's lower bound")
-        witness = lower_point_search(centre, float(verdict.stats["lower"]), seed=seed)
-        lower = _with_stats(certify_exp_spurious(centre, verdict, witness), stats)
-    return NearbyResult(original, size, local, moved, moved_by, lower, tried)
+    return verdict, centre
 
 
 # --- a minimum on a cell boundary (docs/certificate.md 3.29) ----------------------------
