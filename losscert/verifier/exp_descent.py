@@ -21,8 +21,8 @@ from losscert.model.problem import Problem
 STEPS = 2000
 BUDGET_SECONDS = 4.0
 TARGET_GRADIENT = 1e-10
-MAX_MOVE = 1.0
-"""Farther than this (max norm, relative to 1 + max |theta*|) is not 'near' the point."""
+MAX_MOVE = 0.25
+"""Farther than this (max norm, times 1 + max |theta*|) is not "near" the point."""
 BITS = 48
 
 
