@@ -191,18 +191,29 @@ def certify_exp_spurious(
     return certified(claim, Status.PROVED, certificate, witness_risk=w_hi, **local.stats)
 
 
-def _no_minimum_near(problem: Problem, verdict: Verdict, tried: list[str]) -> Verdict:
-    """``verdict``, or, when a ray along which the risk falls to infinity from every point near
-    the point is found (:mod:`exp_rays`, exact), REFUTED: no local minimum within its radius."""
+def _descend_or_escape(
+    problem: Problem, verdict: Verdict, say: Any, tried: list[str]
+) -> tuple[Verdict, Problem]:
+    """Adam may have stopped short: BFGS further (exp_descent) and the boxes again from there,
+    unless it stayed within the radius of an escape ray (exp_rays: no minimum there). Else the
+    ray's REFUTED verdict, or ``verdict``."""
+    from losscert.verifier.exp_descent import descend
     from losscert.verifier.exp_rays import certify_no_minimum_near
+    from losscert.verifier.nearby import distance
 
     refuted = certify_no_minimum_near(problem)
+    radius = None if refuted is None else refuted.stats.get("no_minimum_radius")
+    say("nearby: BFGS in floats across kinks, then the boxes again")
+    descended = descend(problem, tried)
+    if descended is not None and (radius is None or distance(problem, descended) > radius):
+        found, centre = _cell_and_face(descended, say, tried)
+        if found.status is Status.PROVED:
+            return found, centre
     if refuted is None:
-        return verdict
-    radius = refuted.stats.get("no_minimum_radius")
+        return verdict, problem
     shown = "" if radius is None else f" within {float(radius):.3g}"
     tried.append(f"escape ray: no local minimum{shown}: {refuted.status.value}")
-    return refuted
+    return refuted, problem
 
 
 def _no_witness(claim: str, risk: Fraction | None = None) -> Verdict:
@@ -299,15 +310,9 @@ def certify_exp_nearby(
         say("nearby: the lifted box (first-order conditions in u = c w, any flat directions)")
         verdict, centre, log = certify_lifted_box(problem)
         tried.append(f"lifted box: {'; '.join(log)}")
-    if verdict.status is not Status.PROVED:  # Adam may have stopped short: descend, try again
-        from losscert.verifier.exp_descent import descend
-
-        say("nearby: BFGS in floats across kinks, then the boxes again")
-        descended = descend(problem, tried)
-        if descended is not None:
-            verdict, centre = _cell_and_face(descended, say, tried)
     if verdict.status is not Status.PROVED:
-        verdict = _no_minimum_near(problem, verdict, tried)
+        verdict, centre = _descend_or_escape(problem, verdict, say, tried)
+    if verdict.status is not Status.PROVED:
         return NearbyResult(original, size, verdict, tried=tried)
     moved = MovedPoint(str(verdict.stats.get("method", "box")), centre)
     moved_by = distance(problem, centre)
