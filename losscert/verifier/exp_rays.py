@@ -137,7 +137,7 @@ def _radius(
     """The largest tested closed radius where the ray works (and the gaining samples at the
     point), or None. The test is monotone in rho and changes only at the candidates, so testing
     each candidate and one radius strictly between consecutive ones finds the supremum up to
-    that gap."""
+    that gap; a binary search over them costs O(n log n) tests of O(n) each."""
     gaining = _holds(_sides(problem, zs, norms, Fraction(0)), wants_k, sign)
     if gaining is None:
         return None
@@ -146,12 +146,14 @@ def _radius(
     for j, rho in enumerate(candidates):
         after = candidates[j + 1] if j + 1 < len(candidates) else 2 * rho
         tests += [rho, (rho + after) / 2]
-    best = None
-    for rho in tests:
-        if _holds(_sides(problem, zs, norms, rho), wants_k, sign) is None:
-            break
-        best = rho
-    return None if best is None else (best, gaining)
+    low, high = 0, len(tests)  # the test holds on a prefix of ``tests``: binary search
+    while low < high:
+        middle = (low + high) // 2
+        if _holds(_sides(problem, zs, norms, tests[middle]), wants_k, sign) is None:
+            high = middle
+        else:
+            low = middle + 1
+    return None if low == 0 else (tests[low - 1], gaining)
 
 
 def escape_ray(problem: Problem) -> EscapeRay | None:
@@ -236,6 +238,11 @@ def certify_no_minimum_near(problem: Problem) -> Verdict | None:
     ``escape_ray`` step, docs/certificate.md 3.3X-softmax) when :func:`escape_ray` finds a ray;
     None when it finds none. The checker decides: if it rejected the file, the verdict is
     UNKNOWN ``checker_rejected``."""
+    from losscert.checker.escape_ray import MAX_RAY_WORK
+
+    _, d_1, d_y = problem.network.widths if problem.network.depth == 2 else (0, 0, 0)
+    if problem.data.n * d_y * d_y * (d_1 + 1) > MAX_RAY_WORK:  # no checkable certificate
+        return None
     ray = escape_ray(problem)
     if ray is None:
         return None
