@@ -236,8 +236,8 @@ def _trained(problem: Problem, instance: BenchInstance) -> FamilyResult:
     verdicts["nearby_local_min"] = result.local
     if result.spurious is not None:
         verdicts["nearby_spurious"] = result.spurious
-    route = None if result.moved is None else result.moved.route
-    return verdicts, {"record": {"method": route}}
+    route = result.local.stats.get("method") if result.moved is None else result.moved.route
+    return verdicts, {"record": {"method": route}}  # "escape ray" when refuted by one
 
 
 FAMILY_RUNS: dict[str, Callable[[Problem, BenchInstance], FamilyResult]] = {

@@ -8,6 +8,7 @@ from itertools import product
 from typing import Any
 
 from .convex import covers_every_network
+from .escape_ray import RAY_CLAIM_FIELDS, no_local_min_in_box
 from .infimum import global_infimum as global_infimum_rule
 from .infimum import infimum_not_attained as infimum_rule
 from .minimum_box import BOX_CLAIM_FIELDS, local_min_in_box, spurious_local_min_in_box
@@ -353,6 +354,7 @@ CLAIM_FIELDS: dict[str, frozenset[str]] = {
     "spurious_local_min_in_box": BOX_CLAIM_FIELDS,
     "infimum_not_attained": frozenset({"value"}),
     "global_infimum": frozenset({"value"}),
+    "no_local_min_in_box": RAY_CLAIM_FIELDS,
 }
 """Claim kinds with fields besides ``kind``."""
 
@@ -361,6 +363,7 @@ FIELD_RULES: dict[str, Callable[[Steps, dict[str, Any]], str | None]] = {
     "spurious_local_min_in_box": spurious_local_min_in_box,
     "infimum_not_attained": infimum_not_attained,
     "global_infimum": global_infimum,
+    "no_local_min_in_box": no_local_min_in_box,
 }
 """Claim kinds (with fields) -> a rule of the steps and the claim's fields."""
 
@@ -371,6 +374,7 @@ CLAIM_SINCE: dict[str, int] = {
     "spurious_local_min_in_box": 1,
     "infimum_not_attained": 1,
     "global_infimum": 1,
+    "no_local_min_in_box": 1,
 }
 """Claim kinds added after version 1.0 -> the minor version that introduced them."""
 

@@ -39,6 +39,7 @@ SUPPORTED_STEPS = frozenset(
         "affine_minimum_in_box",
         "risk_bounds",
         "lower_point_below",
+        "escape_ray",
     }
 )
 """The step kinds whose verifiers are sound for EXP_LOSSES (section 2.1)."""

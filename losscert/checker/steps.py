@@ -28,6 +28,7 @@ from .calculus import (
 from .cell_points import check_lower_point_in_cell
 from .constant_fit import check_constant_regression_optimal
 from .convex import check_convex_lower_bound
+from .escape_ray import check_escape_ray
 from .face_box import check_minimum_on_face
 from .infimum import check_limit_family, check_unattainable_outputs
 from .lifted import check_lifted_gradient_zero
@@ -751,6 +752,9 @@ STEP_KINDS: dict[str, StepKind] = {
         since=1,
     ),
     "risk_bounds": StepKind(frozenset({"lower", "upper"}), frozenset(), check_risk_bounds, since=1),
+    "escape_ray": StepKind(
+        frozenset({"direction", "radius"}), frozenset(), check_escape_ray, since=1
+    ),
     "lower_point_below": StepKind(
         frozenset({"point", "upper", "uses"}),
         frozenset(),

@@ -181,9 +181,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _nearby_status(nearby: Any, status: Any) -> tuple[str, str]:
     """The verdict of the nearby minimum's claims: proved when its local minimum (and the
-    spurious claim, if searched) are proved; unknown when no nearby minimum was certified (the
-    search never refutes that one exists: a refuted closed-cell minimum is another point)."""
+    spurious claim, if searched) are proved; refuted when no local minimum lies near the point
+    (an escape ray: claim no_local_min_in_box); else unknown (a refuted closed-cell minimum is
+    about another point, not a proof that none is near)."""
     if nearby.local.status is not status.PROVED:
+        certificate = nearby.local.certificate or {}
+        if certificate.get("claim", {}).get("kind") == "no_local_min_in_box":
+            return "refuted", "nearby no_local_min_in_box"
         return "unknown", f"nearby {nearby.local.claim}"
     claims = [nearby.local] + ([nearby.spurious] if nearby.spurious is not None else [])
     verdict = combined_status(v.status.value for v in claims)

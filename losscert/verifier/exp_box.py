@@ -241,6 +241,31 @@ def certify_exp_spurious(
     return certified(claim, Status.PROVED, certificate, witness_risk=w_hi, **local.stats)
 
 
+def _descend_or_escape(
+    problem: Problem, verdict: Verdict, say: Any, tried: list[str]
+) -> tuple[Verdict, Problem]:
+    """Adam may have stopped short: BFGS further (exp_descent) and the boxes again from there,
+    unless it stayed within the radius of an escape ray (exp_rays: no minimum there). Else the
+    ray's REFUTED verdict, or ``verdict``."""
+    from losscert.verifier.exp_descent import descend
+    from losscert.verifier.exp_rays import certify_no_minimum_near
+    from losscert.verifier.nearby import distance
+
+    refuted = certify_no_minimum_near(problem)
+    radius = None if refuted is None else refuted.stats.get("no_minimum_radius")
+    say("nearby: BFGS in floats across kinks, then the boxes again")
+    descended = descend(problem, tried)
+    if descended is not None and (radius is None or distance(problem, descended) > radius):
+        found, centre = _cell_and_face(descended, say, tried)
+        if found.status is Status.PROVED:
+            return found, centre
+    if refuted is None:
+        return verdict, problem
+    shown = "" if radius is None else f" within {float(radius):.3g}"
+    tried.append(f"escape ray: no local minimum{shown}: {refuted.status.value}")
+    return refuted, problem
+
+
 def _no_witness(claim: str, risk: Fraction | None = None) -> Verdict:
     detail = "no point of risk below the box's lower bound found by the search"
     if risk is not None:
@@ -328,9 +353,34 @@ def certify_exp_nearby(
 
     say = getattr(options, "say", lambda _message: None)
     original = problem.risk_bounds()
-    cell = locate_cell(problem)
-    size = gradient_bound(problem, cell)
+    size = gradient_bound(problem, locate_cell(problem))
     tried: list[str] = []
+    verdict, centre = _cell_and_face(problem, say, tried)
+    if verdict.status is not Status.PROVED and lifted_applies(problem) is None:
+        say("nearby: the lifted box (first-order conditions in u = c w, any flat directions)")
+        verdict, centre, log = certify_lifted_box(problem)
+        tried.append(f"lifted box: {'; '.join(log)}")
+    if verdict.status is not Status.PROVED:
+        verdict, centre = _descend_or_escape(problem, verdict, say, tried)
+    if verdict.status is not Status.PROVED:
+        return NearbyResult(original, size, verdict, tried=tried)
+    moved = MovedPoint(str(verdict.stats.get("method", "box")), centre)
+    moved_by = distance(problem, centre)
+    stats = _stats(original, moved, moved_by)
+    stats["prediction_change"] = prediction_change(problem, centre)
+    local = _with_stats(verdict, stats)
+    lower = None
+    if spurious:
+        say("nearby: float restarts for a point below the box's lower bound")
+        witness = lower_point_search(centre, float(verdict.stats["lower"]), seed=seed)
+        lower = _with_stats(certify_exp_spurious(centre, verdict, witness), stats)
+    return NearbyResult(original, size, local, moved, moved_by, lower, tried)
+
+
+def _cell_and_face(problem: Problem, say: Any, tried: list[str]) -> tuple[Verdict, Problem]:
+    """Newton and the box in the point's cell, then the face of its near ties (one hidden
+    layer): the verdict and the centre it is about."""
+    cell = locate_cell(problem)
     verdict = _unknown("the point is on a cell boundary")
     centre = problem
     if not cell.on_boundary:
@@ -355,23 +405,7 @@ def certify_exp_nearby(
             tried.append(f"face box: {verdict.status.value}")
             if verdict.status is not Status.PROVED:
                 tried[-1] += f" ({verdict.detail})"
-    if verdict.status is not Status.PROVED and lifted_applies(problem) is None:
-        say("nearby: the lifted box (first-order conditions in u = c w, any flat directions)")
-        verdict, centre, log = certify_lifted_box(problem)
-        tried.append(f"lifted box: {'; '.join(log)}")
-    if verdict.status is not Status.PROVED:
-        return NearbyResult(original, size, verdict, tried=tried)
-    moved = MovedPoint(str(verdict.stats.get("method", "box")), centre)
-    moved_by = distance(problem, centre)
-    stats = _stats(original, moved, moved_by)
-    stats["prediction_change"] = prediction_change(problem, centre)
-    local = _with_stats(verdict, stats)
-    lower = None
-    if spurious:
-        say("nearby: float restarts for a point below the box's lower bound")
-        witness = lower_point_search(centre, float(verdict.stats["lower"]), seed=seed)
-        lower = _with_stats(certify_exp_spurious(centre, verdict, witness), stats)
-    return NearbyResult(original, size, local, moved, moved_by, lower, tried)
+    return verdict, centre
 
 
 # --- a minimum on a cell boundary (docs/certificate.md 3.29) ----------------------------

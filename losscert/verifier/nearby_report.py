@@ -69,6 +69,11 @@ def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
             "risk_lower": rational_string(stats["lower"]),
             "risk_upper": rational_string(stats["upper"]),
         }
+    if "no_minimum_radius" in result.local.stats:  # an escape ray: no minimum within it
+        radius = result.local.stats["no_minimum_radius"]
+        out["no_minimum_radius"] = rational_string(radius)
+        out["no_minimum_radius_decimal"] = _decimal(radius)
+        out["no_minimum_why"] = result.local.stats["ray"]
     if result.not_minimum is not None and result.not_minimum_distance is not None:
         point = result.not_minimum.problem
         out["not_minimum"] = {
@@ -101,6 +106,12 @@ def format_nearby(result: NearbyResult) -> list[str]:
             f"  not an exact critical point: max |dR/dtheta_a| = {_decimal(result.gradient_size)}"
         )
     lines += _not_minimum_lines(result)
+    if "no_minimum_radius" in result.local.stats:  # an escape ray (exp_rays): refuted, no point
+        lines.append(
+            f"  nearby local minimum: {result.local.status.value.upper()} [escape ray]  "
+            f"{result.local.stats['ray']}"
+        )
+        return lines
     if result.moved is None or result.distance is None or result.risk is None:
         lines.append(
             f"  nearby local minimum: {result.local.status.value.upper()} ({result.local.reason})  {result.local.detail}"
