@@ -21,8 +21,8 @@ from typing import Any
 from . import exp_losses, limits
 from .face_box import face_trap
 from .lifted_box import column_space_implies
-from .minimum_box import MAX_FREE_PARAMETERS, MAX_PARAMETERS
-from .numbers import brief, integer, rational
+from .minimum_box import MAX_FREE_PARAMETERS, MAX_PARAMETERS, cell_box_and_parameters
+from .numbers import brief, integer
 from .problem import Problem
 from .result import Invalid
 
@@ -33,16 +33,7 @@ MAX_AFFINE_WORK = 20_000_000
 def check_affine_minimum_in_box(
     problem: Problem, step: dict[str, Any], done: Any, sid: str
 ) -> dict[str, Any]:
-    from .steps import _cited, radius_within  # steps.py registers this verifier: no cycle
-
-    cell = _cited(step, done, "cell", sid)
-    box = _cited(step, done, "box_in_cell", sid)
-    if box.facts["cell"] != cell.id:
-        raise Invalid("the box_in_cell step must cite the cited cell", step=sid)
-    rho = radius_within(step, box, sid)
-    mu = rational(step["mu"], f"{sid}.mu")
-    if not mu > 0:
-        raise Invalid("mu must be positive", step=sid)
+    cell, rho, mu = cell_box_and_parameters(step, done, sid)
     if problem.depth < 2:
         raise Invalid("this step needs a hidden layer", step=sid)
     if problem.num_parameters > MAX_PARAMETERS:

@@ -143,9 +143,11 @@ def _sign(value: Interval, kink: Fraction, place: str) -> int:
     )
 
 
-def check_minimum_in_box(
-    problem: Problem, step: dict[str, Any], done: Any, sid: str
-) -> dict[str, Any]:
+def cell_box_and_parameters(
+    step: dict[str, Any], done: Any, sid: str
+) -> tuple[Any, Fraction, Fraction]:
+    """The cited cell and box_in_cell (which must cite it), the step's radius (within the box's)
+    and its mu > 0: the common head of the in-cell box steps."""
     from .steps import _cited, radius_within  # steps.py registers this verifier: no cycle
 
     cell = _cited(step, done, "cell", sid)
@@ -156,6 +158,13 @@ def check_minimum_in_box(
     mu = rational(step["mu"], f"{sid}.mu")
     if not mu > 0:
         raise Invalid("mu must be positive", step=sid, derived=show(mu))
+    return cell, rho, mu
+
+
+def check_minimum_in_box(
+    problem: Problem, step: dict[str, Any], done: Any, sid: str
+) -> dict[str, Any]:
+    cell, rho, mu = cell_box_and_parameters(step, done, sid)
     if problem.num_parameters > MAX_PARAMETERS:
         raise Invalid(
             f"{problem.num_parameters} parameters: this step handles at most {MAX_PARAMETERS}",
