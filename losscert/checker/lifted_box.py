@@ -36,6 +36,9 @@ from .result import Invalid
 
 LOSSES = ("squared", "squared_half", "huber", "logistic")
 """Convex and differentiable in the output (one output): the lifted argument needs a gradient."""
+MAX_ELIMINATION_WORK = 10_000_000_000
+"""rows x F x (F + conditions) x (1 + b/64)^2 for the exact span check of 3.30 / 3.31 (section 7):
+about 30 s at the limit (240 samples, 61 free coordinates, 6,600-bit entries: 94 s before it)."""
 MAX_SPAN_WORK = 20_000_000
 """n (F + (d_X + 1) d_1 + 1) F: the exact elimination of the span check (section 7)."""
 
@@ -245,6 +248,32 @@ def _check_span(
     return column_space_implies(jacobian, face, _conditions(problem, pattern, ties), sid)
 
 
+def _check_elimination_size(
+    jacobian: list[list[Fraction]],
+    free: list[int],
+    conditions: list[tuple[str, list[Fraction]]],
+    sid: str,
+) -> None:
+    """Section 7: rows x F x (F + conditions) x (1 + b / 64)^2 <= MAX_ELIMINATION_WORK, b the
+    largest bit length (numerator and denominator) of an entry: the cost of Fraction elimination
+    grows with the size of the numbers, not only with their count."""
+    bits = 0
+    for row in jacobian:
+        for v in row:
+            bits = max(bits, v.numerator.bit_length() + v.denominator.bit_length())
+    for _, vector in conditions:
+        for v in vector:
+            bits = max(bits, v.numerator.bit_length() + v.denominator.bit_length())
+    work = len(jacobian) * len(free) * (len(free) + len(conditions)) * (1 + bits // 64) ** 2
+    if work > MAX_ELIMINATION_WORK:
+        raise Invalid(
+            f"the span check's exact elimination needs {work} units (rows x F x (F + "
+            f"conditions) x (1 + b/64)^2, b = {bits} bits), beyond this checker's limit of "
+            f"{MAX_ELIMINATION_WORK}",
+            step=sid,
+        )
+
+
 def column_space_implies(
     jacobian: list[list[Fraction]],
     free: list[int],
@@ -253,6 +282,7 @@ def column_space_implies(
 ) -> Callable[[list[Fraction]], bool]:
     """Exact elimination on the columns of J (one per free coordinate): they must be independent,
     and each named condition vector must lie in their span. Returns the membership test."""
+    _check_elimination_size(jacobian, free, conditions, sid)
     basis: list[tuple[int, list[Fraction]]] = []  # (pivot row, echelon vector)
 
     def reduce(vector: list[Fraction]) -> list[Fraction]:

@@ -227,3 +227,16 @@ def test_a_derived_radius_of_any_length_is_compared_exactly() -> None:
     assert radius_at_most(long, box, "trap") == long
     with pytest.raises(Exception, match="at most the box_near_boundary radius"):
         radius_at_most(F(1, 2) + long, box, "trap")
+
+
+def test_the_span_check_is_bounded_by_the_size_of_the_numbers() -> None:
+    """Section 7: the exact elimination is refused before it starts when its entries are long
+    (a hostile file within every count limit took minutes)."""
+    from losscert.checker.lifted_box import column_space_implies
+
+    huge = F(1, 2**20000 + 1)
+    jacobian = [[huge * (i + k + 1) for k in range(40)] for i in range(200)]
+    with pytest.raises(Exception, match="exact elimination needs"):
+        column_space_implies(jacobian, list(range(40)), [], "trap")
+    small = [[F(i + 1) ** k for k in range(3)] for i in range(5)]
+    column_space_implies(small, [0, 1, 2], [("a column", [row[1] for row in small])], "trap")
