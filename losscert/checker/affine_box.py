@@ -20,11 +20,11 @@ from typing import Any
 
 from . import exp_losses, limits
 from .face_box import face_trap
-from .lifted_box import column_space_implies
 from .minimum_box import MAX_FREE_PARAMETERS, MAX_PARAMETERS, cell_box_and_parameters
 from .numbers import brief, integer
 from .problem import Problem
 from .result import Invalid
+from .span import column_space
 
 MAX_AFFINE_WORK = 20_000_000
 """n d_Y F (F + d_Y (d_X + 1)): the exact elimination of the span check (section 7)."""
@@ -61,7 +61,7 @@ def check_affine_minimum_in_box(
         exp_losses.check_box_work(n, d_y, len(free), sid)
     slopes = [[problem.activation.slopes[neuron[0]] for neuron in layer] for layer in pattern]
     jacobian = _jacobian(problem, slopes, free)
-    column_space_implies(jacobian, free, _conditions(problem), sid)
+    column_space(jacobian, free, _conditions(problem), [], sid)
     lower, upper = face_trap(problem, pattern, free, {}, rho, mu, sid)
     return {"radius": rho, "lower": lower, "upper": upper, "cell": cell.id}
 

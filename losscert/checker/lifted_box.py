@@ -22,7 +22,6 @@ and the multipliers' signs over the whole face box (interval arithmetic), so als
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -33,12 +32,10 @@ from .minimum_box import MAX_FREE_PARAMETERS, MAX_PARAMETERS, _loss
 from .numbers import brief, integer, rational, show
 from .problem import Problem, forward
 from .result import Invalid
+from .span import column_space
 
 LOSSES = ("squared", "squared_half", "huber", "logistic")
 """Convex and differentiable in the output (one output): the lifted argument needs a gradient."""
-MAX_ELIMINATION_WORK = 10_000_000_000
-"""rows x F x (F + conditions) x (1 + b/64)^2 for the exact span check of 3.30 / 3.31 (section 7):
-about 30 s at the limit (240 samples, 61 free coordinates, 6,600-bit entries: 94 s before it)."""
 MAX_SPAN_WORK = 20_000_000
 """n (F + (d_X + 1) d_1 + 1) F: the exact elimination of the span check (section 7)."""
 
@@ -86,9 +83,12 @@ def check_lifted_minimum_in_box(
     on_face = [[[0 if k is None else k for k in neuron] for neuron in pattern[0]]]
     dependent = {e: (constant, rest) for e, _, constant, rest in solved.values()}
     jacobian = _face_jacobian(problem, on_face[0], face, solved, w2)
-    in_span = _check_span(problem, on_face[0], ties, jacobian, face, sid)
+    functionals = _sign_functionals(problem, on_face[0], ties)
+    conditions = _conditions(problem, on_face[0], ties)
+    vectors = [vector for *_, vector in functionals]
+    exact_zero = column_space(jacobian, face, conditions, vectors, sid)
     lower, upper = face_trap(problem, on_face, face, dependent, rho, mu, sid)
-    _check_signs(problem, on_face[0], ties, jacobian, rho, w2, in_span, sid)
+    _check_signs(problem, functionals, exact_zero, jacobian, rho, w2, sid)
     return {"radius": full, "lower": lower, "upper": upper}
 
 
@@ -234,135 +234,66 @@ def _conditions(
     return rows
 
 
-def _check_span(
-    problem: Problem,
-    pattern: list[list[int]],
-    ties: list,
-    jacobian: list[list[Fraction]],
-    face: list[int],
-    sid: str,
-) -> Callable[[list[Fraction]], bool]:
-    """J has full column rank and every condition vector lies in its column space: J^T g = 0
-    then implies every condition. Returns the membership test (a functional c . g whose c lies
-    in the column space is 0 at theta_m)."""
-    return column_space_implies(jacobian, face, _conditions(problem, pattern, ties), sid)
-
-
-def _check_elimination_size(
-    jacobian: list[list[Fraction]],
-    free: list[int],
-    conditions: list[tuple[str, list[Fraction]]],
-    sid: str,
-) -> None:
-    """Section 7: rows x F x (F + conditions) x (1 + b / 64)^2 <= MAX_ELIMINATION_WORK, b the
-    largest bit length (numerator and denominator) of an entry: the cost of Fraction elimination
-    grows with the size of the numbers, not only with their count."""
-    bits = 0
-    for row in jacobian:
-        for v in row:
-            bits = max(bits, v.numerator.bit_length() + v.denominator.bit_length())
-    for _, vector in conditions:
-        for v in vector:
-            bits = max(bits, v.numerator.bit_length() + v.denominator.bit_length())
-    work = len(jacobian) * len(free) * (len(free) + len(conditions)) * (1 + bits // 64) ** 2
-    if work > MAX_ELIMINATION_WORK:
-        raise Invalid(
-            f"the span check's exact elimination needs {work} units (rows x F x (F + "
-            f"conditions) x (1 + b/64)^2, b = {bits} bits), beyond this checker's limit of "
-            f"{MAX_ELIMINATION_WORK}",
-            step=sid,
-        )
-
-
-def column_space_implies(
-    jacobian: list[list[Fraction]],
-    free: list[int],
-    conditions: list[tuple[str, list[Fraction]]],
-    sid: str,
-) -> Callable[[list[Fraction]], bool]:
-    """Exact elimination on the columns of J (one per free coordinate): they must be independent,
-    and each named condition vector must lie in their span. Returns the membership test."""
-    _check_elimination_size(jacobian, free, conditions, sid)
-    basis: list[tuple[int, list[Fraction]]] = []  # (pivot row, echelon vector)
-
-    def reduce(vector: list[Fraction]) -> list[Fraction]:
-        v = list(vector)
-        for pivot, b in basis:
-            if v[pivot]:
-                factor = v[pivot] / b[pivot]
-                v = [x - factor * y for x, y in zip(v, b, strict=True)]
-        return v
-
-    for k in range(len(free)):
-        v = reduce([row[k] for row in jacobian])
-        pivot = next((i for i, x in enumerate(v) if x), None)
-        if pivot is None:
-            raise Invalid(
-                f"the Jacobian column of parameter {free[k]} depends on the earlier ones: "
-                "the free coordinates must have independent output directions",
-                step=sid,
-            )
-        basis.append((pivot, v))
-    for name, vector in conditions:
-        if any(reduce(vector)):
-            raise Invalid(
-                f"the first-order condition of {name} is not implied by the free coordinates "
-                "(its vector over the samples is not in the span of their output directions)",
-                step=sid,
-            )
-    return lambda vector: not any(reduce(vector))
+def _sign_functionals(
+    problem: Problem, pattern: list[list[int]], ties: list
+) -> list[tuple[int, list[int], int, list[Fraction]]]:
+    """Per tied neuron r (its samples, one input x~_t) and side (0 below the kink, 1 above): the
+    coefficients over the samples of nu_t = x~_t . E_r / |x~_t|^2 (E_r on the face pattern, the
+    tie on piece 0) and of nu_t + (s_1 - s_0) g_T: (r, samples, side, vector)."""
+    slopes = problem.activation.slopes
+    lifted = [[*x, Fraction(1)] for x in problem.inputs]
+    out = []
+    for r, group in tie_groups(ties).items():
+        x_t = lifted[group[0]]
+        norm = sum((v * v for v in x_t), Fraction(0))
+        base = [
+            slopes[pattern[r][i]]
+            * sum((a * b for a, b in zip(x_t, lifted[i], strict=True)), Fraction(0))
+            / norm
+            for i in range(len(lifted))
+        ]
+        for side in (0, 1):
+            vector = list(base)
+            for i in group:
+                vector[i] = slopes[side]  # x~_i . x~_t / |x~_t|^2 = 1 (equal inputs)
+            out.append((r, group, side, vector))
+    return out
 
 
 def _check_signs(
     problem: Problem,
-    pattern: list[list[int]],
-    ties: list,
+    functionals: list[tuple[int, list[int], int, list[Fraction]]],
+    exact_zero: list[bool],
     jacobian: list[list[Fraction]],
     rho: Fraction,
     w2: list[Fraction],
-    in_span: Callable[[list[Fraction]], bool],
     sid: str,
 ) -> None:
-    """For each tied neuron: sign(c_r) nu_t <= 0 and sign(c_r) (nu_t + (s_1 - s_0) g_T) >= 0 at theta_m,
-    nu_t = x~_t . E_r / |x~_t|^2 (E_r on the face pattern, the tie on piece 0). Each is a linear
-    functional of g: if its vector lies in the column space of J it is exactly 0 at theta_m;
+    """sign(c_r) nu_t <= 0 (below) and sign(c_r) (nu_t + (s_1 - s_0) g_T) >= 0 (above) at
+    theta_m: a functional whose vector lies in the column space of J is exactly 0 there;
     otherwise its interval over the face box (g enclosed from the outputs' ranges) must have the
     sign."""
-    if not ties:
+    if not functionals:
         return
-    slopes = problem.activation.slopes
     outputs = forward(problem, problem.point).outputs
     gradient = []
     for i, (y, f) in enumerate(zip(problem.labels, outputs, strict=True)):
         spread = rho * sum((abs(v) for v in jacobian[i]), Fraction(0))
         jet = IntervalJet(Interval(f[0] - spread, f[0] + spread), {0: Interval.point(Fraction(1))})
         gradient.append(_loss(problem, y, [jet], i).grad.get(0, ZERO))
-    lifted = [[*x, Fraction(1)] for x in problem.inputs]
-    for r, group in tie_groups(ties).items():
-        t = group[0]
-        x_t = lifted[t]
-        norm = sum((v * v for v in x_t), Fraction(0))
-        vector = [
-            slopes[pattern[r][i]]
-            * sum((a * b for a, b in zip(x_t, lifted[i], strict=True)), Fraction(0))
-            / norm
-            for i in range(len(lifted))
-        ]
+    for (r, group, side, vector), zero in zip(functionals, exact_zero, strict=True):
+        if zero:
+            continue
         sign = 1 if w2[r] > 0 else -1
-        for side, slope, want in ((0, slopes[0], -1), (1, slopes[1], 1)):
-            for i in group:
-                vector[i] = slope  # x~_i . x~_t / |x~_t|^2 = 1 (equal inputs)
-            if in_span(vector):
-                continue  # exactly 0 at theta_m
-            value = ZERO
-            for g, c in zip(gradient, vector, strict=True):
-                value = value + g.scale(sign * c)
-            if (want < 0 and value.hi > 0) or (want > 0 and value.lo < 0):
-                raise Invalid(
-                    f"the tie of neuron {r} on sample(s) {group}: the multiplier of its "
-                    f"{'upper' if side else 'lower'} side is not shown to have the right sign on "
-                    "the box (sign(c_r) nu <= 0 below the kink, sign(c_r) (nu + (s_1 - s_0) g_T) "
-                    ">= 0 above)",
-                    step=sid,
-                    derived=f"[{show(value.lo)}, {show(value.hi)}]",
-                )
+        value = ZERO
+        for g, c in zip(gradient, vector, strict=True):
+            value = value + g.scale(sign * c)
+        if (side == 0 and value.hi > 0) or (side == 1 and value.lo < 0):
+            raise Invalid(
+                f"the tie of neuron {r} on sample(s) {group}: the multiplier of its "
+                f"{'upper' if side else 'lower'} side is not shown to have the right sign on "
+                "the box (sign(c_r) nu <= 0 below the kink, sign(c_r) (nu + (s_1 - s_0) g_T) "
+                ">= 0 above)",
+                step=sid,
+                derived=f"[{show(value.lo)}, {show(value.hi)}]",
+            )
