@@ -242,7 +242,7 @@ def test_the_span_check_is_bounded_by_the_size_of_the_numbers() -> None:
         [F(rng.getrandbits(64), rng.getrandbits(64) | 1) for _ in range(40)] for _ in range(40)
     ]
     start = time.perf_counter()
-    with pytest.raises(Exception, match="exact elimination needs"):
+    with pytest.raises(Exception, match="exact elimination would multiply"):
         column_space(hostile, list(range(40)), [], [], "trap")
     assert time.perf_counter() - start < 5  # refused before the work, not after it
     dyadic = [[F(rng.getrandbits(40), 2**30) for _ in range(12)] for _ in range(30)]
