@@ -186,8 +186,9 @@ def _nearby_status(nearby: Any, status: Any) -> tuple[str, str]:
     about another point, not a proof that none is near)."""
     if nearby.local.status is not status.PROVED:
         certificate = nearby.local.certificate or {}
-        if certificate.get("claim", {}).get("kind") == "no_local_min_in_box":
-            return "refuted", "nearby no_local_min_in_box"
+        ray = certificate.get("claim", {}).get("kind") == "no_local_min_in_box"
+        if nearby.local.status is status.REFUTED and ray:
+            return "refuted", "nearby local minimum: none within the escape ray's radius"
         return "unknown", f"nearby {nearby.local.claim}"
     claims = [nearby.local] + ([nearby.spurious] if nearby.spurious is not None else [])
     verdict = combined_status(v.status.value for v in claims)

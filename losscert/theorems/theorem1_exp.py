@@ -25,6 +25,9 @@ from losscert.theorems.collapse import choose_collapse, collapse_network
 from losscert.verifier.verdict import Status, Verdict
 
 NEWTON_STEPS = 60
+MAX_AFFINE_PARAMETERS = 2000
+"""The float Newton for the affine optimum stops here (its Hessian is dense); the box steps take
+at most 2,000 parameters anyway."""
 MAX_MARGIN = 30.0
 """Beyond this |w . x + b| on some sample, Newton is following separable data to infinity."""
 DYADIC_BITS = 48
@@ -49,6 +52,8 @@ def affine_optimum(data: Dataset, loss: Loss) -> NearAffineOptimum | None:
     rows = data.input_rows()
     x = np.array([[float(v) for v in row] + [1.0] for row in rows])
     y = np.array([[float(v) for v in row] for row in data.label_rows()])
+    if x.shape[1] > MAX_AFFINE_PARAMETERS:
+        return None
     if loss.kind == "logistic":
         columns = [_logistic(x, y[:, k]) for k in range(y.shape[1])]
         if any(c is None for c in columns):
@@ -92,6 +97,8 @@ def _logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
 def _softmax(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     n, m = x.shape
     classes = y.shape[1]
+    if (classes - 1) * m > MAX_AFFINE_PARAMETERS:  # a dense Hessian of that size
+        return None
     beta = np.zeros((classes, m))
     for _ in range(NEWTON_STEPS):
         logits = x @ beta.T

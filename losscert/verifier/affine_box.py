@@ -28,7 +28,7 @@ from losscert.verifier.exp_box import (
     checked_box,
     first_trap,
 )
-from losscert.verifier.lifted_box import independent_columns
+from losscert.verifier.lifted_box import independent_columns, size_refused
 from losscert.verifier.verdict import Status, Verdict
 
 CLAIM = "local_min_in_box"
@@ -36,6 +36,9 @@ CLAIM = "local_min_in_box"
 
 def certify_affine_box(problem: Problem) -> tuple[Verdict, Problem]:
     """(PROVED local_min_in_box about the returned centre, or UNKNOWN; the centre)."""
+    refused = size_refused(problem)
+    if refused is not None:
+        return _unknown(refused), problem
     cell = locate_cell(problem)
     if cell.on_boundary or any(len(set(n)) != 1 for layer in cell.pieces for n in layer):
         return _unknown("not a linear collapse (a neuron changes piece, or a tie)"), problem

@@ -161,6 +161,7 @@ def checked_box(centre: Problem, evidence: list[dict[str, Any]], method: str, vi
     """The checker's own step functions run over ``evidence`` (its last step, "trap", a box);
     then the claim local_min_in_box with the trap's radius and its bounds rounded outward, and
     the whole certificate checked (:func:`certified`). UNKNOWN when a step is refused."""
+    from losscert.checker.result import Invalid
     from losscert.checker.steps import STEP_KINDS, Verified
 
     done: dict[str, Any] = {}
@@ -169,7 +170,7 @@ def checked_box(centre: Problem, evidence: list[dict[str, Any]], method: str, vi
             facts = STEP_KINDS[step["kind"]].verify(view, step, done, step["id"])
             uses = tuple(step.get("uses", ()))
             done[step["id"]] = Verified(step["id"], step["kind"], uses, facts)
-    except Exception as exc:  # the checker's Invalid: these parameters do not prove it
+    except Invalid as exc:  # these parameters do not prove it
         return _unknown(str(exc))
     facts = done["trap"].facts
     lower, upper = _down(facts["lower"]), _up(facts["upper"])
@@ -252,6 +253,9 @@ def _descend_or_escape(
     from losscert.verifier.nearby import distance
 
     refuted = certify_no_minimum_near(problem)
+    if refuted is not None and refuted.status is not Status.REFUTED:  # the checker refused it
+        tried.append(f"escape ray: the checker refused the certificate ({refuted.detail})")
+        refuted = None
     radius = None if refuted is None else refuted.stats.get("no_minimum_radius")
     say("nearby: BFGS in floats across kinks, then the boxes again")
     descended = descend(problem, tried)

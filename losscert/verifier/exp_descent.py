@@ -16,6 +16,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from losscert.checker.minimum_box import MAX_PARAMETERS
 from losscert.model.problem import Problem
 
 STEPS = 2000
@@ -89,6 +90,12 @@ def _bfgs(f, theta: np.ndarray, limit: float) -> tuple[np.ndarray, float, str]: 
 def descend(problem: Problem, tried: list[str]) -> Problem | None:
     """The rounded end point of BFGS from the point, or None when it left the neighbourhood or
     did not move; a line about it is appended to ``tried``."""
+    if problem.network.num_parameters > MAX_PARAMETERS:  # a dense P x P inverse Hessian
+        tried.append(
+            f"descent: skipped ({problem.network.num_parameters} parameters; the dense BFGS "
+            f"takes at most {MAX_PARAMETERS}, as the box steps do)"
+        )
+        return None
     x = np.array([[float(v) for v in row] for row in problem.data.input_rows()])
     y = np.array([[float(v) for v in row] for row in problem.data.label_rows()])
     theta = np.array([float(v) for v in problem.network.parameter_vector()])

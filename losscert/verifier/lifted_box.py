@@ -21,6 +21,8 @@ import numpy as np
 
 from losscert.checker.face_box import eliminated
 from losscert.checker.lifted_box import LOSSES, _face_jacobian
+from losscert.checker.limits import MAX_JET_WORK
+from losscert.checker.minimum_box import MAX_FREE_PARAMETERS, MAX_PARAMETERS
 from losscert.checker.problem import forward
 from losscert.encodings.box import boundary_box_radius, box_radius
 from losscert.encodings.cells import Cell, locate_cell
@@ -44,7 +46,8 @@ CLAIM = "local_min_in_box"
 ROUNDS = 40
 """Active-set rounds: each adds or releases one tie."""
 BUDGET_SECONDS = 20.0
-"""The whole search (rounds and Newton steps) stops starting work after this."""
+"""No Newton step, round or box starts after this (the last one started runs to its end: one
+step's 30 halvings, one box's three trap trials)."""
 RANK_TOLERANCE = 1e-9
 """A column joins the basis when its residual is above this share of its norm."""
 RELEASE = Fraction(1, 2**30)
@@ -72,6 +75,18 @@ def applies(problem: Problem) -> str | None:
         return "the lifted box needs a positively homogeneous activation (ReLU, leaky ReLU, abs)"
     if problem.loss.kind not in LOSSES:
         return f"the lifted box does not take the {problem.loss.kind} loss"
+    return size_refused(problem)
+
+
+def size_refused(problem: Problem) -> str | None:
+    """Why the checker's box steps would refuse any certificate about this problem (section 7:
+    P <= 2,000 and n P^2 <= 2,000,000), checked before the producers' exact work; else None."""
+    size = problem.network.num_parameters
+    if size > MAX_PARAMETERS:
+        return f"{size} parameters: the box steps take at most {MAX_PARAMETERS}"
+    n = problem.data.n
+    if n * size * size > MAX_JET_WORK:
+        return f"n P^2 = {n * size * size} is beyond the box steps' limit of {MAX_JET_WORK}"
     return None
 
 
@@ -85,6 +100,7 @@ def certify_lifted_box(problem: Problem) -> tuple[Verdict, Problem, list[str]]:
     current = problem
     verdict = _unknown("no round")
     deadline = time.perf_counter() + BUDGET_SECONDS
+    exhausted = False
     for _ in range(ROUNDS):
         shown = ", ".join(f"n{r}/s{i}" for r, i in ties) or "none"
         centre, event = _newton(current, ties, deadline)
@@ -113,6 +129,9 @@ def certify_lifted_box(problem: Problem) -> tuple[Verdict, Problem, list[str]]:
             ties = [*ties, *_group(centre, *near)]
             current = centre
             continue
+        if time.perf_counter() > deadline:
+            log.append(f"budget ({BUDGET_SECONDS:.0f} s) spent before the box")
+            break
         verdict = _certify(centre, ties)
         log.append(f"lifted box: {verdict.status.value}")
         if verdict.status is Status.PROVED:
@@ -120,11 +139,16 @@ def certify_lifted_box(problem: Problem) -> tuple[Verdict, Problem, list[str]]:
         if verdict.status is not Status.PROVED:
             log[-1] += f" ({verdict.detail})"
         return verdict, centre, log
-    if len(log) >= ROUNDS:
+    else:
+        exhausted = True
+    over = time.perf_counter() > deadline
+    if over:
+        why = f"the search stopped at its budget ({log[-1] if log else 'no round'})"
+    elif exhausted:
         why = f"the active set of ties did not settle in {ROUNDS} rounds"
     else:
         why = f"the search stopped ({log[-1] if log else 'no round'})"
-    reason = "budget" if "budget" in why else "unsupported"
+    reason = "budget" if over else "unsupported"
     return Verdict(Status.UNKNOWN, CLAIM, reason=reason, detail=why), current, log
 
 
@@ -203,6 +227,8 @@ def independent_columns(columns: np.ndarray, order: list[int]) -> list[int]:
         residual = column - basis @ (basis.T @ column)
         if np.linalg.norm(residual) > RANK_TOLERANCE * norm:
             chosen.append(a)
+            if len(chosen) == MAX_FREE_PARAMETERS:  # the most a box step takes
+                break
             basis = np.column_stack([basis, residual / np.linalg.norm(residual)])
     return chosen
 
@@ -247,16 +273,15 @@ def _newton(problem: Problem, ties: list[Tie], deadline: float) -> tuple[Problem
         moved = None
         for halving in range(30):
             candidate = _move(current, face, step / 2**halving, ties)
-            if not _setup_ties(candidate, ties):
+            there = _setup(candidate, ties)  # None: other ties (or no basis) there
+            if there is None:
                 continue
             crossed = _crossing(current, candidate, ties)
             if crossed is not None:  # stop where the first sample reaches its kink
                 share, (r, i) = crossed
-                return _move(current, face, step * float(share) / 2**halving, ties), (
-                    "cross",
-                    (r, i),
-                )
-            if _midpoints(*_setup(candidate, ties)[:4])[0] <= value + 1e-15 * max(1.0, abs(value)):
+                stop = _move(current, face, step * float(share) / 2**halving, ties)
+                return stop, ("cross", (r, i))
+            if _midpoints(*there[:4])[0] <= value + 1e-15 * max(1.0, abs(value)):
                 moved = candidate
                 break
         if moved is None:
@@ -270,11 +295,6 @@ def _move(problem: Problem, face: list[int], step: np.ndarray, ties: list[Tie]) 
     for a, delta in zip(face, step, strict=True):
         values[a] = _dyadic(values[a] + Fraction(float(delta)))
     return _snap(problem.with_network(problem.network.with_parameters(values)), ties)
-
-
-def _setup_ties(problem: Problem, ties: list[Tie]) -> bool:
-    cell = locate_cell(problem)
-    return {(t.neuron, t.sample) for t in cell.ties} == set(ties)
 
 
 def _crossing(before: Problem, after: Problem, ties: list[Tie]) -> tuple[Fraction, Tie] | None:

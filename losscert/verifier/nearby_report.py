@@ -69,7 +69,7 @@ def nearby_to_dict(result: NearbyResult) -> dict[str, Any]:
             "risk_lower": rational_string(stats["lower"]),
             "risk_upper": rational_string(stats["upper"]),
         }
-    if "no_minimum_radius" in result.local.stats:  # an escape ray: no minimum within it
+    if result.local.status is Status.REFUTED and "no_minimum_radius" in result.local.stats:
         radius = result.local.stats["no_minimum_radius"]
         out["no_minimum_radius"] = rational_string(radius)
         out["no_minimum_radius_decimal"] = _decimal(radius)
@@ -106,7 +106,8 @@ def format_nearby(result: NearbyResult) -> list[str]:
             f"  not an exact critical point: max |dR/dtheta_a| = {_decimal(result.gradient_size)}"
         )
     lines += _not_minimum_lines(result)
-    if "no_minimum_radius" in result.local.stats:  # an escape ray (exp_rays): refuted, no point
+    if result.local.status is Status.REFUTED and "no_minimum_radius" in result.local.stats:
+        # an escape ray (exp_rays): refuted, no point
         lines.append(
             f"  nearby local minimum: {result.local.status.value.upper()} [escape ray]  "
             f"{result.local.stats['ray']}"

@@ -40,5 +40,6 @@ def test_the_nearby_verdict_is_refuted_by_the_ray(
     write_problem(three_classes(), problem_file, name="escape ray")
     command = ["certify", str(problem_file), "--no-spurious", "--verdict-of", "nearby"]
     assert main(command) == 1  # refuted: no local minimum within 7/12
-    assert "verdict REFUTED (nearby no_local_min_in_box)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "verdict REFUTED (nearby local minimum: none within the escape ray's radius)" in out
     assert main([*command, "--expect", "refuted"]) == 0

@@ -172,3 +172,31 @@ def test_trained_width_four_softmax_seed_one() -> None:
     result = certify_exp_nearby(problem, spurious=False)
     assert result.local.status is Status.REFUTED  # the escape_ray certificate, checked
     assert result.local.stats["no_minimum_radius"] == ray.radius
+
+
+def test_a_ray_the_checker_refused_does_not_steer_or_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rejected certificate keeps its stats (radius, ray): they must not be reported as a
+    refutation nor used to skip the descent's boxes."""
+    from fractions import Fraction as Fr
+
+    import losscert.verifier.exp_rays as rays
+    from losscert.verifier.exp_box import certify_exp_nearby
+    from losscert.verifier.nearby_report import format_nearby, nearby_to_dict
+    from losscert.verifier.verdict import Status, Verdict
+
+    refused = Verdict(
+        Status.UNKNOWN,
+        "local_min_in_box",
+        None,
+        "checker_rejected",
+        "invalid",
+        {"no_minimum_radius": Fr(1, 2), "ray": "W_2[0][0] -> -infinity"},
+    )
+    monkeypatch.setattr(rays, "certify_no_minimum_near", lambda problem: refused)
+    result = certify_exp_nearby(three_classes(), spurious=False)
+    assert result.local.status is not Status.REFUTED
+    assert "no_minimum_radius" not in nearby_to_dict(result)
+    assert not any("escape ray" in line for line in format_nearby(result))
+    assert any("refused the certificate" in line for line in result.tried)

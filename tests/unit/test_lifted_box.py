@@ -247,6 +247,4 @@ def test_the_span_check_is_bounded_by_the_size_of_the_numbers() -> None:
     assert time.perf_counter() - start < 5  # refused before the work, not after it
     dyadic = [[F(rng.getrandbits(40), 2**30) for _ in range(12)] for _ in range(30)]
     target = [sum(row[:3], F(0)) for row in dyadic]
-    assert column_space(dyadic, list(range(12)), [("a sum", target)], [[F(1)] * 30], "t") == [
-        False
-    ]
+    assert column_space(dyadic, list(range(12)), [("a sum", target)], [[F(1)] * 30], "t") == [False]
