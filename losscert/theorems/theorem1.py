@@ -94,7 +94,12 @@ def audit_theorem1(
         if len(widths) >= 3 and all(w >= widths[-1] for w in widths[1:-1]):
             verdicts = audit_exp(data, widths, activation, loss, notes)  # box claims
         else:
-            notes.append("no linear collapse possible: a hidden layer is narrower than the output")
+            why = (
+                "no hidden layer"
+                if len(widths) < 3
+                else "a hidden layer is narrower than the output"
+            )
+            notes.append(f"no linear collapse possible: {why}")
     elif fit is None or len(widths) < 3 or any(w < widths[-1] for w in widths[1:-1]):
         notes.append("no linear collapse possible: " + ", ".join(a.name for a in report.failing()))
     elif activation.is_linear:

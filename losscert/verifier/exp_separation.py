@@ -16,6 +16,7 @@ radius is then found by doubling and bisection.
 from __future__ import annotations
 
 import math
+import time
 from fractions import Fraction
 from typing import Any
 
@@ -30,6 +31,10 @@ ROUND_BITS = 24
 BISECTIONS = 24
 SMALLEST = Fraction(1, 2**60)
 """Below this radius a separation is not reported (the statement would be about nothing)."""
+
+
+BUDGET_SECONDS = 10.0
+"""No class's LP starts after this (each LP has its own 5 s limit)."""
 
 
 def _lp_direction(features: np.ndarray, wants: list[int]) -> np.ndarray | None:
@@ -99,7 +104,10 @@ def separation_ray(problem: Problem) -> Any:
     view = checker_view(problem)
     d_y = len(wants[0])
     best = None
+    deadline = time.perf_counter() + BUDGET_SECONDS
     for k in range(d_y):
+        if time.perf_counter() > deadline:  # one LP of at most 5 s per class: bounded overall
+            break
         u = _lp_direction(hidden, [want[k] for want in wants])
         row = None if u is None else _rounded(u)
         if row is None:

@@ -1,6 +1,6 @@
-"""Theorem 1 for the logistic loss (issue 13): the affine optimum is irrational, the Stage 1
-point sits near it and the claims are box claims, proved by the lifted box (docs/certificate.md
-3.30: every neuron of the collapse has the same pattern, so the minimum is not isolated)."""
+"""Theorem 1 for the logistic and softmax losses (issue 13): the affine optimum is irrational,
+the Stage 1 point sits near it and the claims are box claims, proved by the affine box
+(docs/certificate.md 3.31: on the collapse's cell the network is one affine map)."""
 
 from fractions import Fraction as F
 
@@ -48,7 +48,9 @@ def test_the_collapse_is_a_spurious_local_minimum_in_a_box(activation: object) -
     audit = audit_theorem1(data, (1, 3, 1), activation, make_loss("logistic"))  # type: ignore[arg-type]
     local, spurious = audit.verdicts["local_min"], audit.verdicts["spurious_local_min"]
     assert local.status is Status.PROVED and spurious.status is Status.PROVED
-    assert check_document(local.certificate).claim == "local_min_in_box"
+    checked = check_document(local.certificate)
+    assert checked.valid and checked.claim == "local_min_in_box"
+    assert local.certificate["evidence"][-1]["kind"] == "affine_minimum_in_box"
     assert check_document(spurious.certificate).valid
     fit = affine_optimum(data, make_loss("logistic"))
     assert fit is not None
