@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import exp_losses
+from .intervals import _down, _up
 from .numbers import matrix, rational, show
 from .problem import Problem
 from .result import Invalid
@@ -38,25 +39,31 @@ def _activation_range(problem: Problem, lo: Fraction, hi: Fraction) -> tuple[Fra
 
 def hidden_ranges(problem: Problem, rho: Fraction) -> list[list[tuple[Fraction, Fraction]]]:
     """ranges[i][r]: an interval holding h(z_r(x_i; theta)) for every theta within rho of the
-    point (row r of W_1 and b_1[r] move by at most rho: z moves by at most rho (1 + |x_i|_1))."""
+    point (row r of W_1 and b_1[r] move by at most rho: z moves by at most rho (1 + |x_i|_1)),
+    every end rounded outward to a multiple of 2^-128 (an enclosure: it can only refuse more)."""
     (w1, b1), _ = problem.layers(problem.point)
     out = []
     for x in problem.inputs:
-        spread = rho * (1 + sum((abs(v) for v in x), Fraction(0)))
+        spread = _up(rho * (1 + sum((_up(abs(v)) for v in x), Fraction(0))))
         row = []
         for weights, bias in zip(w1, b1, strict=True):
-            z = sum((w * v for w, v in zip(weights, x, strict=True)), bias)
-            row.append(_activation_range(problem, z - spread, z + spread))
+            products = [w * v for w, v in zip(weights, x, strict=True)]
+            low = _down(bias) + sum((_down(p) for p in products), Fraction(0))
+            high = _up(bias) + sum((_up(p) for p in products), Fraction(0))
+            a_lo, a_hi = _activation_range(problem, low - spread, high + spread)
+            row.append((_down(a_lo), _up(a_hi)))
         out.append(row)
     return out
 
 
 def _enclose(coefficients: list[Fraction], ranges: list[tuple[Fraction, Fraction]]) -> Any:
-    """[lo, hi] of sum_r c_r a_r + c_last over a_r in ranges[r] (c_last: the bias entry)."""
-    lo = hi = coefficients[-1]
+    """[lo, hi] holding sum_r c_r a_r + c_last over a_r in ranges[r] (c_last: the bias entry),
+    every term rounded outward to a multiple of 2^-128: the sums keep short denominators
+    (review 6: exact sums of d_1 terms with distinct 4,000-digit denominators took minutes)."""
+    lo, hi = _down(coefficients[-1]), _up(coefficients[-1])
     for c, (a_lo, a_hi) in zip(coefficients[:-1], ranges, strict=True):
-        lo += min(c * a_lo, c * a_hi)
-        hi += max(c * a_lo, c * a_hi)
+        lo += _down(min(c * a_lo, c * a_hi))
+        hi += _up(max(c * a_lo, c * a_hi))
     return lo, hi
 
 

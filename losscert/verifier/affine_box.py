@@ -46,6 +46,7 @@ def certify_affine_box(problem: Problem) -> tuple[Verdict, Problem]:
     if not free:
         return _unknown("no free coordinate moves the outputs"), problem
     centre = _newton(problem, cell, free)
+    cell = locate_cell(centre)  # the same pieces (Newton keeps them), its own margin
     room = box_radius(centre, cell)
     if room is None:
         return _unknown("no box around the point fits in its cell"), centre
