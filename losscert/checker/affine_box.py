@@ -9,8 +9,9 @@ and every bias (each chain monomial holds one of them), so the trap of 3.20 over
 F among those gives theta_m with J^T g(theta_m) = 0 (J: the output directions of F). When J has
 full column rank and spans every vector e_k (x) x~_c (output k, input coordinate c, the intercept
 last), sum_i g_ik(theta_m) x~_i = 0 for every k: (A, c)(theta_m) minimises R_lin, so every theta of
-the cell has R(theta) >= R(theta_m). For softmax the last output's condition follows from the
-others (sum_k g_ik = 0), and is not required: the logit shift makes its direction flat.
+the cell has R(theta) >= R(theta_m). For softmax the columns and the vectors are first centred per
+sample (sum_k g_ik = 0, so g is orthogonal to the per-sample logit shifts): the shift directions,
+along which the risk is flat, then count as spanned.
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ def check_affine_minimum_in_box(
         exp_losses.check_box_work(n, d_y, len(free), sid)
     slopes = [[problem.activation.slopes[neuron[0]] for neuron in layer] for layer in pattern]
     jacobian = _jacobian(problem, slopes, free)
-    column_space(jacobian, free, _conditions(problem), [], sid)
+    conditions = _conditions(problem)
+    if problem.loss == "softmax_cross_entropy":  # modulo the logit shift: sum_k g_ik = 0
+        jacobian = _centred_rows(jacobian, d_y)
+        conditions = [(name, _centred(vector, d_y)) for name, vector in conditions]
+    column_space(jacobian, free, conditions, [], sid)
     lower, upper = face_trap(problem, pattern, free, {}, rho, mu, sid)
     return {"radius": rho, "lower": lower, "upper": upper, "cell": cell.id}
 
@@ -126,13 +131,29 @@ def _jacobian(
     return rows
 
 
-def _conditions(problem: Problem) -> list[tuple[str, list[Fraction]]]:
-    """e_k (x) x~_c over (sample, output) for every output k (softmax: all but the last) and
-    input coordinate c (the intercept last)."""
-    d_y = problem.widths[-1]
-    outputs = d_y - 1 if problem.loss == "softmax_cross_entropy" else d_y
+def _centred(vector: list[Fraction], d_y: int) -> list[Fraction]:
+    """Each sample's block of d_Y entries minus its mean: the projection that removes the
+    per-sample logit shifts (1, ..., 1) (x) e_i."""
     out = []
-    for k in range(outputs):
+    for i in range(0, len(vector), d_y):
+        block = vector[i : i + d_y]
+        mean = sum(block, Fraction(0)) / d_y
+        out += [v - mean for v in block]
+    return out
+
+
+def _centred_rows(jacobian: list[list[Fraction]], d_y: int) -> list[list[Fraction]]:
+    """J with every column centred per sample (rows are (sample, output), output fastest)."""
+    columns = [_centred([row[k] for row in jacobian], d_y) for k in range(len(jacobian[0]))]
+    return [[column[i] for column in columns] for i in range(len(jacobian))]
+
+
+def _conditions(problem: Problem) -> list[tuple[str, list[Fraction]]]:
+    """e_k (x) x~_c over (sample, output) for every output k and input coordinate c (the
+    intercept last)."""
+    d_y = problem.widths[-1]
+    out = []
+    for k in range(d_y):
         for c in range(problem.widths[0] + 1):
             vector = []
             for x in problem.inputs:
