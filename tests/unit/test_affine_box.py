@@ -116,3 +116,22 @@ def test_a_neuron_that_changes_piece_is_refused() -> None:
     cert["evidence"][0]["pattern"][0][0] = [1, 0, 0, 0]
     result = check_document(cert)
     assert not result.valid
+
+
+def test_a_dense_softmax_output_layer_moved_off_the_optimum() -> None:
+    """Review 6: with every output weight non-zero the free columns span the logit shift, which
+    the checker now factors out (centred per sample); and Newton moves the neuron that holds the
+    cell's margin, so the certificate must carry the centre's own margin."""
+    data = Dataset.from_rows([[0], [1], [2], [3], [1]], [[1, 0], [0, 1], [1, 0], [0, 1], [1, 0]])
+    loss = make_loss("softmax_cross_entropy")
+    fit = affine_optimum(data, loss)
+    assert fit is not None
+    network = collapse_network((1, 2, 2), relu(), fit, choose_collapse(relu(), fit))
+    values = network.parameter_vector()
+    values[0] += F(1, 50)  # W_1[0][0] off the optimum
+    values[6] = F(1, 3)  # W_2[1][0]: the output layer is dense
+    problem = Problem(network.with_parameters(values), loss, data)
+    verdict, centre = certify_affine_box(problem)
+    assert verdict.status is Status.PROVED, verdict.detail
+    assert centre.network.parameter_vector() != values  # Newton moved the first layer
+    assert check_document(verdict.certificate).valid
