@@ -219,16 +219,11 @@ def _conditions(
         if r in tied:  # project out x~_t: P = I - x~_t x~_t^T / |x~_t|^2
             t = lifted[tied[r]]
             norm = sum((v * v for v in t), Fraction(0))
-            columns = [
-                [
-                    columns[c][i]
-                    - t[c]
-                    * sum((t[k] * columns[k][i] for k in range(d_in + 1)), Fraction(0))
-                    / norm
-                    for i in range(n)
-                ]
-                for c in range(d_in + 1)
+            along = [  # x~_t . (s_r(i) x~_i) / |x~_t|^2, once per sample
+                sum((t[k] * columns[k][i] for k in range(d_in + 1)), Fraction(0)) / norm
+                for i in range(n)
             ]
+            columns = [[columns[c][i] - t[c] * along[i] for i in range(n)] for c in range(d_in + 1)]
         for c, column in enumerate(columns):
             rows.append((f"neuron {r} input coordinate {c}", column))
     return rows
