@@ -17,6 +17,7 @@ along which the risk is flat, then count as spanned.
 from __future__ import annotations
 
 from fractions import Fraction
+from math import isqrt, lcm
 from typing import Any
 
 from . import exp_losses, limits
@@ -27,6 +28,9 @@ from .problem import Problem
 from .result import Invalid
 from .span import column_space
 
+MAX_BACKWARD_WORK = 5_000_000_000
+"""d_Y sum_j d_j d_(j+1) (1 + T / 64)^2 for the exact derivatives of 3.31 (section 7), T the
+bits of a derivative over the layers' common denominators."""
 MAX_AFFINE_WORK = 20_000_000
 """n d_Y F (F + d_Y (d_X + 1)): the exact elimination of the span check (section 7)."""
 
@@ -61,6 +65,7 @@ def check_affine_minimum_in_box(
     if problem.loss in exp_losses.EXP_LOSSES:
         exp_losses.check_box_work(n, d_y, len(free), sid)
     slopes = [[problem.activation.slopes[neuron[0]] for neuron in layer] for layer in pattern]
+    _check_backward_size(problem, slopes, sid)
     jacobian = _jacobian(problem, slopes, free)
     conditions = _conditions(problem)
     if problem.loss == "softmax_cross_entropy":  # modulo the logit shift: sum_k g_ik = 0
@@ -89,6 +94,35 @@ def _free(problem: Problem, value: Any, sid: str) -> list[int]:
         if k and a <= free[k - 1]:
             raise Invalid("free must be strictly increasing", step=sid)
     return free
+
+
+def _check_backward_size(problem: Problem, slopes: list[list[Fraction]], sid: str) -> None:
+    """Section 7: the exact back-propagation of the derivatives through layers 2..L. Over one
+    common denominator D_j per layer (its weights and the slopes below it), every derivative is
+    an integer of at most T = sum_j (bits of the largest integer of layer j, D_j included, plus
+    bits of d_j) bits over prod_j D_j, so d_Y sum_j d_j d_(j+1) (1 + T / 64)^2 <=
+    MAX_BACKWARD_WORK bounds the work; an lcm is abandoned as soon as it is too long."""
+    layers = problem.layers(problem.point)
+    d_y = problem.widths[-1]
+    pairs = sum(a * b for a, b in zip(problem.widths[1:-1], problem.widths[2:], strict=False))
+    allowed = (isqrt(MAX_BACKWARD_WORK // max(d_y * pairs, 1)) - 1) * 64
+    total = 0
+    for j in range(1, len(layers)):
+        values = [v for row in layers[j][0] for v in row] + list(slopes[j - 1])
+        scale = 1
+        for v in values:
+            scale = lcm(scale, v.denominator)
+            if scale.bit_length() > allowed:
+                break
+        longest = max((abs(v.numerator) * (scale // v.denominator)).bit_length() for v in values)
+        total += max(longest, scale.bit_length()) + problem.widths[j].bit_length()
+        if total > allowed:
+            raise Invalid(
+                f"the exact derivatives through layers 2..L would carry integers of more than "
+                f"{allowed} bits over their common denominators (d_Y sum d_j d_(j+1) "
+                f"(1 + T / 64)^2 <= {MAX_BACKWARD_WORK}): beyond this checker's limit",
+                step=sid,
+            )
 
 
 def _jacobian(

@@ -135,3 +135,35 @@ def test_a_dense_softmax_output_layer_moved_off_the_optimum() -> None:
     assert verdict.status is Status.PROVED, verdict.detail
     assert centre.network.parameter_vector() != values  # Newton moved the first layer
     assert check_document(verdict.certificate).valid
+
+
+def test_the_derivatives_of_a_deep_net_are_bounded_by_the_size_of_the_numbers() -> None:
+    """Review 6 F5: weights with unrelated 1,990-digit denominators in widths 1-10-10-10-1 made
+    the exact back-propagation take 16 s (792,347-bit denominators); it is refused at once."""
+    import time
+    from pathlib import Path
+
+    from losscert.checker.affine_box import _check_backward_size
+    from losscert.checker.problem import read_problem
+    from losscert.checker.result import Invalid
+
+    rng = random.Random(0)
+
+    def big() -> str:
+        q = rng.randrange(10**1989, 10**1990)
+        return str(F(rng.randrange(q // 2, q), q))
+
+    widths = [1, 10, 10, 10, 1]
+    size = sum(widths[j] * (widths[j - 1] + 1) for j in range(1, len(widths)))
+    document = {
+        "widths": widths,
+        "activation": {"breakpoints": ["0"], "slopes": ["0", "1"], "intercepts": ["0", "0"]},
+        "loss": {"kind": "logistic"},
+        "data": {"inputs": [["1"]], "labels": [["1"]]},
+        "point": [big() for _ in range(size)],
+    }
+    problem = read_problem(document, Path("."), 1)
+    start = time.perf_counter()
+    with pytest.raises(Invalid, match="exact derivatives through layers 2..L"):
+        _check_backward_size(problem, [[F(1)] * 10 for _ in range(3)], "trap")
+    assert time.perf_counter() - start < 5
