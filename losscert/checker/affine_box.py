@@ -154,10 +154,10 @@ def _jacobian(
             for r, row in enumerate(w):
                 for c, a in enumerate(row):
                     where[a] = (0, r, c)
-    rows = []
+    rows: list[list[Fraction]] = []
     for x in problem.inputs:
         for k in range(d_y):
-            row = []
+            row: list[Fraction] = []
             for a in free:
                 j, r, c = where[a]
                 row.append(delta[j][r][k] * (Fraction(1) if c is None else x[c]))

@@ -60,9 +60,10 @@ def affine_optimum(data: Dataset, loss: Loss) -> NearAffineOptimum | None:
             return None
         beta = np.array(columns)
     else:
-        beta = _softmax(x, y)
-        if beta is None:
+        found = _softmax(x, y)
+        if found is None:
             return None
+        beta = found
     if np.max(np.abs(x @ beta.T)) > MAX_MARGIN:  # the weights run off: (near-)separable data
         return None
     scale = 1 << DYADIC_BITS

@@ -64,7 +64,7 @@ def certify_affine_box(problem: Problem) -> tuple[Verdict, Problem]:
 
 
 def _pattern(cell: Cell) -> list[list[list[int]]]:
-    return [[[int(k) for k in neuron] for neuron in layer] for layer in cell.pieces]
+    return [[[int(k or 0) for k in neuron] for neuron in layer] for layer in cell.pieces]
 
 
 def _free(problem: Problem, cell: Cell) -> list[int]:
@@ -77,7 +77,9 @@ def _free(problem: Problem, cell: Cell) -> list[int]:
         *(a for _, b in index[:-1] for a in b),
         *(a for row in index[0][0] for a in row),
     ]
-    slopes = [[view.activation.slopes[int(neuron[0])] for neuron in layer] for layer in cell.pieces]
+    slopes = [
+        [view.activation.slopes[int(neuron[0] or 0)] for neuron in layer] for layer in cell.pieces
+    ]
     columns = np.array([[float(v) for v in row] for row in _jacobian(view, slopes, order)])
     d_y = view.widths[-1]
     if problem.loss.kind == "softmax_cross_entropy":

@@ -202,9 +202,10 @@ def _setup(problem: Problem, ties: list[Tie]) -> Any:
         return None
     face = sorted(chosen)
     free = sorted([*face, *(e for e, *_ in solved.values())])
-    dependent = {
-        e: (constant, rest) for e, _, constant, rest in eliminated(view, quad, free).values()
-    }
+    again = eliminated(view, quad, free)  # the same coordinates: each is in free
+    if again is None:
+        return None
+    dependent = {e: (constant, rest) for e, _, constant, rest in again.values()}
     return view, [pattern], face, dependent, free
 
 
@@ -371,7 +372,7 @@ def _loss_slope(problem: Problem, out: np.ndarray, labels: np.ndarray) -> np.nda
     if name == "squared":
         return 2 * (out - labels)
     if name == "huber":
-        delta = float(problem.loss.delta)
+        delta = float(problem.loss.delta or 0)
         return np.clip(out - labels, -delta, delta)
     return out - labels
 
@@ -452,7 +453,7 @@ def _steps(
     }
     if ties:
         return [{"id": "box", "kind": "box_near_boundary", "radius": rational_string(room)}, trap]
-    pattern = [[[int(k) for k in neuron] for neuron in layer] for layer in cell.pieces]
+    pattern = [[[int(k or 0) for k in neuron] for neuron in layer] for layer in cell.pieces]
     margin = None if cell.margin is None else rational_string(cell.margin)
     return [
         {"id": "cell", "kind": "cell", "pattern": pattern, "margin": margin},
