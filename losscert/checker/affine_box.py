@@ -151,17 +151,18 @@ def _jacobian(
         for r, a in enumerate(b):
             where[a] = (j, r, None)
         if j == 0:
-            for r, row in enumerate(w):
-                for c, a in enumerate(row):
+            for r, indices in enumerate(w):
+                for c, a in enumerate(indices):
                     where[a] = (0, r, c)
     rows: list[list[Fraction]] = []
     for x in problem.inputs:
         for k in range(d_y):
-            row: list[Fraction] = []
+            entries: list[Fraction] = []
             for a in free:
-                j, r, c = where[a]
-                row.append(delta[j][r][k] * (Fraction(1) if c is None else x[c]))
-            rows.append(row)
+                layer, neuron, column = where[a]
+                scale = Fraction(1) if column is None else x[column]
+                entries.append(delta[layer][neuron][k] * scale)
+            rows.append(entries)
     return rows
 
 
