@@ -106,31 +106,48 @@ def _trap(cert: dict[str, Any]) -> dict[str, Any]:
     return cert["evidence"][-1]
 
 
-MUTATIONS = {
-    "a dependent twin column": lambda c: _trap(c).update(free=[0, 1, 2, 3, 6]),
-    "an output weight": lambda c: _trap(c).update(free=[0, 2, 3, 4, 6]),
-    "not increasing": lambda c: _trap(c).update(free=[2, 0, 3, 6]),
-    "a duplicate": lambda c: _trap(c).update(free=[0, 2, 2, 3, 6]),
-    "out of range": lambda c: _trap(c).update(free=[0, 2, 3, 6, 7]),
-    "a boolean index": lambda c: _trap(c).update(free=[0, 2, 3, True]),
-    "empty": lambda c: _trap(c).update(free=[]),
-    "no tied bias to solve": lambda c: _trap(c).update(free=[0, 6]),
-    "the output bias missing": lambda c: _trap(c).update(free=[0, 2, 3]),
-    "mu too large": lambda c: _trap(c).update(mu="1000"),
-    "radius beyond the box": lambda c: _trap(c).update(radius="1/2"),
-    "claim lower above the risk": lambda c: c["claim"].update(lower="1/2"),
-    "claim radius too small": lambda c: c["claim"].update(radius="1/10000"),
-    "a label moved": lambda c: c["problem"]["data"]["labels"][3].__setitem__(0, "3"),
-    "the point moved off the face": lambda c: c["problem"]["point"].__setitem__(2, "1/100"),
-    "cites the wrong step": lambda c: _trap(c).update(uses=["trap"]),
+MUTATIONS = {  # name -> (change, a fragment of the reason the checker must give)
+    "a dependent twin column": (
+        lambda c: _trap(c).update(free=[0, 1, 2, 3, 6]),
+        "depends on the earlier ones",
+    ),
+    "an output weight": (lambda c: _trap(c).update(free=[0, 2, 3, 4, 6]), "not a first-layer"),
+    "not increasing": (lambda c: _trap(c).update(free=[2, 0, 3, 6]), "strictly increasing"),
+    "a duplicate": (lambda c: _trap(c).update(free=[0, 2, 2, 3, 6]), "strictly increasing"),
+    "out of range": (lambda c: _trap(c).update(free=[0, 2, 3, 6, 7]), "not a first-layer"),
+    "a boolean index": (lambda c: _trap(c).update(free=[0, 2, 3, True]), "got bool"),
+    "empty": (lambda c: _trap(c).update(free=[]), "non-empty list"),
+    "no tied bias to solve": (lambda c: _trap(c).update(free=[0, 6]), "no free incoming"),
+    "the output bias missing": (
+        lambda c: _trap(c).update(free=[0, 2, 3]),
+        "condition of the output bias is not implied",
+    ),
+    "mu too large": (lambda c: _trap(c).update(mu="1000"), "pivot"),
+    "radius beyond the box": (lambda c: _trap(c).update(radius="1/2"), "at most the box"),
+    "claim lower above the risk": (lambda c: c["claim"].update(lower="1/2"), "does not conclude"),
+    "claim radius too small": (
+        lambda c: c["claim"].update(radius="1/10000"),
+        "does not conclude",
+    ),
+    "a label moved": (
+        lambda c: c["problem"]["data"]["labels"][3].__setitem__(0, "3"),
+        "does not trap a minimum",
+    ),
+    "the point moved off the face": (
+        lambda c: c["problem"]["point"].__setitem__(2, "1/100"),
+        "reaches outside piece",
+    ),
+    "cites the wrong step": (lambda c: _trap(c).update(uses=["trap"]), "not an earlier step"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_a_one_field_change_is_rejected(name: str) -> None:
     cert = copy.deepcopy(certificate(MINIMUM, FREE))
-    MUTATIONS[name](cert)
-    assert not check_document(cert).valid, name
+    change, reason = MUTATIONS[name]
+    change(cert)
+    result = check_document(cert)
+    assert not result.valid and reason in result.message, (name, result.message)
 
 
 def test_a_dependent_column_is_named() -> None:
