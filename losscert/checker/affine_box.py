@@ -21,8 +21,12 @@ from math import isqrt, lcm
 from typing import Any
 
 from . import exp_losses, limits
-from .face_box import face_trap
-from .minimum_box import MAX_FREE_PARAMETERS, MAX_PARAMETERS, cell_box_and_parameters
+from .minimum_box import (
+    MAX_FREE_PARAMETERS,
+    MAX_PARAMETERS,
+    cell_box_and_parameters,
+    interval_trap,
+)
 from .numbers import brief, integer
 from .problem import Problem
 from .result import Invalid
@@ -72,7 +76,7 @@ def check_affine_minimum_in_box(
         jacobian = _centred_rows(jacobian, d_y)
         conditions = [(name, _centred(vector, d_y)) for name, vector in conditions]
     column_space(jacobian, free, conditions, [], sid)
-    lower, upper = face_trap(problem, pattern, free, {}, rho, mu, sid)
+    lower, upper = interval_trap(problem, pattern, free, rho, mu, sid)
     return {"radius": rho, "lower": lower, "upper": upper, "cell": cell.id}
 
 

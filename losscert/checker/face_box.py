@@ -29,10 +29,9 @@ from .intervals import ZERO
 from .minimum_box import (
     MAX_FREE_PARAMETERS,
     MAX_PARAMETERS,
-    _check_curvature,
-    _check_trap,
     box_jet,
     free_parameters,
+    interval_trap,
 )
 from .numbers import rational, show
 from .problem import Problem
@@ -122,37 +121,10 @@ def check_minimum_on_face(
         exp_losses.check_box_work(len(problem.inputs), problem.widths[-1], len(free), sid)
     on_face = _sides(box.facts["pattern"], ties, tuple(0 for _ in ties))
     dependent = {e: (constant, rest) for e, _, constant, rest in solved.values()}
-    lower, upper = face_trap(problem, on_face, face, dependent, rho, mu, sid)
+    lower, upper = interval_trap(problem, on_face, face, rho, mu, sid, dependent)
     for choice in choices:
         _check_slopes(problem, box.facts["pattern"], ties, choice, solved, free, rho, spread, sid)
     return {"radius": full, "lower": lower, "upper": upper}
-
-
-def face_trap(
-    problem: Problem,
-    on_face: Any,
-    face: list[int],
-    dependent: dict[int, tuple[Fraction, dict[int, Fraction]]],
-    rho: Fraction,
-    mu: Fraction,
-    sid: str,
-) -> tuple[Fraction, Fraction]:
-    """Step 1: the trap of 3.20 on the face box B_F (face coordinates +- rho, the ``dependent``
-    ones solved from the ties), with 3.28's midpoint Hessian and interval gradient at theta*.
-    Returns (lower, upper), the bounds of the risk of the minimum it traps."""
-    try:
-        centre = box_jet(problem, on_face, face, Fraction(0), dependent=dependent)
-        enclosure = box_jet(problem, on_face, face, rho, dependent=dependent)
-    except Invalid as exc:
-        raise Invalid(f"R is not twice differentiable on the face box: {exc}", step=sid) from None
-    middle = {key: (v.lo + v.hi) / 2 for key, v in enclosure.hess.items()}
-    _check_curvature(middle, enclosure.hess, face, mu, sid)
-    squared = Fraction(0)
-    for a in face:
-        g = centre.grad.get(a, ZERO)
-        squared += max(g.lo * g.lo, g.hi * g.hi)
-    _check_trap(mu, rho, squared, sid)
-    return centre.value.lo - squared / (2 * mu), centre.value.hi
 
 
 def _check_slopes(

@@ -13,7 +13,7 @@ minimum as soon as the loss gradient g at its outputs satisfies first-order cond
   nu_t <= 0 (tie sent below 0) and nu_t + (s_1 - s_0) g_T >= 0 (sent above; g_T the sum of g
   over the neuron's tied samples, which have one input); signs reversed when c_r < 0.
 
-The step finds such a point without knowing it: the trap of 3.29 (``face_box.face_trap``) on a
+The step finds such a point without knowing it: the trap of 3.29 (``minimum_box.interval_trap``) on a
 face box over *given* free coordinates F (first-layer weights and biases, output bias; affine in
 them, so the trap's critical point theta_m has J^T g(theta_m) = 0 for the face Jacobian J), an exact
 check that every equation above is a combination of the rows of J^T (then it holds at theta_m),
@@ -26,9 +26,9 @@ from fractions import Fraction
 from typing import Any
 
 from . import exp_losses, limits
-from .face_box import MAX_TIES, eliminated, face_trap, solved_spread
+from .face_box import MAX_TIES, eliminated, solved_spread
 from .intervals import ZERO, Interval, IntervalJet
-from .minimum_box import MAX_FREE_PARAMETERS, MAX_PARAMETERS, _loss
+from .minimum_box import MAX_FREE_PARAMETERS, MAX_PARAMETERS, _loss, interval_trap
 from .numbers import brief, integer, rational, show
 from .problem import Problem, forward
 from .result import Invalid
@@ -87,7 +87,7 @@ def check_lifted_minimum_in_box(
     conditions = _conditions(problem, on_face[0], ties)
     vectors = [vector for *_, vector in functionals]
     exact_zero = column_space(jacobian, face, conditions, vectors, sid)
-    lower, upper = face_trap(problem, on_face, face, dependent, rho, mu, sid)
+    lower, upper = interval_trap(problem, on_face, face, rho, mu, sid, dependent)
     _check_signs(problem, functionals, exact_zero, jacobian, rho, w2, sid)
     return {"radius": full, "lower": lower, "upper": upper}
 

@@ -205,12 +205,31 @@ def smooth_trap(
     cell: str,
     sid: str,
 ) -> dict[str, Any]:
-    """The trap for the logistic and softmax losses (section 2.1): nothing is exact at the centre,
-    so H is the midpoint C of the box's interval Hessian (|H(theta) - C| <= E = half its width
-    entrywise), |g|^2 is bounded by the squares of the ends of the centre's interval gradient, and
-    R(theta*) by the centre's interval value: lower = R_lo - G^2 / (2 mu), upper = R_hi."""
-    centre = box_jet(problem, pattern, free, Fraction(0))
-    enclosure = box_jet(problem, pattern, free, rho)
+    """The trap for the logistic and softmax losses (section 2.1), as the facts of 3.28."""
+    lower, upper = interval_trap(problem, pattern, free, rho, mu, sid)
+    return {"radius": rho, "lower": lower, "upper": upper, "cell": cell}
+
+
+def interval_trap(
+    problem: Problem,
+    pattern: Any,
+    free: list[int],
+    rho: Fraction,
+    mu: Fraction,
+    sid: str,
+    dependent: dict[int, tuple[Fraction, dict[int, Fraction]]] | None = None,
+) -> tuple[Fraction, Fraction]:
+    """The trap of 3.20 with nothing exact at the centre (3.28): H is the midpoint C of the box's
+    interval Hessian (|H(theta) - C| <= E = half its width entrywise), |g|^2 is bounded by the
+    squares of the ends of the centre's interval gradient, R(theta*) by the centre's interval
+    value. The box: ``free`` +- rho, the ``dependent`` coordinates solved from them (the face of
+    3.29), the rest at theta*. Returns (lower, upper) = (R_lo - G^2 / (2 mu), R_hi), the bounds
+    of the risk of the minimum it traps."""
+    try:
+        centre = box_jet(problem, pattern, free, Fraction(0), dependent=dependent)
+        enclosure = box_jet(problem, pattern, free, rho, dependent=dependent)
+    except Invalid as exc:
+        raise Invalid(f"R is not twice differentiable on the box: {exc}", step=sid) from None
     middle = {key: (v.lo + v.hi) / 2 for key, v in enclosure.hess.items()}
     _check_curvature(middle, enclosure.hess, free, mu, sid)
     squared = Fraction(0)
@@ -218,12 +237,7 @@ def smooth_trap(
         g = centre.grad.get(a, ZERO)
         squared += max(g.lo * g.lo, g.hi * g.hi)
     _check_trap(mu, rho, squared, sid)
-    return {
-        "radius": rho,
-        "lower": centre.value.lo - squared / (2 * mu),
-        "upper": centre.value.hi,
-        "cell": cell,
-    }
+    return centre.value.lo - squared / (2 * mu), centre.value.hi
 
 
 def _check_trap(mu: Fraction, rho: Fraction, squared: Fraction, sid: str) -> None:
