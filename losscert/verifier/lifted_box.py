@@ -255,14 +255,15 @@ def _newton(problem: Problem, ties: list[Tie], deadline: float) -> tuple[Problem
     ("cross", (r, i)) when a full step sends sample i across neuron r's kink, or (reason, None)
     (also "budget" past ``deadline``)."""
     current = _snap(problem, ties)
+    setup = _setup(current, ties)
+    if setup is None:
+        return current, ("the point has other ties or no basis", None)
+    jet = _midpoints(*setup[:4])
     for _ in range(3 * NEWTON_STEPS):
         if time.perf_counter() > deadline:
             return current, (f"budget ({BUDGET_SECONDS:.0f} s) spent", None)
-        setup = _setup(current, ties)
-        if setup is None:
-            return current, ("the point has other ties or no basis", None)
-        view, pattern, face, dependent, _ = setup
-        value, g, h = _midpoints(view, pattern, face, dependent)
+        face = setup[2]
+        value, g, h = jet
         if float(np.max(np.abs(g))) < TARGET_GRADIENT:
             return current, ("converged", None)
         try:
@@ -282,12 +283,13 @@ def _newton(problem: Problem, ties: list[Tie], deadline: float) -> tuple[Problem
                 share, (r, i) = crossed
                 stop = _move(current, face, step * float(share) / 2**halving, ties)
                 return stop, ("cross", (r, i))
-            if _midpoints(*there[:4])[0] <= value + 1e-15 * max(1.0, abs(value)):
-                moved = candidate
+            trial = _midpoints(*there[:4])  # kept: the next step's jet if accepted
+            if trial[0] <= value + 1e-15 * max(1.0, abs(value)):
+                moved = (candidate, there, trial)
                 break
         if moved is None:
             return current, ("no step lowers the risk on the face", None)
-        current = moved
+        current, setup, jet = moved
     return current, ("no convergence", None)
 
 
