@@ -14,7 +14,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from losscert.checker.affine_box import _jacobian
+from losscert.checker.affine_box import _check_backward_size, _jacobian
+from losscert.checker.result import Invalid
 from losscert.encodings.box import box_radius
 from losscert.encodings.cells import Cell, locate_cell
 from losscert.model.problem import Problem
@@ -25,6 +26,7 @@ from losscert.verifier.exp_box import (
     TARGET_GRADIENT,
     _dyadic,
     _midpoints,
+    _pattern,
     checked_box,
     first_trap,
 )
@@ -43,6 +45,10 @@ def certify_affine_box(problem: Problem) -> tuple[Verdict, Problem]:
     if cell.on_boundary or any(len(set(n)) != 1 for layer in cell.pieces for n in layer):
         return _unknown("not a linear collapse (a neuron changes piece, or a tie)"), problem
     free = _free(problem, cell)
+    if free is None:
+        return _unknown(
+            "the exact derivatives would carry numbers beyond the checker's limit"
+        ), problem
     if not free:
         return _unknown("no free coordinate moves the outputs"), problem
     centre = _newton(problem, cell, free)
@@ -63,13 +69,10 @@ def certify_affine_box(problem: Problem) -> tuple[Verdict, Problem]:
     return first_trap(smallest, float(np.linalg.norm(g)), room, attempt), centre
 
 
-def _pattern(cell: Cell) -> list[list[list[int]]]:
-    return [[[int(k or 0) for k in neuron] for neuron in layer] for layer in cell.pieces]
-
-
-def _free(problem: Problem, cell: Cell) -> list[int]:
+def _free(problem: Problem, cell: Cell) -> list[int] | None:
     """A column basis among the first-layer weights and the biases (output biases first), with
-    the logit shift projected out of every sample's outputs for softmax."""
+    the logit shift projected out of every sample's outputs for softmax; None when the checker
+    would refuse the exact derivatives (section 7), checked before computing them."""
     view = checker_view(problem)
     index = view.layers(list(range(view.num_parameters)))
     order = [
@@ -80,6 +83,10 @@ def _free(problem: Problem, cell: Cell) -> list[int]:
     slopes = [
         [view.activation.slopes[int(neuron[0] or 0)] for neuron in layer] for layer in cell.pieces
     ]
+    try:
+        _check_backward_size(view, slopes, "affine box")
+    except Invalid:
+        return None
     columns = np.array([[float(v) for v in row] for row in _jacobian(view, slopes, order)])
     d_y = view.widths[-1]
     if problem.loss.kind == "softmax_cross_entropy":
@@ -91,8 +98,10 @@ def _free(problem: Problem, cell: Cell) -> list[int]:
 def _newton(problem: Problem, cell: Cell, free: list[int]) -> Problem:
     """Damped Newton on the free coordinates (iterates rounded to 2^-64), kept in the cell."""
     current = problem
+    pattern = _pattern(cell)
+    jet = _midpoints(checker_view(current), pattern, free, None)
     for _ in range(NEWTON_STEPS):
-        value, g, h = _midpoints(checker_view(current), _pattern(cell), free, None)
+        value, g, h = jet
         if not len(g) or float(np.max(np.abs(g))) < TARGET_GRADIENT:
             break
         try:
@@ -108,12 +117,13 @@ def _newton(problem: Problem, cell: Cell, free: list[int]) -> Problem:
             there = locate_cell(candidate)
             if there.on_boundary or there.pieces != cell.pieces:
                 continue
-            if _midpoints(checker_view(candidate), _pattern(cell), free, None)[0] <= value:
-                moved = candidate
+            trial = _midpoints(checker_view(candidate), pattern, free, None)
+            if trial[0] <= value:  # kept: the next step's jet
+                moved = (candidate, trial)
                 break
         if moved is None:
             break
-        current = moved
+        current, jet = moved
     return current
 
 
