@@ -19,7 +19,6 @@ import numpy as np
 from losscert.model.activation import Activation
 from losscert.model.dataset import Dataset
 from losscert.model.loss import Loss
-from losscert.model.network import Network
 from losscert.model.problem import Problem
 from losscert.theorems.collapse import choose_collapse, collapse_network
 from losscert.verifier.verdict import Status, Verdict
@@ -141,20 +140,21 @@ def audit_exp(
         notes.append("Newton on the affine risk did not converge")
         return {}
     network = collapse_network(widths, activation, fit, choose_collapse(activation, fit))
-    local, centre = certify_affine_box(Problem(network, loss, data))
+    collapse = Problem(network, loss, data)
+    local, centre = certify_affine_box(collapse)
     verdicts = {"local_min": local}
     if local.status is not Status.PROVED:
         return verdicts
-    notes.append(_moved(network, centre.network, local.stats))
+    notes.append(_moved(collapse, centre, local.stats))
     witness = lower_point_search(centre, float(local.stats["lower"]))
     verdicts["spurious_local_min"] = certify_exp_spurious(centre, local, witness)
     return verdicts
 
 
-def _moved(before: Network, after: Network, stats: dict[str, Any]) -> str:
-    shift = max(
-        abs(a - b) for a, b in zip(before.parameter_vector(), after.parameter_vector(), strict=True)
-    )
+def _moved(before: Problem, after: Problem, stats: dict[str, Any]) -> str:
+    from losscert.verifier.nearby import distance
+
+    shift = distance(before, after)
     where = (
         "the rational collapse" if shift == 0 else f"a point {float(shift):.3g} from the collapse"
     )
