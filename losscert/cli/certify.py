@@ -93,7 +93,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default="point",
         help="whose verdict sets the exit code: the file's point (default) or, when the point is "
         "not exactly critical, the local minimum certified near it (its local minimum and "
-        "spurious claims; unknown if none was certified)",
+        "spurious claims; refuted when an escape ray shows none is near; else unknown)",
     )
     add_expect_option(certify)
     certify.set_defaults(run=run)
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     status = combined_status(v.status.value for v in verdicts)
     judged = " and ".join(v.claim for v in verdicts)
     if args.verdict_of == "nearby" and nearby is not None:
-        status, judged = _nearby_status(nearby, Status)
+        status, judged = _nearby_status(nearby)
     risk = _risk(problem)
     if args.json:
         record = {
@@ -174,20 +174,22 @@ def run(args: argparse.Namespace) -> int:
             print(f"  certificate: {path}")
         print(f"{args.problem}: verdict {status.upper()} ({judged})")
         if args.verdict_of == "point" and nearby is not None:
-            near, claims = _nearby_status(nearby, Status)
+            near, claims = _nearby_status(nearby)
             print(f"  ({claims}: {near.upper()}; --verdict-of nearby sets the exit code by it)")
     return verdict_exit(status, args.expect)
 
 
-def _nearby_status(nearby: Any, status: Any) -> tuple[str, str]:
+def _nearby_status(nearby: Any) -> tuple[str, str]:
     """The verdict of the nearby minimum's claims: proved when its local minimum (and the
     spurious claim, if searched) are proved; refuted when no local minimum lies near the point
     (an escape ray: claim no_local_min_in_box); else unknown (a refuted closed-cell minimum is
     about another point, not a proof that none is near)."""
-    if nearby.local.status is not status.PROVED:
+    from losscert.verifier.verdict import Status
+
+    if nearby.local.status is not Status.PROVED:
         certificate = nearby.local.certificate or {}
         ray = certificate.get("claim", {}).get("kind") == "no_local_min_in_box"
-        if nearby.local.status is status.REFUTED and ray:
+        if nearby.local.status is Status.REFUTED and ray:
             return "refuted", "nearby local minimum: none within the escape ray's radius"
         return "unknown", f"nearby {nearby.local.claim}"
     claims = [nearby.local] + ([nearby.spurious] if nearby.spurious is not None else [])
